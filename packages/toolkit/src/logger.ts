@@ -1,0 +1,71 @@
+import * as core from '@actions/core';
+
+export interface AnnotationProperties {
+  title?: string;
+  file?: string;
+  startLine?: number;
+  endLine?: number;
+  startColumn?: number;
+}
+
+/**
+ * What engines log through. The runner implementation writes workflow commands with
+ * @actions/core; tests use memoryLogger and assert on what a person would read.
+ */
+export interface Logger {
+  info(message: string): void;
+  debug(message: string): void;
+  notice(message: string, properties?: AnnotationProperties): void;
+  warning(message: string, properties?: AnnotationProperties): void;
+  error(message: string, properties?: AnnotationProperties): void;
+  /** Masks a value in every later log line. */
+  secret(value: string): void;
+  group<T>(name: string, fn: () => Promise<T>): Promise<T>;
+}
+
+export const coreLogger: Logger = {
+  info: (m) => core.info(m),
+  debug: (m) => core.debug(m),
+  notice: (m, p) => core.notice(m, p),
+  warning: (m, p) => core.warning(m, p),
+  error: (m, p) => core.error(m, p),
+  secret: (v) => core.setSecret(v),
+  group: (name, fn) => core.group(name, fn),
+};
+
+export type LogLevel = 'info' | 'debug' | 'notice' | 'warning' | 'error';
+
+export interface MemoryLogger extends Logger {
+  entries: { level: LogLevel; message: string; properties?: AnnotationProperties }[];
+  secrets: string[];
+  /** Every line at the given levels (default: all but debug), joined by newlines. */
+  text(levels?: LogLevel[]): string;
+}
+
+export function memoryLogger(): MemoryLogger {
+  const entries: MemoryLogger['entries'] = [];
+  const secrets: string[] = [];
+  const push = (level: LogLevel) => (message: string, properties?: AnnotationProperties) => {
+    entries.push({ level, message, properties });
+  };
+  return {
+    entries,
+    secrets,
+    info: push('info'),
+    debug: push('debug'),
+    notice: push('notice'),
+    warning: push('warning'),
+    error: push('error'),
+    secret: (v) => secrets.push(v),
+    group: async (name, fn) => {
+      entries.push({ level: 'info', message: name });
+      return fn();
+    },
+    text(levels = ['info', 'notice', 'warning', 'error']) {
+      return entries
+        .filter((e) => levels.includes(e.level))
+        .map((e) => e.message)
+        .join('\n');
+    },
+  };
+}

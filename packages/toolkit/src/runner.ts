@@ -1,0 +1,66 @@
+import * as core from '@actions/core';
+import { cancellationOnSignals } from './cancellation.js';
+import { systemClock, type Clock } from './clock.js';
+import { ActionError, CancelledError, InputError, errorMessage } from './errors.js';
+import { Inputs } from './inputs.js';
+import { coreLogger, type Logger } from './logger.js';
+import { writeSummary, type SummaryReport } from './summary.js';
+
+export interface ActionContext {
+  inputs: Inputs;
+  logger: Logger;
+  clock: Clock;
+  /** Aborts on SIGINT/SIGTERM (a cancelled run). */
+  signal: AbortSignal;
+  setOutput(name: string, value: string | number | boolean): void;
+  /** Writes the job summary unless the action's `summary` input is `false`. */
+  summary(report: SummaryReport): Promise<void>;
+}
+
+/**
+ * The one entry point of every action adapter: builds the context, runs the action, and turns
+ * every failure into exit code 1 with one actionable line. Input errors become
+ * `::error title=<input>::<message>`; other failures `::error::<message>`; stack traces go to debug.
+ */
+export async function runAction(main: (context: ActionContext) => Promise<void>, options: { summaryInput?: boolean } = {}): Promise<void> {
+  const inputs = new Inputs();
+  const cancellation = cancellationOnSignals((name) => core.info(`Received ${name}: stopping.`));
+  const context: ActionContext = {
+    inputs,
+    logger: coreLogger,
+    clock: systemClock,
+    signal: cancellation.signal,
+    setOutput: (name, value) => core.setOutput(name, String(value)),
+    summary: async (report) => {
+      if (options.summaryInput === false) return writeSummary(report);
+      if (inputs.boolean('summary', true)) await writeSummary(report);
+    },
+  };
+  try {
+    await main(context);
+  } catch (error) {
+    reportFailure(error);
+  } finally {
+    cancellation.dispose();
+  }
+}
+
+export function reportFailure(error: unknown): void {
+  process.exitCode = 1;
+  if (error instanceof InputError) {
+    core.error(error.message, { title: error.input });
+    return;
+  }
+  if (error instanceof Error && error.stack) core.debug(error.stack);
+  if (error instanceof ActionError && error.title) {
+    core.error(error.message, { title: error.title });
+    return;
+  }
+  if (error instanceof CancelledError || error instanceof ActionError) {
+    core.error(error.message);
+    return;
+  }
+  core.error(
+    `Unexpected failure: ${errorMessage(error)}. This is a bug in allthrive/actions; the debug log (ACTIONS_STEP_DEBUG) has the stack trace.`,
+  );
+}

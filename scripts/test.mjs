@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Runs the whole suite with jest and ends with the one line CI reads:
+// `tests: N passed, N failed` (plus `, N skipped` when any were skipped).
+// Extra arguments go to jest (for example a path pattern).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+const report = path.resolve('reports', 'jest.json');
+mkdirSync(path.dirname(report), { recursive: true });
+rmSync(report, { force: true });
+const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim() };
+const jest = spawnSync(process.execPath, ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${report}`, ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env,
+});
+let counts;
+try {
+  const results = JSON.parse(readFileSync(report, 'utf8'));
+  // A suite that fails to load has no test results; count it as one failure so it cannot hide.
+  const brokenSuites = results.testResults.filter((s) => s.status === 'failed' && s.assertionResults.length === 0).length;
+  counts = {
+    passed: results.numPassedTests,
+    failed: results.numFailedTests + brokenSuites,
+    skipped: results.numPendingTests + results.numTodoTests,
+  };
+} catch (error) {
+  console.error(`No jest report was written (${error.message}); jest exited with ${jest.status}.`);
+  counts = { passed: 0, failed: 1, skipped: 0 };
+}
+const exitCode = jest.status === 0 && counts.failed === 0 ? 0 : 1;
+console.log(`tests: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
+process.exit(exitCode);
