@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// npm run release -- X.Y.Z [--no-push]
+// Checks the version is semver and greater than the last vX.Y.Z tag, that the tree is clean and
+// dist/ is fresh; bumps package.json and the toolkit's VERSION, adds a CHANGELOG.md section from the
+// commit subjects since the last tag, rebuilds, commits, tags vX.Y.Z and moves vX and vX.Y to it,
+// then pushes the branch and all three tags in one atomic push (no half-released state).
+// RELEASE_BUILD_COMMAND / RELEASE_CHECK_DIST_COMMAND override the build steps (tests use them).
+import { execFileSync, execSync } from 'node:child_process';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import semver from 'semver';
+
+const args = process.argv.slice(2);
+const push = !args.includes('--no-push');
+const requested = args.find((a) => !a.startsWith('--'));
+const fail = (message) => {
+  console.error(`release: ${message}`);
+  process.exit(1);
+};
+const git = (...gitArgs) => execFileSync('git', gitArgs, { encoding: 'utf8' }).trim();
+
+const version = semver.valid(semver.clean(requested ?? ''));
+if (!version || semver.prerelease(version))
+  fail(`'${requested ?? ''}' is not a release version: give X.Y.Z, for example npm run release -- 1.2.3.`);
+
+const tags = git('tag', '--list', 'v*.*.*')
+  .split('\n')
+  .filter((t) => semver.valid(t));
+const last = tags.sort(semver.rcompare)[0];
+if (last && !semver.gt(version, last)) fail(`v${version} is not greater than the last release ${last}.`);
+
+if (git('status', '--porcelain')) fail('the work tree has uncommitted changes; commit or stash them first.');
+
+const run = (command) => execSync(command, { stdio: 'inherit' });
+run(process.env.RELEASE_CHECK_DIST_COMMAND ?? 'npm run --silent check-dist');
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+pkg.version = version;
+writeFileSync('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
+const versionFile = 'packages/toolkit/src/version.ts';
+writeFileSync(versionFile, readFileSync(versionFile, 'utf8').replace(/VERSION = '[^']*'/, `VERSION = '${version}'`));
+
+const subjects = git('log', '--format=%s', ...(last ? [`${last}..HEAD`] : ['HEAD']))
+  .split('\n')
+  .filter(Boolean);
+const date = new Date().toISOString().slice(0, 10);
+const section = `## v${version} (${date})\n\n${subjects.map((s) => `- ${s}`).join('\n') || '- No changes recorded.'}\n`;
+const changelog = existsSync('CHANGELOG.md') ? readFileSync('CHANGELOG.md', 'utf8') : '# Changelog\n';
+const [head, ...rest] = changelog.split(/\n(?=## )/);
+writeFileSync('CHANGELOG.md', [head.trimEnd() + '\n', section, ...rest].join('\n'));
+
+run(process.env.RELEASE_BUILD_COMMAND ?? 'npm run --silent build');
+git('add', '-A', 'package.json', versionFile, 'CHANGELOG.md', 'dist');
+git('commit', '-q', '-m', `Release v${version}`);
+
+const major = `v${semver.major(version)}`;
+const minor = `v${semver.major(version)}.${semver.minor(version)}`;
+git('tag', '-a', `v${version}`, '-m', `v${version}`);
+git('tag', '-f', major, `v${version}^{commit}`);
+git('tag', '-f', minor, `v${version}^{commit}`);
+console.log(`release: tagged v${version}; ${major} and ${minor} now point at it`);
+
+if (push) {
+  const branch = git('rev-parse', '--abbrev-ref', 'HEAD');
+  execFileSync(
+    'git',
+    ['push', '--atomic', 'origin', `HEAD:refs/heads/${branch}`, `refs/tags/v${version}`, `+refs/tags/${major}`, `+refs/tags/${minor}`],
+    {
+      stdio: 'inherit',
+    },
+  );
+  console.log(`release: pushed ${branch}, v${version}, ${major}, ${minor} in one atomic push`);
+}
