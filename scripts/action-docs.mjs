@@ -13,7 +13,11 @@ const check = process.argv.includes('--check');
 const START = '<!-- action-docs:start -->';
 const END = '<!-- action-docs:end -->';
 
-const cell = (text) => String(text ?? '').trim().replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+const cell = (text) =>
+  String(text ?? '')
+    .trim()
+    .replace(/\r?\n/g, ' ')
+    .replace(/\|/g, '\\|');
 const code = (text) => (text === undefined || text === '' ? '' : `\`${cell(text).replace(/`/g, "'")}\``);
 
 export function renderTables(metadata) {
