@@ -7,7 +7,11 @@ import path from 'node:path';
 const sections = readdirSync('bench')
   .filter((name) => existsSync(path.join('bench', name, 'RESULTS.md')))
   .sort()
-  .map((name) => readFileSync(path.join('bench', name, 'RESULTS.md'), 'utf8').trim().replace(/^# /, '## '));
+  .map((name) =>
+    readFileSync(path.join('bench', name, 'RESULTS.md'), 'utf8')
+      .trim()
+      .replace(/^# /, '## '),
+  );
 const text = `# Benchmarks
 
 Speed is measured here, never asserted in tests: the machines are shared and noisy, so each benchmark
