@@ -1,0 +1,74 @@
+// Types for act.mjs (used by the TypeScript workflow tests through test/harness/act.ts).
+export interface ActAnnotation {
+  level: 'error' | 'warning' | 'notice' | 'debug';
+  properties: Record<string, string>;
+  message: string;
+}
+
+export interface ActStep {
+  /** The step's `id:` (or act's index for steps without one). */
+  id: string;
+  /** What act calls the step (its name, `uses:` or `run:` text). */
+  name: string;
+  /** The Main stage's result; undefined when the step never ran (skipped by `if:`). */
+  result?: string;
+  outputs: Record<string, string>;
+  /** What the step wrote to GITHUB_STEP_SUMMARY. */
+  summary: string;
+  annotations: ActAnnotation[];
+  /** The step's own output (workflow commands excluded). */
+  log: string;
+}
+
+export interface ActLog {
+  /** Per job id: `success` or `failure`. */
+  jobs: Record<string, string>;
+  steps: ActStep[];
+  /** The step with this id; throws (listing the steps seen) when there is none. */
+  step(id: string): ActStep;
+  /** All job summaries of the run, in step order. */
+  summary: string;
+  annotations: ActAnnotation[];
+  errors: ActAnnotation[];
+  /** A readable transcript (act's messages and step output), for failure messages. */
+  log: string;
+}
+
+export interface ActResult extends ActLog {
+  exitCode: number | null;
+  stderr: string;
+  workspace: string;
+  cleanup(): void;
+}
+
+export interface ActOptions {
+  /** The workflow file: absolute, or relative to the repository root. */
+  workflow: string;
+  job?: string;
+  /** Default `push`. */
+  event?: string;
+  eventPayload?: Record<string, unknown>;
+  inputs?: Record<string, string>;
+  /** Files written into the workspace before the run (paths relative to it). */
+  files?: Record<string, string | Buffer>;
+  /** An existing folder to use as the workspace (made a git repository if it is not one). */
+  workspace?: string;
+  env?: Record<string, string>;
+  secrets?: Record<string, string>;
+  vars?: Record<string, string>;
+  /** More `owner/repo@ref` → folder mappings (stand-ins for third-party actions). */
+  localRepositories?: Record<string, string>;
+  timeoutMs?: number;
+  onEvent?: (event: Record<string, unknown>) => void;
+}
+
+export const repoRoot: string;
+export const node24: string;
+export const ACT_VERSION: string;
+export function findAct(): string | undefined;
+export function requireAct(): string;
+export function stageActionsRepository(root?: string): string;
+export function initGitWorkspace(dir: string): void;
+export function writeFiles(dir: string, files: Record<string, string | Buffer>): void;
+export function parseActLog(text: string): ActLog;
+export function runAct(options: ActOptions): Promise<ActResult>;
