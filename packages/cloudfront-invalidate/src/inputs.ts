@@ -1,0 +1,84 @@
+import { InputError, readAwsInputs, type AwsOptions, type Inputs } from '@allthrive/toolkit';
+import { DISTRIBUTION_ID } from './distribution.js';
+import type { InvalidateOptions } from './invalidate.js';
+import { normalizePaths, parsePathsInput } from './paths.js';
+
+export interface Options extends InvalidateOptions {
+  paths: string[];
+  maxPaths: number;
+  wait: boolean;
+  waitTimeoutMs: number;
+  failOnWaitTimeout: boolean;
+  aws: AwsOptions;
+  summary: boolean;
+}
+
+const STACK_NAME =
+  /^([a-zA-Z][-a-zA-Z0-9]{0,127}|arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:\d{12}:stack\/[a-zA-Z][-a-zA-Z0-9]*\/[-a-f0-9]+)$/;
+const OUTPUT_NAME = /^[A-Za-z0-9:._-]{1,255}$/;
+const CALLER_REFERENCE = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * Reads and validates every input of cloudfront-invalidate before any AWS call (the root action
+ * reuses this). Paths are parsed and checked here too, so a path CloudFront would reject fails the
+ * step before anything is sent.
+ */
+export function readOptions(inputs: Inputs): Options {
+  inputs.exclusive('distribution-id', 'stack-name');
+  const distributionId = inputs.optional('distribution-id');
+  const stackName = inputs.optional('stack-name');
+  const stackOutput = inputs.string('stack-output', { default: 'DistributionId' });
+  if (distributionId !== undefined && !DISTRIBUTION_ID.test(distributionId)) {
+    throw new InputError(
+      'distribution-id',
+      `Input 'distribution-id' has the value '${distributionId}', which is not accepted: expected a CloudFront distribution id (upper-case letters and digits such as E2QWRUHAPOMQZL).`,
+    );
+  }
+  if (stackName !== undefined && !STACK_NAME.test(stackName)) {
+    throw new InputError(
+      'stack-name',
+      `Input 'stack-name' has the value '${stackName}', which is not accepted: expected a CloudFormation stack name (a letter, then letters, digits and hyphens, at most 128) or a stack ARN.`,
+    );
+  }
+  if (!OUTPUT_NAME.test(stackOutput)) {
+    throw new InputError(
+      'stack-output',
+      `Input 'stack-output' has the value '${stackOutput}', which is not accepted: expected an output key or export name (letters, digits, '-', '_', '.', ':').`,
+    );
+  }
+  if (!distributionId && !stackName) {
+    throw new InputError(
+      'distribution-id',
+      "Neither 'distribution-id' nor 'stack-name' was given: give the distribution id, or 'stack-name' of the CloudFormation stack whose output (see 'stack-output') holds it.",
+    );
+  }
+  const rawPaths = parsePathsInput(inputs.string('paths'));
+  // Validated now (a bad path fails before any AWS call); the engine normalizes again, idempotently.
+  const { paths } = normalizePaths(rawPaths);
+  const maxPaths = inputs.integer('max-paths', { default: 15, min: 1, max: 10_000 });
+  const wait = inputs.boolean('wait', true);
+  const waitTimeoutMs = inputs.duration('wait-timeout', { default: '20m', bareUnit: 's', minMs: 1000, maxMs: 6 * 3_600_000 });
+  const failOnWaitTimeout = inputs.boolean('fail-on-wait-timeout', false);
+  const callerReference = inputs.optional('caller-reference');
+  if (callerReference !== undefined && !CALLER_REFERENCE.test(callerReference)) {
+    throw new InputError(
+      'caller-reference',
+      `Input 'caller-reference' has the value '${callerReference}', which is not accepted: expected 1 to 128 printable characters without spaces (or leave it empty for a reference unique per run attempt).`,
+    );
+  }
+  const aws = readAwsInputs(inputs);
+  const summary = inputs.boolean('summary', true);
+  return {
+    distributionId,
+    stackName,
+    stackOutput,
+    paths,
+    maxPaths,
+    wait,
+    waitTimeoutMs,
+    failOnWaitTimeout,
+    callerReference,
+    aws,
+    summary,
+  };
+}
