@@ -1,0 +1,29 @@
+import { formatDuration, type SummaryReport } from '@allthrive/toolkit';
+import { shortArn } from './task-definition.js';
+import type { DeployOptions, DeployResult } from './types.js';
+
+/** The job summary: one row per service (revision, image, result, duration, reason). */
+export function buildSummary(result: DeployResult, options: Pick<DeployOptions, 'cluster'>): SummaryReport {
+  const services = Object.entries(result.services);
+  const ok = services.filter(([, s]) => s.status === 'success').length;
+  return {
+    title: `ECS deploy to ${options.cluster}: ${result.result}`,
+    lines: [
+      `${ok} of ${services.length} service${services.length === 1 ? '' : 's'} deployed successfully.`,
+      result.image ? `Image: ${result.image}` : 'No new image: current task definitions redeployed.',
+    ],
+    table: {
+      header: ['Service', 'Task definition', 'Image', 'Result', 'Duration', 'Reason'],
+      rows: services.map(([name, s]) => [
+        name,
+        s.taskDefinitionArn === s.previousTaskDefinitionArn
+          ? shortArn(s.taskDefinitionArn)
+          : `${shortArn(s.taskDefinitionArn)} (was ${shortArn(s.previousTaskDefinitionArn)})`,
+        result.image || 'unchanged',
+        s.status,
+        formatDuration(s.durationSeconds * 1000),
+        s.reason,
+      ]),
+    },
+  };
+}
