@@ -9,6 +9,7 @@ import { CloudFrontClient, CreateDistributionCommand } from '@aws-sdk/client-clo
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { URLSearchParams } from 'node:url';
 import { SignatureV4 } from '@smithy/signature-v4';
 
 export const DEMO = {

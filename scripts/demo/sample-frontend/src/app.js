@@ -1,1 +1,2 @@
+/* global document */
 document.body.dataset.release = 'demo';
