@@ -92,14 +92,14 @@ function manifest(label) {
 }
 
 /**
- * Seeds everything. `imageTag` is the tag the image build would have pushed (the commit sha);
- * `frontendDir` is the sample frontend's source, whose public files the previous release shares.
+ * The frontend side: the bucket with the previous release (one stale hashed bundle, old HTML, and
+ * public files this release has unchanged), a CloudFront distribution in front of it, and the
+ * CloudFormation stack whose DistributionId output names it. `frontendDir` is the sample
+ * frontend's source, whose public files the previous release shares.
  */
-export async function seedDemoAccount({ endpoint, imageTag, frontendDir }) {
+export async function seedFrontend({ endpoint, frontendDir }) {
   const config = clientConfig(endpoint);
 
-  // Frontend bucket with the previous release: one stale hashed bundle, old HTML, and the public
-  // files this release has unchanged.
   const s3 = new S3Client(config);
   await s3.send(new CreateBucketCommand({ Bucket: DEMO.bucket }));
   const previous = {
@@ -153,6 +153,16 @@ export async function seedDemoAccount({ endpoint, imageTag, frontendDir }) {
     }),
   );
 
+  return { distributionId, previousFrontend: Object.keys(previous) };
+}
+
+/**
+ * The backend side: an ECR repository with the image the build pushed (tagged `imageTag`, the
+ * commit sha) and the one production runs now, and the ECS cluster with one Fargate task
+ * definition and service per process type, on the previous image.
+ */
+export async function seedBackend({ endpoint, imageTag }) {
+  const config = clientConfig(endpoint);
   // ECR: the image the build pushed (tagged with the commit) and the one production runs now.
   const ecr = new ECRClient(config);
   await ecr.send(new CreateRepositoryCommand({ repositoryName: DEMO.repository }));
@@ -199,12 +209,15 @@ export async function seedDemoAccount({ endpoint, imageTag, frontendDir }) {
   }
 
   return {
-    distributionId,
     image: `${DEMO.registry}/${DEMO.repository}:${imageTag}`,
     imageDigest: pushed.image.imageId.imageDigest,
     previousImage,
     taskDefinitions,
     network,
-    previousFrontend: Object.keys(previous),
   };
+}
+
+/** Seeds the whole demo account (see seedFrontend and seedBackend). */
+export async function seedDemoAccount({ endpoint, imageTag, frontendDir }) {
+  return { ...(await seedFrontend({ endpoint, frontendDir })), ...(await seedBackend({ endpoint, imageTag })) };
 }
