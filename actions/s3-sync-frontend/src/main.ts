@@ -1,0 +1,24 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { createAwsClient, readAwsInputs, runAction } from '@allthrive/toolkit';
+import { readOptions, runSync, summaryReport } from '@allthrive/s3-sync-frontend';
+
+// Thin adapter: inputs -> engine -> outputs and summary. Every input is read and validated
+// before the S3 client is built, so a bad input never reaches AWS.
+await runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => {
+  const options = readOptions(inputs);
+  const aws = readAwsInputs(inputs, { maxAttemptsDefault: 6 });
+  inputs.boolean('summary', true);
+  const s3 = createAwsClient(S3Client, 'S3', aws);
+  const root = process.env.GITHUB_WORKSPACE || process.cwd();
+
+  const result = await runSync(options, { s3, logger, clock, signal, root });
+
+  setOutput('uploaded', result.uploaded);
+  setOutput('re-headered', result.reheadered);
+  setOutput('unchanged', result.unchanged);
+  setOutput('deleted', result.deleted);
+  setOutput('kept', result.kept);
+  setOutput('bytes-uploaded', result.bytesUploaded);
+  setOutput('changed-paths', JSON.stringify(result.changedPaths));
+  await summary(summaryReport(result));
+});

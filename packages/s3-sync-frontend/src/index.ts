@@ -1,0 +1,45 @@
+export { builtInContentType, FALLBACK_CONTENT_TYPE } from './content-type.js';
+export { formatBytes } from './format.js';
+export { readOptions } from './inputs.js';
+export { hashFile, scanSource, type LocalFile, type LocalScan } from './local.js';
+export {
+  decideStale,
+  parseManifest,
+  serializeManifest,
+  type GraceDecision,
+  type Manifest,
+  type ObjectRecord,
+  type StaleObject,
+} from './manifest.js';
+export {
+  DEFAULT_OPTIONS,
+  MANIFEST_NAME,
+  isCacheControlValue,
+  isContentTypeValue,
+  normalizePrefix,
+  parseRules,
+  validateBucket,
+  type Rule,
+  type SyncOptions,
+} from './options.js';
+export { directoryPathOfIndex, encodeUrlPath, urlPathOfKey } from './paths.js';
+export { DELETE_BATCH, deleteStale, publishHtml, uploadAssets } from './phases.js';
+export {
+  changedPaths,
+  decideFile,
+  htmlGroups,
+  needsHead,
+  planSync,
+  trustedRecord,
+  type FileAction,
+  type FileReason,
+  type KnownState,
+  type Phase,
+  type PhaseReport,
+  type PlannedFile,
+  type SyncDeps,
+  type SyncPlan,
+} from './plan.js';
+export { DEFAULT_CACHE_CONTROL, anyMatcher, globMatcher, headerRules, isContentHashed, isHtml, looksLikeHash } from './rules.js';
+export { SHA256_METADATA, isPlainMd5, listPrefix, type RemoteObject } from './s3.js';
+export { formatPlan, runSync, summaryReport, syncResult, type SyncResult } from './sync.js';

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import { ActionError, CancelledError } from '@allthrive/toolkit';
+import type { Matcher } from './rules.js';
+
+export interface LocalFile {
+  /** Path relative to the source directory, always with `/` separators (the key suffix). */
+  path: string;
+  absPath: string;
+  size: number;
+  /** Hex digests of the content. */
+  md5: string;
+  sha256: string;
+}
+
+export interface LocalScan {
+  files: LocalFile[];
+  /** Relative paths skipped by `exclude`. */
+  excluded: string[];
+}
+
+function inside(root: string, target: string): boolean {
+  return target === root || target.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+function toPosix(relative: string): string {
+  return relative.split(path.sep).join('/');
+}
+
+/**
+ * Walks the source directory (following symbolic links that stay inside it, refusing those that
+ * resolve outside it) and hashes every file that is not excluded, MD5 and SHA-256 in one read.
+ */
+export async function scanSource(
+  sourceDir: string,
+  options: { exclude: Matcher; concurrency: number; signal?: AbortSignal },
+): Promise<LocalScan> {
+  const realRoot = await realpath(sourceDir);
+  const found: { path: string; absPath: string }[] = [];
+  const excluded: string[] = [];
+  const visited = new Set<string>([realRoot]);
+
+  async function walk(dir: string, relDir: string): Promise<void> {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const absPath = path.join(dir, entry.name);
+      const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
+      let isDir = entry.isDirectory();
+      let isFile = entry.isFile();
+      let real = absPath;
+      if (entry.isSymbolicLink()) {
+        try {
+          real = await realpath(absPath);
+        } catch {
+          throw new ActionError(
+            `Refusing to deploy '${rel}': it is a symbolic link whose target does not exist. Remove the link or fix the build.`,
+          );
+        }
+        if (!inside(realRoot, real)) {
+          throw new ActionError(
+            `Refusing to deploy '${rel}': it is a symbolic link to ${real}, outside the source directory ${sourceDir}. ` +
+              'Copy the file into the build output instead of linking it (links out of the source could publish private files).',
+          );
+        }
+        const target = await stat(real);
+        isDir = target.isDirectory();
+        isFile = target.isFile();
+      }
+      if (isDir) {
+        const realDir = entry.isSymbolicLink() ? real : await realpath(absPath);
+        if (visited.has(realDir)) continue; // a link back up the tree
+        visited.add(realDir);
+        await walk(absPath, rel);
+      } else if (isFile) {
+        if (options.exclude(rel)) excluded.push(rel);
+        else found.push({ path: toPosix(rel), absPath });
+      }
+    }
+  }
+  await walk(sourceDir, '');
+
+  const limit = pLimit(Math.max(4, options.concurrency));
+  const files = await Promise.all(
+    found.map((file) =>
+      limit(async () => {
+        if (options.signal?.aborted) throw new CancelledError('the run was cancelled while hashing local files; nothing was changed');
+        return { ...file, ...(await hashFile(file.absPath)) };
+      }),
+    ),
+  );
+  return { files, excluded };
+}
+
+export async function hashFile(file: string): Promise<{ size: number; md5: string; sha256: string }> {
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(file)) {
+    md5.update(chunk as Buffer);
+    sha256.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  return { size, md5: md5.digest('hex'), sha256: sha256.digest('hex') };
+}

@@ -1,0 +1,110 @@
+/**
+ * The deploy manifest: one small JSON object under the prefix (`.s3-sync-frontend.json`) that
+ * records, for the next deploy,
+ * - per object: the ETag it had and the SHA-256 and headers this action gave it, so an object
+ *   untouched since the manifest was written needs no HeadObject to know its headers;
+ * - per stale content-hashed object: since when no deploy ships it, so the grace period counts
+ *   from the deploy that stopped shipping it (an S3 lifecycle rule would count from the upload).
+ */
+
+export interface ObjectRecord {
+  etag: string;
+  sha256: string;
+  cacheControl: string;
+  contentType: string;
+}
+
+export interface Manifest {
+  /** ISO time this manifest was written (informational; trust uses the object's LastModified). */
+  updatedAt: string;
+  /** Keyed by the path relative to the prefix. */
+  objects: Map<string, ObjectRecord>;
+  /** Relative path → epoch milliseconds when it stopped being shipped. */
+  staleSince: Map<string, number>;
+}
+
+interface ManifestFileV1 {
+  format: 's3-sync-frontend/1';
+  updatedAt: string;
+  /** Distinct [Cache-Control, Content-Type] pairs, referenced by index to keep the file small. */
+  headers: [string, string][];
+  /** path → [etag, sha256, header index] */
+  objects: Record<string, [string, string, number]>;
+  /** path → ISO time it became stale */
+  stale: Record<string, string>;
+}
+
+export function serializeManifest(manifest: Manifest): string {
+  const headers: [string, string][] = [];
+  const index = new Map<string, number>();
+  const objects: ManifestFileV1['objects'] = {};
+  for (const [path, record] of [...manifest.objects].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const id = `${record.cacheControl}\n${record.contentType}`;
+    let at = index.get(id);
+    if (at === undefined) {
+      at = headers.push([record.cacheControl, record.contentType]) - 1;
+      index.set(id, at);
+    }
+    objects[path] = [record.etag, record.sha256, at];
+  }
+  const stale: Record<string, string> = {};
+  for (const [path, since] of [...manifest.staleSince].sort(([a], [b]) => (a < b ? -1 : 1))) stale[path] = new Date(since).toISOString();
+  const file: ManifestFileV1 = { format: 's3-sync-frontend/1', updatedAt: manifest.updatedAt, headers, objects, stale };
+  return JSON.stringify(file);
+}
+
+/** Parses a manifest; throws an Error saying what is wrong when the text is not one. */
+export function parseManifest(text: string): Manifest {
+  const file = JSON.parse(text) as Partial<ManifestFileV1>;
+  if (file.format !== 's3-sync-frontend/1') throw new Error(`unknown format ${JSON.stringify(file.format)}`);
+  const objects = new Map<string, ObjectRecord>();
+  for (const [path, entry] of Object.entries(file.objects ?? {})) {
+    const header = file.headers?.[entry[2]];
+    if (!Array.isArray(entry) || !header) throw new Error(`malformed entry for ${path}`);
+    objects.set(path, { etag: entry[0], sha256: entry[1], cacheControl: header[0], contentType: header[1] });
+  }
+  const staleSince = new Map<string, number>();
+  for (const [path, since] of Object.entries(file.stale ?? {})) {
+    const ms = Date.parse(since);
+    if (Number.isFinite(ms)) staleSince.set(path, ms);
+  }
+  return { updatedAt: file.updatedAt ?? '', objects, staleSince };
+}
+
+export interface StaleObject {
+  path: string;
+  key: string;
+  size: number;
+  hashed: boolean;
+}
+
+export interface GraceDecision extends StaleObject {
+  action: 'delete' | 'keep';
+  /** When it stopped being shipped (now, or as recorded by an earlier deploy). */
+  staleSince: number;
+  /** For a kept object: when it becomes deletable (undefined when `delete` is off). */
+  deleteAfter?: number;
+}
+
+/**
+ * What happens to each object that is no longer in the source. With `delete` off everything is
+ * kept. With it on, non-hashed objects go now; content-hashed ones go once `graceMs` has passed
+ * since the deploy that stopped shipping them (first seen stale, as recorded in the manifest),
+ * so browser tabs still running the previous build can load their lazy chunks. The stale time is
+ * recorded even with `delete` off, so turning it on later counts from the right moment.
+ */
+export function decideStale(
+  stale: StaleObject[],
+  previous: Map<string, number>,
+  options: { now: number; graceMs: number; deleteEnabled: boolean },
+): GraceDecision[] {
+  return stale.map((object) => {
+    const since = Math.min(previous.get(object.path) ?? options.now, options.now);
+    if (!options.deleteEnabled) return { ...object, action: 'keep', staleSince: since };
+    if (!object.hashed || options.graceMs === 0) return { ...object, action: 'delete', staleSince: since };
+    const deleteAfter = since + options.graceMs;
+    return options.now >= deleteAfter
+      ? { ...object, action: 'delete', staleSince: since }
+      : { ...object, action: 'keep', staleSince: since, deleteAfter };
+  });
+}

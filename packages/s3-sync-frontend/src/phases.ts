@@ -1,0 +1,284 @@
+import { readFile } from 'node:fs/promises';
+import { CopyObjectCommand, DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import { ActionError, CancelledError, formatDuration, systemClock } from '@allthrive/toolkit';
+import { formatBytes } from './format.js';
+import type { ObjectRecord } from './manifest.js';
+import { serializeManifest } from './manifest.js';
+import { htmlGroups, type PhaseReport, type PlannedFile, type SyncDeps, type SyncPlan } from './plan.js';
+import { SHA256_METADATA, isCancellation, s3Failure, unquote } from './s3.js';
+
+/** DeleteObjects takes at most 1000 keys per call. */
+export const DELETE_BATCH = 1000;
+
+const STATE = {
+  assets: 'The old HTML is still live and nothing was deleted; the files already uploaded are not referenced by any live page yet.',
+  html: 'All assets are uploaded, but only part of the HTML is live and nothing was deleted.',
+  delete: 'The new site is fully live; only the clean-up of stale objects is incomplete.',
+} as const;
+
+function cancelled(where: string, state: string): CancelledError {
+  return new CancelledError(`The run was cancelled ${where}. ${state} Re-running the step completes the deploy.`);
+}
+
+function checkCancelled(plan: SyncPlan, deps: SyncDeps, where: string, state: string): void {
+  if (deps.signal?.aborted) throw cancelled(where, state);
+}
+
+interface TaskOutcome {
+  done: number;
+  failures: { file: PlannedFile; message: string }[];
+  cancelled: boolean;
+}
+
+/**
+ * Runs the writes of one phase with bounded concurrency. The first failure stops new writes from
+ * starting (in-flight ones finish), so a failed phase never lets the next one begin.
+ */
+async function runWrites(
+  plan: SyncPlan,
+  deps: SyncDeps,
+  files: PlannedFile[],
+  write: (file: PlannedFile) => Promise<void>,
+): Promise<TaskOutcome> {
+  const limit = pLimit(plan.options.concurrency);
+  const outcome: TaskOutcome = { done: 0, failures: [], cancelled: false };
+  await Promise.all(
+    files.map((file) =>
+      limit(async () => {
+        if (outcome.failures.length || outcome.cancelled) return;
+        if (deps.signal?.aborted) {
+          outcome.cancelled = true;
+          return;
+        }
+        try {
+          await write(file);
+          outcome.done++;
+        } catch (error) {
+          if (isCancellation(error, deps.signal)) outcome.cancelled = true;
+          else outcome.failures.push({ file, message: error instanceof ActionError ? error.message : String(error) });
+        }
+      }),
+    ),
+  );
+  return outcome;
+}
+
+async function uploadFile(plan: SyncPlan, deps: SyncDeps, file: PlannedFile): Promise<void> {
+  // The whole file as a Buffer: a retried request can resend it (a consumed stream could not), and
+  // Content-MD5 from planning makes S3 reject the upload if the file changed since it was hashed.
+  const body = await readFile(file.absPath);
+  try {
+    const response = await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: plan.bucket,
+        Key: file.key,
+        Body: body,
+        ContentLength: body.length,
+        ContentMD5: Buffer.from(file.md5, 'hex').toString('base64'),
+        ContentType: file.contentType,
+        CacheControl: file.cacheControl,
+        Metadata: { [SHA256_METADATA]: file.sha256 },
+      }),
+      deps.signal ? { abortSignal: deps.signal } : {},
+    );
+    plan.progress.etags.set(file.key, unquote(response.ETag ?? file.md5));
+    plan.progress.bytesUploaded += body.length;
+    deps.logger.debug(`PutObject ${file.key} (${file.reason}, ${formatBytes(body.length)})`);
+  } catch (error) {
+    if (isCancellation(error, deps.signal)) throw error;
+    throw new ActionError(s3Failure(error, 'PutObject', plan.bucket, file.key));
+  }
+}
+
+/** Same content, other headers: a copy onto itself with REPLACE metadata (no re-upload). */
+async function reheaderFile(plan: SyncPlan, deps: SyncDeps, file: PlannedFile): Promise<void> {
+  const copySource = `${plan.bucket}/${file.key.split('/').map(encodeURIComponent).join('/')}`;
+  try {
+    const response = await deps.s3.send(
+      new CopyObjectCommand({
+        Bucket: plan.bucket,
+        Key: file.key,
+        CopySource: copySource,
+        // only the object that was compared: a concurrent change fails instead of being re-headered
+        CopySourceIfMatch: file.remoteEtag ? `"${file.remoteEtag}"` : undefined,
+        MetadataDirective: 'REPLACE',
+        ContentType: file.contentType,
+        CacheControl: file.cacheControl,
+        Metadata: { [SHA256_METADATA]: file.sha256 },
+      }),
+      deps.signal ? { abortSignal: deps.signal } : {},
+    );
+    plan.progress.etags.set(file.key, unquote(response.CopyObjectResult?.ETag ?? file.remoteEtag ?? file.md5));
+    deps.logger.debug(`CopyObject ${file.key} (new headers: ${file.cacheControl} | ${file.contentType})`);
+  } catch (error) {
+    if (isCancellation(error, deps.signal)) throw error;
+    throw new ActionError(s3Failure(error, 'CopyObject', plan.bucket, file.key));
+  }
+}
+
+function emptyReport(name: string): PhaseReport {
+  return { name, uploaded: 0, reheadered: 0, unchanged: 0, deleted: 0, kept: 0, bytes: 0, durationMs: 0 };
+}
+
+function progressLine(number: string, report: PhaseReport, dryRun: boolean): string {
+  const verb = dryRun ? 'would upload' : 'uploaded';
+  return (
+    `Phase ${number} ${report.name}: ${verb} ${report.uploaded} (${formatBytes(report.bytes)}), ` +
+    `${dryRun ? 'would re-header' : 're-headered'} ${report.reheadered}, unchanged ${report.unchanged}` +
+    (dryRun ? '.' : ` in ${formatDuration(report.durationMs)}.`)
+  );
+}
+
+/** Uploads and re-headers one group of files; throws (stopping the deploy) when any write fails. */
+async function writePhase(
+  plan: SyncPlan,
+  deps: SyncDeps,
+  number: string,
+  name: string,
+  groups: PlannedFile[][],
+  state: string,
+): Promise<PhaseReport> {
+  const clock = deps.clock ?? systemClock;
+  const started = clock.now();
+  const report = emptyReport(name);
+  const all = groups.flat();
+  report.unchanged = all.filter((f) => f.action === 'unchanged').length;
+  const work = all.filter((f) => f.action !== 'unchanged');
+  report.uploaded = work.filter((f) => f.action === 'upload').length;
+  report.reheadered = work.filter((f) => f.action === 'reheader').length;
+  report.bytes = work.filter((f) => f.action === 'upload').reduce((sum, f) => sum + f.size, 0);
+  if (!plan.options.dryRun && work.length) {
+    let done = 0;
+    for (const group of groups) {
+      const writes = group.filter((f) => f.action !== 'unchanged');
+      const outcome = await runWrites(plan, deps, writes, (file) =>
+        file.action === 'upload' ? uploadFile(plan, deps, file) : reheaderFile(plan, deps, file),
+      );
+      done += outcome.done;
+      if (outcome.cancelled) throw cancelled(`during phase ${number} (${name}) after ${done} of ${work.length} writes`, state);
+      if (outcome.failures.length) {
+        const first = outcome.failures.slice(0, 5).map((f) => f.message);
+        throw new ActionError(
+          `Phase ${number} (${name}) failed: ${outcome.failures.length} write(s) failed, ${done} of ${work.length} succeeded. ` +
+            `${first.join(' ')}${outcome.failures.length > 5 ? ` (and ${outcome.failures.length - 5} more)` : ''} ` +
+            `The deploy stopped here: ${state} Fix the cause and re-run the step; files already uploaded are skipped.`,
+        );
+      }
+    }
+  }
+  report.durationMs = clock.now() - started;
+  deps.logger.info(progressLine(number, report, plan.options.dryRun));
+  plan.progress.phases.push(report);
+  return report;
+}
+
+/**
+ * Phases 1 and 2: content-hashed files, then every other non-HTML file. Nothing that a live page
+ * references changes meaning, so this is safe to run long before the HTML goes live.
+ */
+export async function uploadAssets(plan: SyncPlan, deps: SyncDeps): Promise<PhaseReport[]> {
+  checkCancelled(plan, deps, 'before uploading assets', 'Nothing was changed.');
+  const hashed = await writePhase(plan, deps, '1/4', 'content-hashed files', [plan.files.filter((f) => f.phase === 1)], STATE.assets);
+  checkCancelled(plan, deps, 'after phase 1 (content-hashed files)', STATE.assets);
+  const other = await writePhase(plan, deps, '2/4', 'other non-HTML files', [plan.files.filter((f) => f.phase === 2)], STATE.assets);
+  plan.progress.assetsDone = true;
+  return [hashed, other];
+}
+
+/** Phase 3: HTML, other pages first and each directory's index.html last (the root one very last). */
+export async function publishHtml(plan: SyncPlan, deps: SyncDeps): Promise<PhaseReport> {
+  if (!plan.progress.assetsDone) {
+    throw new ActionError('publishHtml was called before uploadAssets finished: the HTML would reference assets that are not uploaded.');
+  }
+  checkCancelled(plan, deps, 'after uploading the assets, before publishing HTML', STATE.assets);
+  const report = await writePhase(plan, deps, '3/4', 'HTML', htmlGroups(plan.files.filter((f) => f.phase === 3)), STATE.html);
+  plan.progress.htmlDone = true;
+  return report;
+}
+
+/**
+ * Phase 4: deletes stale objects (DeleteObjects in batches of at most 1000, per-key errors fail
+ * the step), keeps content-hashed ones within their grace period, and writes the deploy manifest.
+ */
+export async function deleteStale(plan: SyncPlan, deps: SyncDeps): Promise<PhaseReport> {
+  if (!plan.progress.htmlDone) {
+    throw new ActionError('deleteStale was called before publishHtml finished: live pages could still reference what it deletes.');
+  }
+  checkCancelled(plan, deps, 'after publishing the HTML, before deleting stale objects', STATE.delete);
+  const clock = deps.clock ?? systemClock;
+  const started = clock.now();
+  const report = emptyReport('stale objects');
+  const toDelete = plan.stale.filter((s) => s.action === 'delete');
+  report.kept = plan.stale.length - toDelete.length;
+  report.deleted = toDelete.length;
+  const failed = new Map<string, string>();
+  if (!plan.options.dryRun) {
+    for (let at = 0; at < toDelete.length; at += DELETE_BATCH) {
+      checkCancelled(plan, deps, `while deleting stale objects (${at} of ${toDelete.length} deleted)`, STATE.delete);
+      const batch = toDelete.slice(at, at + DELETE_BATCH);
+      try {
+        const response = await deps.s3.send(
+          new DeleteObjectsCommand({ Bucket: plan.bucket, Delete: { Objects: batch.map((s) => ({ Key: s.key })), Quiet: true } }),
+          deps.signal ? { abortSignal: deps.signal } : {},
+        );
+        for (const error of response.Errors ?? [])
+          failed.set(error.Key ?? '?', `${error.Code ?? 'Error'}: ${error.Message ?? 'no message'}`);
+      } catch (error) {
+        if (isCancellation(error, deps.signal)) {
+          throw cancelled(`while deleting stale objects (${at} of ${toDelete.length} deleted)`, STATE.delete);
+        }
+        for (const s of batch) failed.set(s.key, s3Failure(error, 'DeleteObjects', plan.bucket));
+      }
+    }
+    report.deleted = toDelete.length - failed.size;
+    await writeManifest(plan, deps, failed);
+  }
+  report.durationMs = clock.now() - started;
+  const keptNote = report.kept ? ` (content-hashed within their grace period${plan.options.delete ? '' : ', or `delete` is off'})` : '';
+  deps.logger.info(
+    `Phase 4/4 stale objects: ${plan.options.dryRun ? 'would delete' : 'deleted'} ${report.deleted}, kept ${report.kept}${keptNote}${plan.options.dryRun ? '.' : ` in ${formatDuration(report.durationMs)}.`}`,
+  );
+  plan.progress.phases.push(report);
+  if (failed.size) {
+    const list = [...failed].slice(0, 5).map(([key, message]) => `${key} (${message})`);
+    throw new ActionError(
+      `Phase 4/4 (stale objects) failed: ${failed.size} of ${toDelete.length} object(s) could not be deleted: ${list.join('; ')}${failed.size > 5 ? '; ...' : ''}. ` +
+        `${STATE.delete} Check s3:DeleteObject permission (and object lock) and re-run the step.`,
+    );
+  }
+  plan.progress.deleteDone = true;
+  return report;
+}
+
+/** Records what this deploy left in the bucket (see manifest.ts). */
+async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<string, string>): Promise<void> {
+  const objects = new Map<string, ObjectRecord>();
+  for (const file of plan.files) {
+    const etag = plan.progress.etags.get(file.key) ?? (file.action === 'unchanged' ? file.remoteEtag : undefined);
+    if (!etag) continue;
+    objects.set(file.path, { etag, sha256: file.sha256, cacheControl: file.cacheControl, contentType: file.contentType });
+  }
+  const staleSince = new Map<string, number>();
+  for (const s of plan.stale) if (s.action === 'keep' || failedDeletes.has(s.key)) staleSince.set(s.path, s.staleSince);
+  const clock = deps.clock ?? systemClock;
+  const body = serializeManifest({ updatedAt: new Date(clock.now()).toISOString(), objects, staleSince });
+  try {
+    await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: plan.bucket,
+        Key: plan.manifestKey,
+        Body: body,
+        ContentType: 'application/json; charset=utf-8',
+        CacheControl: 'no-store',
+      }),
+      deps.signal ? { abortSignal: deps.signal } : {},
+    );
+  } catch (error) {
+    if (isCancellation(error, deps.signal)) throw cancelled('while writing the deploy manifest', STATE.delete);
+    // The site is deployed; without the manifest the next run compares by HeadObject and restarts grace periods.
+    throw new ActionError(
+      `${s3Failure(error, 'PutObject', plan.bucket, plan.manifestKey)} The site is deployed, but the deploy manifest (grace-period bookkeeping) was not written; re-run the step.`,
+    );
+  }
+}

@@ -1,0 +1,317 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
+import { InputError, systemClock, type Clock, type Logger } from '@allthrive/toolkit';
+import { FALLBACK_CONTENT_TYPE } from './content-type.js';
+import { scanSource, type LocalFile } from './local.js';
+import { decideStale, parseManifest, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
+import { MANIFEST_NAME, type SyncOptions } from './options.js';
+import { directoryPathOfIndex, urlPathOfKey } from './paths.js';
+import { anyMatcher, headerRules, isContentHashed, isHtml } from './rules.js';
+import { getText, headObject, isPlainMd5, listPrefix, type RemoteHead, type RemoteObject } from './s3.js';
+import { formatBytes } from './format.js';
+
+/** The collaborators of every phase. */
+export interface SyncDeps {
+  s3: S3Client;
+  logger: Logger;
+  clock?: Clock;
+  /** Aborts on cancellation; checked between phases and before every request. */
+  signal?: AbortSignal;
+  /** The directory `source` is relative to (GITHUB_WORKSPACE in the action); default: the cwd. */
+  root?: string;
+}
+
+export type FileAction = 'upload' | 'reheader' | 'unchanged';
+export type FileReason = 'new' | 'size changed' | 'content changed' | 'content not verifiable' | 'headers changed' | 'same';
+
+/** Upload order: 1 content-hashed, 2 other non-HTML, 3 HTML (index.html last). */
+export type Phase = 1 | 2 | 3;
+
+export interface PlannedFile extends LocalFile {
+  key: string;
+  hashed: boolean;
+  html: boolean;
+  phase: Phase;
+  cacheControl: string;
+  contentType: string;
+  action: FileAction;
+  reason: FileReason;
+  /** Whether an object was at the key before this deploy (caches may hold it). */
+  existed: boolean;
+  remoteEtag?: string;
+}
+
+export interface PhaseReport {
+  name: string;
+  uploaded: number;
+  reheadered: number;
+  unchanged: number;
+  deleted: number;
+  kept: number;
+  bytes: number;
+  durationMs: number;
+}
+
+export interface SyncProgress {
+  assetsDone: boolean;
+  htmlDone: boolean;
+  deleteDone: boolean;
+  bytesUploaded: number;
+  /** ETag of every object written by this run, by key. */
+  etags: Map<string, string>;
+  phases: PhaseReport[];
+}
+
+export interface SyncPlan {
+  options: SyncOptions;
+  bucket: string;
+  prefix: string;
+  sourceDir: string;
+  manifestKey: string;
+  files: PlannedFile[];
+  stale: GraceDecision[];
+  excludedLocal: number;
+  excludedRemote: number;
+  previousManifest?: Manifest;
+  /** HeadObject calls made while planning. */
+  heads: number;
+  startedAt: number;
+  /** Paths with no known Content-Type (uploaded as application/octet-stream). */
+  unknownTypes: string[];
+  progress: SyncProgress;
+}
+
+/** What is known about an existing object's content and headers, from HeadObject or a trusted manifest record. */
+export interface KnownState {
+  sha256?: string;
+  cacheControl?: string;
+  contentType?: string;
+}
+
+/**
+ * A manifest record describes the object only if the object is the one recorded (same ETag, so
+ * same content) and was not written after the manifest (LastModified not later than the
+ * manifest's, which is written after every other write of a deploy). S3 times have one-second
+ * resolution: only a metadata-only change by someone else in the same second after the manifest
+ * would go unnoticed.
+ */
+export function trustedRecord(remote: RemoteObject, record: ObjectRecord | undefined, manifestTime: number | undefined): boolean {
+  return Boolean(record && manifestTime !== undefined && record.etag === remote.etag && remote.lastModified <= manifestTime);
+}
+
+/**
+ * Whether planning must HeadObject an existing object: when nothing trustworthy says what
+ * headers it has, or (multipart/KMS ETag) what content. Objects of another size are replaced
+ * anyway and need no HeadObject.
+ */
+export function needsHead(local: { size: number }, remote: RemoteObject | undefined, trusted: boolean): boolean {
+  return Boolean(remote && remote.size === local.size && !trusted);
+}
+
+/**
+ * The diff, by content and never by time: a file is uploaded when the object is missing, has
+ * another size, or other content (its plain-MD5 ETag differs, or, for multipart/KMS ETags, the
+ * SHA-256 this action stores in metadata differs or is absent); an object with the same content
+ * but other Cache-Control/Content-Type is re-headered in place.
+ */
+export function decideFile(
+  local: { size: number; md5: string; sha256: string },
+  desired: { cacheControl: string; contentType: string },
+  remote: RemoteObject | undefined,
+  known: KnownState | undefined,
+): { action: FileAction; reason: FileReason } {
+  if (!remote) return { action: 'upload', reason: 'new' };
+  if (remote.size !== local.size) return { action: 'upload', reason: 'size changed' };
+  const md5Known = isPlainMd5(remote.etag);
+  const sameContent =
+    (md5Known && remote.etag.toLowerCase() === local.md5) || (known?.sha256 !== undefined && known.sha256 === local.sha256);
+  if (!sameContent) {
+    const verifiable = md5Known || known?.sha256 !== undefined;
+    return { action: 'upload', reason: verifiable ? 'content changed' : 'content not verifiable' };
+  }
+  if (!known || known.cacheControl !== desired.cacheControl || known.contentType !== desired.contentType) {
+    return { action: 'reheader', reason: 'headers changed' };
+  }
+  return { action: 'unchanged', reason: 'same' };
+}
+
+/** HTML upload groups: other HTML first, then each index.html deepest directory first, the root one last. */
+export function htmlGroups<T extends { path: string }>(files: T[]): T[][] {
+  const isIndex = (p: string) => p === 'index.html' || p.endsWith('/index.html');
+  const depth = (p: string) => p.split('/').length;
+  const others = files.filter((f) => !isIndex(f.path));
+  const indexes = files.filter((f) => isIndex(f.path));
+  const depths = [...new Set(indexes.map((f) => depth(f.path)))].sort((a, b) => b - a);
+  const groups = [others, ...depths.map((d) => indexes.filter((f) => depth(f.path) === d))];
+  return groups.filter((g) => g.length > 0);
+}
+
+/**
+ * The URL paths a cache may hold stale copies of: every object uploaded over, re-headered or
+ * deleted that existed before, plus a directory's URL (`/`, `/app/docs/`) when its index.html
+ * was written or deleted. New files are not listed (no cache can hold them).
+ */
+export function changedPaths(plan: Pick<SyncPlan, 'files' | 'stale'>): string[] {
+  const paths = new Set<string>();
+  for (const file of plan.files) {
+    if (file.action === 'unchanged') continue;
+    if (file.existed) paths.add(urlPathOfKey(file.key));
+    const dir = directoryPathOfIndex(file.key);
+    if (dir) paths.add(dir);
+  }
+  for (const object of plan.stale) {
+    if (object.action !== 'delete') continue;
+    paths.add(urlPathOfKey(object.key));
+    const dir = directoryPathOfIndex(object.key);
+    if (dir) paths.add(dir);
+  }
+  return [...paths].sort();
+}
+
+/**
+ * Phase 0: reads the source, lists the bucket prefix once, reads the deploy manifest, HeadObjects
+ * only the objects whose content or headers nothing else vouches for, and classifies every file
+ * and stale object. Writes nothing. Every input problem (missing or empty source, missing bucket)
+ * surfaces here, before any write.
+ */
+export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<SyncPlan> {
+  const { s3, logger, signal } = deps;
+  const clock = deps.clock ?? systemClock;
+  const startedAt = clock.now();
+  const sourceDir = path.resolve(deps.root ?? process.cwd(), options.source);
+  const stats = await stat(sourceDir).catch(() => undefined);
+  if (!stats) {
+    throw new InputError(
+      'source',
+      `Input 'source' is '${options.source}', which resolves to ${sourceDir}: that directory does not exist. Build the site before this step, or set 'source' to the build output directory (relative to the workspace). Nothing was changed.`,
+    );
+  }
+  if (!stats.isDirectory()) {
+    throw new InputError(
+      'source',
+      `Input 'source' is '${options.source}', which resolves to ${sourceDir}: that is a file, not a directory.`,
+    );
+  }
+  const exclude = anyMatcher(options.exclude);
+  const scan = await scanSource(sourceDir, { exclude, concurrency: options.concurrency, signal });
+  if (scan.files.length === 0) {
+    throw new InputError(
+      'source',
+      scan.excluded.length
+        ? `Input 'source' is '${options.source}': all ${scan.excluded.length} files in it are excluded by 'exclude', so there is nothing to deploy. Nothing was changed.`
+        : `Input 'source' is '${options.source}' (${sourceDir}), which contains no files: nothing to deploy. Did the build run? Nothing was changed.`,
+    );
+  }
+  if (scan.files.some((f) => f.path === MANIFEST_NAME)) {
+    throw new InputError(
+      'source',
+      `Input 'source' contains ${MANIFEST_NAME}, the name this action keeps its deploy manifest under. Rename or exclude that file.`,
+    );
+  }
+
+  const rules = headerRules(options.cacheControl, options.contentType);
+  const unknownTypes: string[] = [];
+  const prefix = options.prefix;
+  const described = scan.files.map((file) => {
+    let contentType = rules.contentType(file.path);
+    if (!contentType) {
+      unknownTypes.push(file.path);
+      contentType = FALLBACK_CONTENT_TYPE;
+    }
+    const hashed = isContentHashed(file.path);
+    const html = isHtml(file.path);
+    const phase: Phase = html ? 3 : hashed ? 1 : 2;
+    return { ...file, key: prefix + file.path, hashed, html, phase, cacheControl: rules.cacheControl(file.path), contentType };
+  });
+  if (unknownTypes.length) {
+    logger.warning(
+      `No Content-Type is known for ${unknownTypes.length} file(s), uploaded as ${FALLBACK_CONTENT_TYPE}: ${unknownTypes.slice(0, 10).join(', ')}${unknownTypes.length > 10 ? ', ...' : ''}. Add a 'content-type' rule such as '${unknownTypes[0].includes('.') ? `*${unknownTypes[0].slice(unknownTypes[0].lastIndexOf('.'))}` : unknownTypes[0]}: text/plain; charset=utf-8'.`,
+    );
+  }
+  const totalBytes = described.reduce((sum, f) => sum + f.size, 0);
+  logger.info(
+    `Source ${options.source}: ${described.length} files, ${formatBytes(totalBytes)}${scan.excluded.length ? ` (${scan.excluded.length} excluded)` : ''}.`,
+  );
+
+  const remote = await listPrefix(s3, options.bucket, prefix, signal);
+  const manifestKey = prefix + MANIFEST_NAME;
+  const manifestObject = remote.get(manifestKey);
+  logger.info(`Listed s3://${options.bucket}/${prefix}: ${remote.size - (manifestObject ? 1 : 0)} objects.`);
+  let previousManifest: Manifest | undefined;
+  if (manifestObject) {
+    const text = await getText(s3, options.bucket, manifestKey, signal);
+    if (text !== undefined) {
+      try {
+        previousManifest = parseManifest(text);
+      } catch (error) {
+        logger.warning(
+          `Ignoring the deploy manifest s3://${options.bucket}/${manifestKey}: ${(error as Error).message}. Objects are compared by HeadObject instead, and stale content-hashed objects count their grace period from now.`,
+        );
+      }
+    }
+  }
+  const manifestTime = previousManifest ? manifestObject?.lastModified : undefined;
+
+  // HeadObject only what neither the ETag nor a trusted manifest record settles.
+  const heads = new Map<string, RemoteHead | undefined>();
+  const toHead = described.filter((file) => {
+    const object = remote.get(file.key);
+    return needsHead(file, object, object ? trustedRecord(object, previousManifest?.objects.get(file.path), manifestTime) : false);
+  });
+  const limit = pLimit(options.concurrency);
+  await Promise.all(toHead.map((file) => limit(async () => heads.set(file.key, await headObject(s3, options.bucket, file.key, signal)))));
+  if (toHead.length) logger.info(`Compared ${toHead.length} objects by HeadObject (headers or content not known from the listing).`);
+
+  const files: PlannedFile[] = described.map((file) => {
+    let object = remote.get(file.key);
+    let known: KnownState | undefined;
+    if (object && heads.has(file.key)) {
+      const head = heads.get(file.key);
+      if (head) known = head;
+      else object = undefined; // deleted since the listing
+    } else if (object) {
+      const record = previousManifest?.objects.get(file.path);
+      if (record && trustedRecord(object, record, manifestTime)) known = record;
+    }
+    const decision = decideFile(file, file, object, known);
+    return { ...file, ...decision, existed: Boolean(object), remoteEtag: object?.etag };
+  });
+
+  const localPaths = new Set(described.map((f) => f.path));
+  let excludedRemote = 0;
+  const staleObjects = [];
+  for (const object of remote.values()) {
+    if (object.key === manifestKey || object.key.endsWith('/')) continue; // our manifest; console "folder" markers
+    const rel = object.key.slice(prefix.length);
+    if (localPaths.has(rel)) continue;
+    if (exclude(rel)) {
+      excludedRemote++;
+      continue;
+    }
+    staleObjects.push({ path: rel, key: object.key, size: object.size, hashed: isContentHashed(rel) });
+  }
+  const stale = decideStale(staleObjects, previousManifest?.staleSince ?? new Map(), {
+    now: clock.now(),
+    graceMs: options.deleteGraceMs,
+    deleteEnabled: options.delete,
+  });
+
+  return {
+    options,
+    bucket: options.bucket,
+    prefix,
+    sourceDir,
+    manifestKey,
+    files,
+    stale,
+    excludedLocal: scan.excluded.length,
+    excludedRemote,
+    previousManifest,
+    heads: toHead.length,
+    startedAt,
+    unknownTypes,
+    progress: { assetsDone: false, htmlDone: false, deleteDone: false, bytesUploaded: 0, etags: new Map(), phases: [] },
+  };
+}

@@ -1,0 +1,137 @@
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { ActionError, CancelledError, InputError, awsErrorCode, describeAwsError, isAccessDenied } from '@allthrive/toolkit';
+
+export interface RemoteObject {
+  key: string;
+  size: number;
+  /** ETag without quotes. */
+  etag: string;
+  /** Milliseconds since the epoch. */
+  lastModified: number;
+}
+
+/** What HeadObject tells about an object's content and headers. */
+export interface RemoteHead {
+  sha256?: string;
+  cacheControl?: string;
+  contentType?: string;
+  serverSideEncryption?: string;
+}
+
+/** The metadata key (x-amz-meta-content-sha256) every upload carries. */
+export const SHA256_METADATA = 'content-sha256';
+
+/**
+ * The IAM action each S3 API call needs. The toolkit's describeAwsError names `s3:<Operation>`,
+ * which is wrong for ListObjectsV2 (s3:ListBucket) and HeadObject (s3:GetObject), so AccessDenied
+ * hints are written here.
+ */
+const IAM_ACTION: Record<string, string> = {
+  ListObjectsV2: 's3:ListBucket',
+  HeadObject: 's3:GetObject',
+  GetObject: 's3:GetObject',
+  PutObject: 's3:PutObject',
+  CopyObject: 's3:GetObject and s3:PutObject',
+  DeleteObjects: 's3:DeleteObject',
+};
+
+export function isCancellation(error: unknown, signal?: AbortSignal): boolean {
+  return error instanceof CancelledError || Boolean(signal?.aborted) || awsErrorCode(error) === 'AbortError';
+}
+
+/** One sentence for a failed S3 call: what failed on which key, why, and what to check. */
+export function s3Failure(error: unknown, operation: string, bucket: string, key?: string): string {
+  const target = key ? `s3://${bucket}/${key}` : `s3://${bucket}`;
+  const code = awsErrorCode(error);
+  if (isAccessDenied(error)) {
+    return `S3 ${operation} on ${target} was denied (${code}). Grant ${IAM_ACTION[operation] ?? `s3:${operation}`} on this bucket to the role this job assumes.`;
+  }
+  const described = describeAwsError(error, { service: 'S3', operation });
+  if (!code || code === 'Error' || (error as { $metadata?: unknown }).$metadata === undefined) {
+    return `S3 ${operation} on ${target} failed: ${(error as Error)?.message ?? String(error)}. Check the endpoint, the network and the AWS region.`;
+  }
+  return described.replace(/^S3 (\w+) failed/, `S3 $1 on ${target} failed`);
+}
+
+/**
+ * Lists every object under the prefix once (ListObjectsV2, paginated) into a map by key. A missing
+ * or unreachable bucket is an input problem: it is reported against the `bucket` input before
+ * anything is written.
+ */
+export async function listPrefix(s3: S3Client, bucket: string, prefix: string, signal?: AbortSignal): Promise<Map<string, RemoteObject>> {
+  const objects = new Map<string, RemoteObject>();
+  let token: string | undefined;
+  do {
+    let page;
+    try {
+      page = await s3.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }),
+        signal ? { abortSignal: signal } : {},
+      );
+    } catch (error) {
+      if (isCancellation(error, signal)) throw new CancelledError('the run was cancelled while listing the bucket; nothing was changed');
+      const code = awsErrorCode(error);
+      if (code === 'NoSuchBucket') {
+        throw new InputError(
+          'bucket',
+          `Input 'bucket' has the value '${bucket}', but that bucket does not exist (NoSuchBucket). Check the name and the account the credentials belong to; nothing was changed.`,
+        );
+      }
+      if (code === 'PermanentRedirect' || code === 'AuthorizationHeaderMalformed' || code === 'IllegalLocationConstraintException') {
+        throw new InputError(
+          'bucket',
+          `Bucket '${bucket}' is in a different region than the client (${code}). Set 'aws-region' to the bucket's region; nothing was changed.`,
+        );
+      }
+      throw new ActionError(`${s3Failure(error, 'ListObjectsV2', bucket, prefix || undefined)} Nothing was changed.`, 'bucket');
+    }
+    for (const object of page.Contents ?? []) {
+      if (!object.Key) continue;
+      objects.set(object.Key, {
+        key: object.Key,
+        size: object.Size ?? 0,
+        etag: unquote(object.ETag ?? ''),
+        lastModified: object.LastModified?.getTime() ?? 0,
+      });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return objects;
+}
+
+export async function headObject(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<RemoteHead | undefined> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
+    return {
+      sha256: head.Metadata?.[SHA256_METADATA],
+      cacheControl: head.CacheControl,
+      contentType: head.ContentType,
+      serverSideEncryption: head.ServerSideEncryption,
+    };
+  } catch (error) {
+    if (isCancellation(error, signal)) throw new CancelledError('the run was cancelled while comparing objects; nothing was changed');
+    if (awsErrorCode(error) === 'NotFound' || awsErrorCode(error) === 'NoSuchKey') return undefined; // deleted since the listing
+    throw new ActionError(`${s3Failure(error, 'HeadObject', bucket, key)} Nothing was changed.`);
+  }
+}
+
+export async function getText(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<string | undefined> {
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
+    return await object.Body?.transformToString('utf8');
+  } catch (error) {
+    if (isCancellation(error, signal))
+      throw new CancelledError('the run was cancelled while reading the deploy manifest; nothing was changed');
+    if (awsErrorCode(error) === 'NoSuchKey' || awsErrorCode(error) === 'NotFound') return undefined;
+    throw new ActionError(`${s3Failure(error, 'GetObject', bucket, key)} Nothing was changed.`);
+  }
+}
+
+export function unquote(etag: string): string {
+  return etag.replace(/^W\//, '').replace(/^"|"$/g, '');
+}
+
+/** A single-part, unencrypted-or-SSE-S3 ETag is the hex MD5 of the content. */
+export function isPlainMd5(etag: string): boolean {
+  return /^[0-9a-f]{32}$/i.test(etag);
+}

@@ -1,0 +1,183 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  changedPaths,
+  decideFile,
+  decideStale,
+  htmlGroups,
+  needsHead,
+  parseManifest,
+  serializeManifest,
+  trustedRecord,
+  type GraceDecision,
+  type PlannedFile,
+  type RemoteObject,
+} from '@allthrive/s3-sync-frontend';
+
+const local = { size: 10, md5: 'a'.repeat(32), sha256: 'f'.repeat(64) };
+const desired = { cacheControl: 'no-cache', contentType: 'text/html; charset=utf-8' };
+const remote = (over: Partial<RemoteObject> = {}): RemoteObject => ({
+  key: 'k',
+  size: 10,
+  etag: 'a'.repeat(32),
+  lastModified: 1000,
+  ...over,
+});
+
+describe('the diff (decideFile)', () => {
+  it('uploads a file that is missing or has another size, whatever the times say', () => {
+    expect(decideFile(local, desired, undefined, undefined)).toEqual({ action: 'upload', reason: 'new' });
+    expect(decideFile(local, desired, remote({ size: 11 }), undefined)).toEqual({ action: 'upload', reason: 'size changed' });
+  });
+
+  it('compares a plain ETag with the MD5: same size, other content is uploaded', () => {
+    expect(decideFile(local, desired, remote({ etag: 'b'.repeat(32) }), { ...desired })).toEqual({
+      action: 'upload',
+      reason: 'content changed',
+    });
+  });
+
+  it('keeps a same-content object with the same headers, re-headers one with other headers', () => {
+    expect(decideFile(local, desired, remote(), { ...desired })).toEqual({ action: 'unchanged', reason: 'same' });
+    expect(decideFile(local, desired, remote(), { ...desired, cacheControl: 'public, max-age=3600' })).toEqual({
+      action: 'reheader',
+      reason: 'headers changed',
+    });
+    expect(decideFile(local, desired, remote(), { ...desired, contentType: 'binary/octet-stream' }).action).toBe('reheader');
+  });
+
+  it('uses the stored SHA-256 for multipart or KMS ETags, and re-uploads when none is stored', () => {
+    const multipart = remote({ etag: 'c'.repeat(32) + '-3' });
+    expect(decideFile(local, desired, multipart, { ...desired, sha256: local.sha256 }).action).toBe('unchanged');
+    expect(decideFile(local, desired, multipart, { ...desired, sha256: 'e'.repeat(64) })).toEqual({
+      action: 'upload',
+      reason: 'content changed',
+    });
+    expect(decideFile(local, desired, multipart, { ...desired })).toEqual({ action: 'upload', reason: 'content not verifiable' });
+    // SSE-KMS: a 32-hex ETag that is not the MD5, but the stored SHA-256 proves the content
+    const kms = remote({ etag: 'd'.repeat(32) });
+    expect(decideFile(local, desired, kms, { ...desired, sha256: local.sha256 }).action).toBe('unchanged');
+  });
+
+  it('trusts a manifest record only for the same ETag, not written after the manifest', () => {
+    const record = { etag: 'a'.repeat(32), sha256: local.sha256, ...desired };
+    expect(trustedRecord(remote({ lastModified: 1000 }), record, 1000)).toBe(true);
+    expect(trustedRecord(remote({ lastModified: 2000 }), record, 1000)).toBe(false);
+    expect(trustedRecord(remote({ etag: 'b'.repeat(32) }), record, 5000)).toBe(false);
+    expect(trustedRecord(remote(), undefined, 5000)).toBe(false);
+    expect(trustedRecord(remote(), record, undefined)).toBe(false);
+    expect(needsHead(local, remote(), true)).toBe(false);
+    expect(needsHead(local, remote(), false)).toBe(true);
+    expect(needsHead(local, remote({ size: 3 }), false)).toBe(false);
+    expect(needsHead(local, undefined, false)).toBe(false);
+  });
+
+  it('never reports unchanged when the content differs (property)', () => {
+    const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${n}}$`));
+    fc.assert(
+      fc.property(
+        fc.nat(100),
+        fc.nat(100),
+        hex(32),
+        hex(32),
+        hex(64),
+        hex(64),
+        fc.boolean(),
+        (ls, rs, lmd5, etag, lsha, rsha, multipart) => {
+          const l = { size: ls, md5: lmd5, sha256: lsha };
+          const r = remote({ size: rs, etag: multipart ? `${etag}-2` : etag });
+          const decision = decideFile(l, desired, r, { ...desired, sha256: rsha });
+          const sameContent = ls === rs && ((!multipart && etag === lmd5) || rsha === lsha);
+          if (!sameContent) expect(decision.action).toBe('upload');
+          else expect(decision.action).toBe('unchanged');
+        },
+      ),
+    );
+  });
+});
+
+describe('ordering of HTML', () => {
+  it('puts other pages first, then index.html deepest first, the root one last', () => {
+    const files = ['index.html', 'docs/index.html', 'about.html', 'docs/api/index.html', 'docs/page.html', 'blog/index.html'].map(
+      (path) => ({
+        path,
+      }),
+    );
+    expect(htmlGroups(files).map((g) => g.map((f) => f.path).sort())).toEqual([
+      ['about.html', 'docs/page.html'],
+      ['docs/api/index.html'],
+      ['blog/index.html', 'docs/index.html'],
+      ['index.html'],
+    ]);
+  });
+});
+
+describe('grace period (decideStale)', () => {
+  const day = 86_400_000;
+  const stale = [
+    { path: 'old.html', key: 'app/old.html', size: 1, hashed: false },
+    { path: 'assets/old-BxY3k9_a.js', key: 'app/assets/old-BxY3k9_a.js', size: 1, hashed: true },
+  ];
+
+  it('keeps everything, recording since when, when delete is off', () => {
+    const decisions = decideStale(stale, new Map(), { now: 10 * day, graceMs: 7 * day, deleteEnabled: false });
+    expect(decisions.map((d) => [d.path, d.action, d.staleSince])).toEqual([
+      ['old.html', 'keep', 10 * day],
+      ['assets/old-BxY3k9_a.js', 'keep', 10 * day],
+    ]);
+  });
+
+  it('deletes non-hashed objects now and keeps hashed ones until the grace period from first seen stale is over', () => {
+    const first = decideStale(stale, new Map(), { now: 10 * day, graceMs: 7 * day, deleteEnabled: true });
+    expect(first.map((d) => d.action)).toEqual(['delete', 'keep']);
+    expect(first[1].deleteAfter).toBe(17 * day);
+    const recorded = new Map([['assets/old-BxY3k9_a.js', 10 * day]]);
+    expect(decideStale([stale[1]], recorded, { now: 16 * day, graceMs: 7 * day, deleteEnabled: true })[0].action).toBe('keep');
+    expect(decideStale([stale[1]], recorded, { now: 17 * day, graceMs: 7 * day, deleteEnabled: true })[0].action).toBe('delete');
+  });
+
+  it('deletes hashed objects at once with a grace of 0', () => {
+    expect(decideStale(stale, new Map(), { now: 1, graceMs: 0, deleteEnabled: true }).map((d) => d.action)).toEqual(['delete', 'delete']);
+  });
+
+  it('round-trips the manifest, including stale times', () => {
+    const text = serializeManifest({
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      objects: new Map([
+        ['index.html', { etag: 'e1', sha256: 's1', cacheControl: 'no-cache', contentType: 'text/html; charset=utf-8' }],
+        ['a.html', { etag: 'e2', sha256: 's2', cacheControl: 'no-cache', contentType: 'text/html; charset=utf-8' }],
+      ]),
+      staleSince: new Map([['assets/old-BxY3k9_a.js', Date.parse('2026-01-01T00:00:00.000Z')]]),
+    });
+    const parsed = parseManifest(text);
+    expect(parsed.objects.get('a.html')).toEqual({
+      etag: 'e2',
+      sha256: 's2',
+      cacheControl: 'no-cache',
+      contentType: 'text/html; charset=utf-8',
+    });
+    expect(JSON.parse(text).headers).toHaveLength(1);
+    expect(parsed.staleSince.get('assets/old-BxY3k9_a.js')).toBe(Date.parse('2026-01-01T00:00:00.000Z'));
+    expect(() => parseManifest('{"format":"other"}')).toThrow(/unknown format/);
+  });
+});
+
+describe('changed paths', () => {
+  const file = (key: string, action: PlannedFile['action'], existed: boolean) => ({ key, action, existed }) as PlannedFile;
+  const gone = (key: string, action: GraceDecision['action']) => ({ key, action }) as GraceDecision;
+
+  it('lists overwritten, re-headered and deleted objects and the directory of a changed index.html, not new files', () => {
+    const paths = changedPaths({
+      files: [
+        file('app/index.html', 'upload', true),
+        file('app/assets/new-BxY3k9_a.js', 'upload', false),
+        file('app/robots.txt', 'reheader', true),
+        file('app/favicon.ico', 'unchanged', true),
+        file('app/docs/index.html', 'upload', false),
+        file('app/a b.txt', 'upload', true),
+      ],
+      stale: [gone('app/old.html', 'delete'), gone('app/assets/old-BxY3k9_a.js', 'keep')],
+    });
+    expect(paths).toEqual(['/app/', '/app/a%20b.txt', '/app/docs/', '/app/index.html', '/app/old.html', '/app/robots.txt']);
+  });
+});

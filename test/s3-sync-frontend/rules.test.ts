@@ -1,0 +1,208 @@
+import { describe, expect, it } from '@jest/globals';
+import { InputError, Inputs, mapInputSource } from '@allthrive/toolkit';
+import {
+  DEFAULT_CACHE_CONTROL,
+  builtInContentType,
+  directoryPathOfIndex,
+  encodeUrlPath,
+  globMatcher,
+  headerRules,
+  isContentHashed,
+  normalizePrefix,
+  readOptions,
+} from '@allthrive/s3-sync-frontend';
+
+describe('content-hash detection', () => {
+  it.each([
+    'assets/index-BxY3k9_a.js',
+    'assets/index-B-x_3k9a.js',
+    'assets/vendor-DiwrGTdA.js', // digit-free Vite hash
+    'assets/index-3f2a1b4c.css',
+    'assets/index-BxY3k9_a.js.map',
+    'assets/logo-a1B2c3D4.svg',
+    'static/js/main.3f2a1b4c.js',
+    'static/js/787.8d9f6e1a.chunk.js',
+    'static/css/main.3f2a1b4c5d6e7f80a1b2.css',
+    'assets/chunk-3f2a1b4c5d6e7f80a1b2c3d4.js',
+    'fonts/inter-Ab12Cd34.woff2',
+  ])('%s is content-hashed', (path) => {
+    expect(isContentHashed(path)).toBe(true);
+  });
+
+  it.each([
+    'index.html',
+    'assets/index-BxY3k9_a.html', // HTML is never immutable
+    'favicon.ico',
+    'robots.txt',
+    'manifest.webmanifest',
+    'sw.js',
+    'my-component-file.js',
+    'icons/Checkbox-MyButton.svg',
+    'img/hero-1920x1080.jpg',
+    'docs/chapter12.pdf',
+    'logo-20240101.png',
+    'vendor/jquery.min.js',
+    'components/Button-Secondary.js',
+    'LICENSE',
+  ])('%s is not content-hashed', (path) => {
+    expect(isContentHashed(path)).toBe(false);
+  });
+});
+
+describe('globs', () => {
+  it('matches the file name in any directory when the glob has no slash, from the root otherwise', () => {
+    expect(globMatcher('*.html')('docs/page.html')).toBe(true);
+    expect(globMatcher('*.html')('index.html')).toBe(true);
+    expect(globMatcher('assets/**')('assets/a/b.js')).toBe(true);
+    expect(globMatcher('assets/**')('x/assets/b.js')).toBe(false);
+    expect(globMatcher('/index.html')('index.html')).toBe(true);
+    expect(globMatcher('/index.html')('docs/index.html')).toBe(false);
+    expect(globMatcher('assets/')('assets/x/y.png')).toBe(true);
+    expect(globMatcher('.well-known/**')('.well-known/ai-plugin.json')).toBe(true);
+    expect(globMatcher('**/*.map')('assets/a.js.map')).toBe(true);
+  });
+});
+
+describe('header rules', () => {
+  it('applies the defaults: hashed immutable, HTML no-cache, the rest an hour', () => {
+    const rules = headerRules([], []);
+    expect(rules.cacheControl('assets/index-BxY3k9_a.js')).toBe(DEFAULT_CACHE_CONTROL.hashed);
+    expect(rules.cacheControl('docs/index.html')).toBe('no-cache');
+    expect(rules.cacheControl('favicon.ico')).toBe('public, max-age=3600');
+  });
+
+  it('tries user rules first, first match wins, and falls back to the defaults', () => {
+    const rules = headerRules(
+      [
+        { glob: 'sw.js', value: 'no-cache' },
+        { glob: '*.js', value: 'public, max-age=60' },
+        { glob: 'sw.js', value: 'never reached' },
+      ],
+      [{ glob: '*.data', value: 'application/x-custom' }],
+    );
+    expect(rules.cacheControl('sw.js')).toBe('no-cache');
+    expect(rules.cacheControl('assets/index-BxY3k9_a.js')).toBe('public, max-age=60');
+    expect(rules.cacheControl('assets/index-3f2a1b4c.css')).toBe(DEFAULT_CACHE_CONTROL.hashed);
+    expect(rules.contentType('x/y.data')).toBe('application/x-custom');
+    expect(rules.contentType('app.js')).toBe('text/javascript; charset=utf-8');
+  });
+
+  it.each([
+    ['a.js', 'text/javascript; charset=utf-8'],
+    ['a.mjs', 'text/javascript; charset=utf-8'],
+    ['a.css', 'text/css; charset=utf-8'],
+    ['a.html', 'text/html; charset=utf-8'],
+    ['a.json', 'application/json; charset=utf-8'],
+    ['a.js.map', 'application/json; charset=utf-8'],
+    ['a.svg', 'image/svg+xml; charset=utf-8'],
+    ['a.png', 'image/png'],
+    ['a.jpg', 'image/jpeg'],
+    ['a.webp', 'image/webp'],
+    ['a.avif', 'image/avif'],
+    ['favicon.ico', 'image/x-icon'],
+    ['a.woff', 'font/woff'],
+    ['a.woff2', 'font/woff2'],
+    ['a.wasm', 'application/wasm'],
+    ['manifest.webmanifest', 'application/manifest+json; charset=utf-8'],
+    ['robots.txt', 'text/plain; charset=utf-8'],
+    ['sitemap.xml', 'application/xml; charset=utf-8'],
+    ['A.PNG', 'image/png'],
+  ])('built-in Content-Type of %s is %s', (path, type) => {
+    expect(builtInContentType(path)).toBe(type);
+  });
+
+  it('knows no type for extension-less or unknown files', () => {
+    expect(builtInContentType('LICENSE')).toBeUndefined();
+    expect(builtInContentType('x.zzz')).toBeUndefined();
+  });
+});
+
+describe('paths for CloudFront', () => {
+  it('encodes unsafe and non-ASCII characters only', () => {
+    expect(encodeUrlPath('/app/a b.js')).toBe('/app/a%20b.js');
+    expect(encodeUrlPath('/ünï.html')).toBe('/%C3%BCn%C3%AF.html');
+    expect(encodeUrlPath('/a+b,c=d&e(f)!.js')).toBe('/a+b,c=d&e(f)!.js');
+    expect(encodeUrlPath('/q?x#y%z*')).toBe('/q%3Fx%23y%25z%2A');
+    expect(encodeUrlPath('/runtime~main.js')).toBe('/runtime~main.js');
+  });
+
+  it('gives the directory URL of an index.html', () => {
+    expect(directoryPathOfIndex('index.html')).toBe('/');
+    expect(directoryPathOfIndex('app/index.html')).toBe('/app/');
+    expect(directoryPathOfIndex('app/docs/index.html')).toBe('/app/docs/');
+    expect(directoryPathOfIndex('app/page.html')).toBeUndefined();
+    expect(directoryPathOfIndex('app/myindex.html')).toBeUndefined();
+  });
+});
+
+describe('readOptions', () => {
+  const read = (values: Record<string, string>) => readOptions(new Inputs(mapInputSource(values)));
+
+  it('applies the documented defaults', () => {
+    expect(read({ bucket: 'my-site' })).toEqual({
+      source: 'dist',
+      bucket: 'my-site',
+      prefix: '',
+      cacheControl: [],
+      contentType: [],
+      exclude: [],
+      delete: false,
+      deleteGraceMs: 7 * 86_400_000,
+      dryRun: false,
+      concurrency: 16,
+    });
+  });
+
+  it('normalises the prefix: app and app/ mean the same', () => {
+    expect(normalizePrefix('app')).toBe('app/');
+    expect(normalizePrefix('/app/')).toBe('app/');
+    expect(normalizePrefix('sites/app/')).toBe('sites/app/');
+    expect(normalizePrefix('')).toBe('');
+    expect(normalizePrefix('/')).toBe('');
+  });
+
+  it('parses rule lines, ignoring blanks and comments, values may hold commas', () => {
+    const options = read({
+      bucket: 'my-site',
+      'cache-control': '# hashed\nassets/**: public, max-age=31536000, immutable\n\n*.html: max-age=60, stale-while-revalidate=600',
+      'content-type': '*.data: application/octet-stream',
+      'delete-grace': '0',
+      exclude: '*.map\n.DS_Store',
+    });
+    expect(options.cacheControl).toEqual([
+      { glob: 'assets/**', value: 'public, max-age=31536000, immutable' },
+      { glob: '*.html', value: 'max-age=60, stale-while-revalidate=600' },
+    ]);
+    expect(options.contentType).toEqual([{ glob: '*.data', value: 'application/octet-stream' }]);
+    expect(options.deleteGraceMs).toBe(0);
+    expect(options.exclude).toEqual(['*.map', '.DS_Store']);
+    expect(read({ bucket: 'b-1', 'delete-grace': '3' }).deleteGraceMs).toBe(3 * 86_400_000);
+    expect(read({ bucket: 'b-1', 'delete-grace': '12h' }).deleteGraceMs).toBe(12 * 3_600_000);
+  });
+
+  it.each([
+    [{}, 'bucket', /Input 'bucket' is required/],
+    [{ bucket: 's3://my-site' }, 'bucket', /Input 'bucket' has the value 's3:\/\/my-site'.*expected an S3 bucket name/],
+    [{ bucket: 'My_Site' }, 'bucket', /expected an S3 bucket name/],
+    [{ bucket: 'b-1', prefix: 'a/../b' }, 'prefix', /Input 'prefix' has the value 'a\/..\/b'/],
+    [{ bucket: 'b-1', 'cache-control': '*.html no-cache' }, 'cache-control', /the line '\*.html no-cache'.*'<glob>: <value>'/],
+    [{ bucket: 'b-1', 'cache-control': '*.html: public max-age=60' }, 'cache-control', /the line/],
+    [{ bucket: 'b-1', 'cache-control': ': no-cache' }, 'cache-control', /the line ': no-cache'/],
+    [{ bucket: 'b-1', 'content-type': '*.js: javascript' }, 'content-type', /the line '\*.js: javascript'/],
+    [{ bucket: 'b-1', delete: 'yes' }, 'delete', /Input 'delete' has the value 'yes'.*`true` or `false`/],
+    [{ bucket: 'b-1', 'dry-run': 'maybe' }, 'dry-run', /`true` or `false`/],
+    [{ bucket: 'b-1', 'delete-grace': '1 week' }, 'delete-grace', /Input 'delete-grace' has the value '1 week'/],
+    [{ bucket: 'b-1', concurrency: '0' }, 'concurrency', /from 1 to 50/],
+    [{ bucket: 'b-1', concurrency: '200' }, 'concurrency', /from 1 to 50/],
+  ])('rejects %j naming the input %s', (values, input, message) => {
+    let error: unknown;
+    try {
+      read(values as Record<string, string>);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as InputError).input).toBe(input);
+    expect((error as Error).message).toMatch(message);
+  });
+});
