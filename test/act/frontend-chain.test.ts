@@ -1,8 +1,8 @@
 import { CloudFrontClient, GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO, seedFrontend } from '../../scripts/demo/seed.mjs';
-import { motoActSettings, runAct } from '../harness/act.js';
+import { expectJobSucceeded, motoActSettings, requireBundles, runAct } from '../harness/act.js';
 import { useMoto } from '../harness/moto.js';
 import { sampleFrontendDir, sampleFrontendWorkspace } from './helpers.js';
 
@@ -10,6 +10,7 @@ const vars = { FRONTEND_BUCKET: DEMO.bucket, STACK_NAME: DEMO.stackName };
 
 describe('workflow: s3-sync-frontend -> cloudfront-invalidate (act, moto)', () => {
   const moto = useMoto();
+  beforeAll(() => requireBundles('s3-sync-frontend', 'cloudfront-invalidate'));
 
   async function keys(s3: S3Client): Promise<string[]> {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: DEMO.bucket }));
@@ -25,7 +26,7 @@ describe('workflow: s3-sync-frontend -> cloudfront-invalidate (act, moto)', () =
       ...motoActSettings(moto),
     });
     try {
-      expect({ exit: run.exitCode, errors: run.errors }).toEqual({ exit: 0, errors: [] });
+      expectJobSucceeded(run);
       const s3 = new S3Client(moto.clientConfig);
       const after = await keys(s3);
       // The new hashed bundles and pages are there, the previous release's bundle is gone.
@@ -67,10 +68,10 @@ describe('workflow: s3-sync-frontend -> cloudfront-invalidate (act, moto)', () =
     const options = { workflow: 'test/workflows/frontend-chain.yml', vars, ...motoActSettings(moto) };
     const first = await runAct({ ...options, files: sampleFrontendWorkspace() });
     first.cleanup();
-    expect(first.exitCode).toBe(0);
+    expectJobSucceeded(first);
     const second = await runAct({ ...options, files: sampleFrontendWorkspace() });
     try {
-      expect({ exit: second.exitCode, errors: second.errors }).toEqual({ exit: 0, errors: [] });
+      expectJobSucceeded(second);
       expect(second.step('sync').outputs.uploaded).toBe('0');
       expect(JSON.parse(second.step('sync').outputs['changed-paths'])).toEqual([]);
       expect(second.step('invalidate').outputs.status).toBe('skipped');

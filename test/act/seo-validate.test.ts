@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { runAct } from '../harness/act.js';
+import { expectJobSucceeded, requireBundles, runAct } from '../harness/act.js';
 import { repoRoot } from '../harness/bundle.js';
 
 const publicDir = path.join(repoRoot, 'scripts', 'demo', 'sample-frontend', 'public');
@@ -27,6 +27,7 @@ describe('workflow: seo-validate against a server on loopback (act)', () => {
   let url = '';
 
   beforeAll(async () => {
+    requireBundles('seo-validate');
     server = createServer((request, response) => {
       requests.push(request.url ?? '');
       const file = site[request.url ?? ''];
@@ -49,7 +50,7 @@ describe('workflow: seo-validate against a server on loopback (act)', () => {
   it('passes on a healthy site and reads every file from the running server', async () => {
     const run = await runAct({ workflow: 'test/workflows/seo-validate.yml', env: { SITE_URL: url } });
     try {
-      expect({ exit: run.exitCode, errors: run.errors }).toEqual({ exit: 0, errors: [] });
+      expectJobSucceeded(run);
       const seo = run.step('seo');
       expect(seo.result).toBe('success');
       expect(seo.outputs.errors).toBe('0');

@@ -16,6 +16,10 @@ export {
   type ActResult,
   type ActStep,
 } from '../../scripts/demo/act.mjs';
+import type { ActResult } from '../../scripts/demo/act.mjs';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './bundle.js';
 
 /** Static test credentials for act runs. Deliberately not the word `testing`: act masks secret
  * values everywhere in its log and in outputs, so a common word would turn into `***`. */
@@ -30,4 +34,22 @@ export function motoActSettings(moto: { endpoint: string }): { env: Record<strin
     env: { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' },
     secrets: { ...ACT_TEST_SECRETS },
   };
+}
+
+/** Fails with act's transcript (the last 8000 characters) unless every job succeeded with no
+ * ::error annotation, so a failing workflow test shows what the run printed. */
+export function expectJobSucceeded(run: ActResult): void {
+  const failedJobs = Object.entries(run.jobs).filter(([, result]) => result !== 'success');
+  if (run.exitCode === 0 && failedJobs.length === 0 && run.errors.length === 0 && Object.keys(run.jobs).length > 0) return;
+  const errors = run.errors.map((e) => `  ::error ${JSON.stringify(e.properties)}: ${e.message}`).join('\n');
+  throw new Error(
+    `act exited with ${run.exitCode}; jobs ${JSON.stringify(run.jobs)}\n${errors}\n--- act transcript (tail) ---\n${run.log.slice(-8000)}\n${run.stderr.slice(-2000)}`,
+  );
+}
+
+/** Throws a clear message when an action's bundle is missing (act would only say MODULE_NOT_FOUND). */
+export function requireBundles(...names: string[]): void {
+  const missing = names.filter((name) => !existsSync(path.join(repoRoot, 'dist', name, 'index.js')));
+  if (missing.length)
+    throw new Error(`missing bundle(s) ${missing.map((n) => `dist/${n}/index.js`).join(', ')}: run \`npm run build\` first`);
 }
