@@ -1,0 +1,247 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { runBundle } from '../harness/bundle.js';
+import { FakeAwsError, startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
+
+// Bundle tests of what moto cannot produce (a rollout that fails, a wait cancelled by SIGINT):
+// dist/ecs-deploy-and-wait/index.js runs under Node 24 against a scripted ECS JSON endpoint.
+const CLUSTER = 'production-allthrive-cluster';
+const ACCOUNT = '123456789012';
+const REPO = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/allthrive`;
+const DIGEST = `sha256:${'d'.repeat(64)}`;
+const arn = (familyRev: string) => `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/${familyRev}`;
+
+// JSON bodies on the wire, shaped like the ECS API documents them.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Wire = any;
+
+type Behaviour = 'complete' | 'breaker' | 'never';
+
+/** A small ECS control plane: each service's new deployment follows `behaviour` over the polls. */
+function ecsModel(behaviours: Record<string, Behaviour>) {
+  const now = () => Date.now() / 1000;
+  const services = new Map<string, Record<string, Wire>>();
+  let polls = 0;
+  let nextId = 5000;
+  const stopped: Record<string, unknown>[] = [];
+  for (const name of Object.keys(behaviours)) {
+    services.set(name, {
+      serviceName: name,
+      serviceArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/${CLUSTER}/${name}`,
+      status: 'ACTIVE',
+      taskDefinition: arn(`${name}:1`),
+      desiredCount: name === 'celery-beat' ? 1 : 2,
+      runningCount: name === 'celery-beat' ? 1 : 2,
+      pendingCount: 0,
+      deploymentController: { type: 'ECS' },
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+      deployments: [
+        {
+          id: `ecs-svc/${nextId++}`,
+          status: 'PRIMARY',
+          taskDefinition: arn(`${name}:1`),
+          rolloutState: 'COMPLETED',
+          desiredCount: 2,
+          runningCount: 2,
+        },
+      ],
+      events: [{ id: `old-${name}`, createdAt: now() - 3600, message: `(service ${name}) has reached a steady state.` }],
+      ours: undefined as string | undefined,
+      ticks: 0,
+    });
+  }
+  const view = (s: Record<string, Wire>) => {
+    const { ours: _ours, ticks: _ticks, ...rest } = s;
+    return rest;
+  };
+  const handlers = {
+    BatchGetImage: (body: Wire) => ({
+      images: [{ imageId: { imageTag: body.imageIds[0].imageTag, imageDigest: DIGEST }, repositoryName: 'allthrive' }],
+      failures: [],
+    }),
+    DescribeTaskDefinition: (body: Wire) => {
+      const family = String(body.taskDefinition).split('/').pop()!.split(':')[0];
+      return {
+        taskDefinition: {
+          taskDefinitionArn: body.taskDefinition,
+          family,
+          revision: 1,
+          status: 'ACTIVE',
+          containerDefinitions: [{ name: family, image: `${REPO}:old`, memory: 512 }],
+          compatibilities: ['FARGATE'],
+          registeredAt: now(),
+        },
+        tags: [],
+      };
+    },
+    RegisterTaskDefinition: (body: Wire) => ({ taskDefinition: { ...body, taskDefinitionArn: arn(`${body.family}:2`), revision: 2 } }),
+    UpdateService: (body: Wire) => {
+      const s = services.get(body.service)!;
+      for (const d of s.deployments) d.status = 'ACTIVE';
+      s.ours = `ecs-svc/${nextId++}`;
+      s.deployments.unshift({
+        id: s.ours,
+        status: 'PRIMARY',
+        taskDefinition: body.taskDefinition,
+        rolloutState: 'IN_PROGRESS',
+        desiredCount: s.desiredCount,
+        runningCount: 0,
+        pendingCount: s.desiredCount,
+        failedTasks: 0,
+      });
+      s.taskDefinition = body.taskDefinition;
+      return { service: view(s) };
+    },
+    DescribeServices: (body: Wire) => {
+      polls++;
+      const out = [];
+      for (const name of body.services as string[]) {
+        const s = services.get(name)!;
+        if (s.ours) {
+          s.ticks++;
+          const ours = s.deployments.find((d: Wire) => d.id === s.ours);
+          const behaviour = behaviours[name];
+          if (behaviour === 'complete' && s.ticks >= 2) {
+            Object.assign(ours, { rolloutState: 'COMPLETED', runningCount: s.desiredCount, pendingCount: 0 });
+            s.deployments = [ours];
+            s.events.unshift({ id: `e-${name}-${s.ticks}`, createdAt: now(), message: `(service ${name}) has reached a steady state.` });
+          }
+          if (behaviour === 'breaker' && s.ticks === 2) {
+            ours.failedTasks = 3;
+            stopped.push({
+              taskArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:task/${CLUSTER}/0f1e2d3c`,
+              startedBy: s.ours,
+              lastStatus: 'STOPPED',
+              stopCode: 'TaskFailedToStart',
+              stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 7 time(s): not found',
+              stoppedAt: now(),
+              containers: [{ name, reason: 'CannotPullContainerError: not found' }],
+            });
+          }
+          if (behaviour === 'breaker' && s.ticks === 3) {
+            Object.assign(ours, { rolloutState: 'FAILED', rolloutStateReason: 'ECS deployment circuit breaker: tasks failed to start.' });
+            ours.status = 'ACTIVE';
+            s.deployments.unshift({
+              id: `ecs-svc/${nextId++}`,
+              status: 'PRIMARY',
+              taskDefinition: arn(`${name}:1`),
+              rolloutState: 'IN_PROGRESS',
+              desiredCount: 2,
+              runningCount: 2,
+            });
+            s.events.unshift({
+              id: `e-${name}-fail`,
+              createdAt: now(),
+              message: `(service ${name}) (deployment ${s.ours}) deployment failed: tasks failed to start.`,
+            });
+          }
+        }
+        out.push(view(s));
+      }
+      return { services: out, failures: [] };
+    },
+    ListTasks: (body: Wire) => ({ taskArns: stopped.filter((t) => t.startedBy === body.startedBy).map((t) => t.taskArn) }),
+    DescribeTasks: (body: Wire) => ({ tasks: stopped.filter((t) => body.tasks.includes(t.taskArn)), failures: [] }),
+  };
+  return { handlers, polls: () => polls };
+}
+
+const env = (fake: FakeAwsEndpoint) => ({
+  AWS_ENDPOINT_URL: fake.endpoint,
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_REGION: 'eu-west-1',
+});
+const inputs = { cluster: CLUSTER, services: 'web,celery,celery-beat', image: `${REPO}:v43`, 'poll-interval': '1s', timeout: '1m' };
+
+describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
+  let fake: FakeAwsEndpoint | undefined;
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+  });
+
+  it('fails the step when the circuit breaker fails web, naming web, the breaker reason and the stopped task', async () => {
+    const model = ecsModel({ web: 'breaker', celery: 'complete', 'celery-beat': 'complete' });
+    fake = await startFakeAws(model.handlers);
+    const run = await runBundle('ecs-deploy-and-wait', { inputs, env: env(fake) });
+    try {
+      expect(run.exitCode).toBe(1);
+      expect(run.outputs.result).toBe('failed');
+      const services = JSON.parse(run.outputs.services);
+      expect(services.web.status).toBe('failed');
+      expect(services.web.reason).toContain('ECS deployment circuit breaker: tasks failed to start.');
+      expect(services.celery.status).toBe('success');
+      expect(services['celery-beat']).toMatchObject({ status: 'success', runningCount: 1, desiredCount: 1 });
+      expect(run.outputs.image).toBe(`${REPO}@${DIGEST}`);
+      const last = run.errors.at(-1)!;
+      expect(last.message).toContain('1 of 3 services did not deploy: web failed');
+      expect(last.properties.title).toBe('ECS deploy failed');
+      expect(run.log).toContain(
+        'web: task 0f1e2d3c stopped (TaskFailedToStart): CannotPullContainerError: pull image manifest has been retried 7 time(s)',
+      );
+      expect(run.log.match(/task 0f1e2d3c stopped/g)).toHaveLength(1);
+      expect(run.log).toContain('web: (service web) (deployment ecs-svc/');
+      expect(run.summary).toContain('<td>web</td><td>web:2 (was web:1)</td>');
+      expect(run.summary).toContain('<td>failed</td>');
+      // One DescribeServices per tick for the three services; no per-service calls.
+      const describes = fake.requests.filter((r) => r.operation === 'DescribeServices');
+      expect(describes.every((r) => (r.body.services as string[]).length >= 1)).toBe(true);
+      expect(describes.slice(1, 3).map((r) => r.body.services)).toEqual([
+        ['web', 'celery', 'celery-beat'],
+        ['web', 'celery', 'celery-beat'],
+      ]);
+      expect(fake.count('UpdateService')).toBe(3);
+    } finally {
+      run.cleanup();
+    }
+  });
+
+  it('stops promptly on SIGINT during the wait and says the deployments keep rolling out', async () => {
+    const model = ecsModel({ web: 'never', celery: 'never', 'celery-beat': 'never' });
+    fake = await startFakeAws(model.handlers);
+    let pollsAtSignal = 0;
+    const run = await runBundle('ecs-deploy-and-wait', {
+      inputs,
+      env: env(fake),
+      onStart: (child) => {
+        const timer = setInterval(() => {
+          if (model.polls() >= 3) {
+            clearInterval(timer);
+            pollsAtSignal = model.polls();
+            child.kill('SIGINT');
+          }
+        }, 20);
+      },
+    });
+    try {
+      expect(run.signal).toBeNull();
+      expect(run.exitCode).toBe(1);
+      expect(run.log).toContain('Received SIGINT: stopping.');
+      const error = run.errors.at(-1)!.message;
+      expect(error).toContain('Cancelled while waiting; stopped polling.');
+      expect(error).toMatch(/Still rolling out on ECS, which continues without this job: web \(deployment ecs-svc\/\d+\), celery/);
+      expect(error).toContain('Re-running the step is safe');
+      expect(model.polls() - pollsAtSignal).toBeLessThanOrEqual(1);
+    } finally {
+      run.cleanup();
+    }
+  });
+
+  it('rejects a bad input with one error naming it, before Wire AWS request', async () => {
+    fake = await startFakeAws({
+      DescribeServices: () => {
+        throw new FakeAwsError('AccessDeniedException', 'must not be called');
+      },
+    });
+    const run = await runBundle('ecs-deploy-and-wait', { inputs: { ...inputs, 'poll-interval': '100ms' }, env: env(fake) });
+    try {
+      expect(run.exitCode).toBe(1);
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0].properties.title).toBe('poll-interval');
+      expect(run.errors[0].message).toContain("Input 'poll-interval' has the value '100ms'");
+      expect(fake.requests).toHaveLength(0);
+    } finally {
+      run.cleanup();
+    }
+  });
+});
