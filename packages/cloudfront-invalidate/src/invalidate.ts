@@ -151,7 +151,9 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
     );
   }
 
+  // For the cancellation message: which batch was being created, and whether a request was open.
   let inFlight: number | undefined;
+  let requestOpen = false;
   try {
     for (const [index, paths] of plan.batches.entries()) {
       const reference = callerReference(paths, {
@@ -167,14 +169,21 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
       let response;
       try {
         response = await withRetries(
-          () =>
-            cloudfront.send(
-              new CreateInvalidationCommand({
-                DistributionId: distributionId,
-                InvalidationBatch: { CallerReference: reference, Paths: { Quantity: paths.length, Items: paths } },
-              }),
-              { abortSignal: signal },
-            ),
+          async () => {
+            requestOpen = true;
+            try {
+              return await cloudfront.send(
+                new CreateInvalidationCommand({
+                  DistributionId: distributionId,
+                  InvalidationBatch: { CallerReference: reference, Paths: { Quantity: paths.length, Items: paths } },
+                }),
+                { abortSignal: signal },
+              );
+            } finally {
+              // A request cut short by cancellation stays "open": its fate on CloudFront is unknown.
+              if (!signal?.aborted) requestOpen = false;
+            }
+          },
           { clock, logger, signal, deadline, random: deps.random, what: `creating ${label}` },
         );
       } catch (error) {
@@ -217,7 +226,7 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
     }
   } catch (error) {
     if (error instanceof CancelledError || (signal?.aborted && !(error instanceof ActionError))) {
-      throw new CancelledError(cancelMessage(distributionId, result, inFlight, plan.batches.length));
+      throw new CancelledError(cancelMessage(distributionId, result, inFlight, requestOpen, plan.batches.length));
     }
     if (error instanceof ActionError) throw error;
     const ids = result.invalidationIds.join(', ');
@@ -242,7 +251,13 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
   return result;
 }
 
-function cancelMessage(distributionId: string, result: InvalidationResult, inFlight: number | undefined, batchCount: number): string {
+function cancelMessage(
+  distributionId: string,
+  result: InvalidationResult,
+  inFlight: number | undefined,
+  requestOpen: boolean,
+  batchCount: number,
+): string {
   const parts: string[] = [];
   if (result.batches.length) {
     parts.push(
@@ -252,9 +267,11 @@ function cancelMessage(distributionId: string, result: InvalidationResult, inFli
     parts.push(`The run was cancelled before any invalidation was created on distribution ${distributionId}.`);
   }
   if (inFlight !== undefined) {
-    parts.push(
-      `The request for ${batchCount > 1 ? `batch ${inFlight + 1} of ${batchCount}` : 'the invalidation'} was interrupted and may or may not have reached CloudFront${inFlight < batchCount - 1 ? '; later batches were not sent' : ''}.`,
-    );
+    const label = batchCount > 1 ? `batch ${inFlight + 1} of ${batchCount}` : 'the invalidation';
+    const state = requestOpen
+      ? `The request creating ${label} was interrupted and may or may not have reached CloudFront`
+      : `CloudFront had not accepted ${label} yet (it was waiting to retry)`;
+    parts.push(`${state}${inFlight < batchCount - 1 ? '; later batches were not sent' : ''}.`);
   }
   parts.push(
     'Re-running the job starts a new run attempt, which submits a new invalidation (its caller reference includes the attempt); within one attempt a repeated request never creates a duplicate.',

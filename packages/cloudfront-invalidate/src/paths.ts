@@ -12,6 +12,21 @@ export const MAX_PATH_LENGTH = 4000;
 export function parsePathsInput(raw: string, input = 'paths'): string[] {
   const text = raw.trim();
   if (!text) return [];
+  const notArray = () =>
+    new InputError(
+      input,
+      `Input '${input}' is JSON but not an array of strings: expected a JSON array of strings such as ["/index.html","/"], or one path per line.`,
+    );
+  if (text.startsWith('{')) {
+    // A JSON object is a wiring mistake (a whole outputs object passed in), not a file name.
+    let isJson = true;
+    try {
+      JSON.parse(text);
+    } catch {
+      isJson = false;
+    }
+    if (isJson) throw notArray();
+  }
   if (text.startsWith('[')) {
     let parsed: unknown;
     try {
@@ -22,12 +37,7 @@ export function parsePathsInput(raw: string, input = 'paths'): string[] {
         `Input '${input}' looks like a JSON array but is not valid JSON (${(error as Error).message}): expected a JSON array of strings such as ["/index.html","/"], or one path per line.`,
       );
     }
-    if (!Array.isArray(parsed) || parsed.some((item) => typeof item !== 'string')) {
-      throw new InputError(
-        input,
-        `Input '${input}' is JSON but not an array of strings: expected a JSON array of strings such as ["/index.html","/"], or one path per line.`,
-      );
-    }
+    if (!Array.isArray(parsed) || parsed.some((item) => typeof item !== 'string')) throw notArray();
     return (parsed as string[]).map((p) => p.trim()).filter(Boolean);
   }
   return text

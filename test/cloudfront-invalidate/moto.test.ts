@@ -1,0 +1,70 @@
+import { describe, expect, it } from '@jest/globals';
+import { CloudFrontClient, GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { ActionError, memoryLogger, systemClock } from '@allthrive/toolkit';
+import { resolveDistributionId, runInvalidation } from '@allthrive/cloudfront-invalidate';
+import { useMoto } from '../harness/moto.js';
+import { createDistribution, createStack } from './moto-fixtures.js';
+
+const moto = useMoto();
+
+describe('against moto', () => {
+  it('reads the distribution id from a stack output by OutputKey, falling back to ExportName', async () => {
+    const cloudformation = new CloudFormationClient(moto.clientConfig);
+    const id = await createDistribution(moto);
+    await createStack(moto, 'production-allthrive', id);
+    expect(await resolveDistributionId({ stackName: 'production-allthrive', stackOutput: 'DistributionId' }, { cloudformation })).toBe(id);
+    // A CDK-style stack: the OutputKey carries a hash suffix, the export name is stable.
+    await createStack(moto, 'cdk-web', id, { key: 'WebDistributionId8F3A2C1B', exportName: 'web-dist' });
+    expect(await resolveDistributionId({ stackName: 'cdk-web', stackOutput: 'web-dist' }, { cloudformation })).toBe(id);
+    expect(await resolveDistributionId({ distributionId: 'E123456789', stackOutput: 'DistributionId' }, { cloudformation })).toBe(
+      'E123456789',
+    );
+  });
+
+  it('fails clearly for a missing stack, and for a missing output listing the outputs the stack has', async () => {
+    const cloudformation = new CloudFormationClient(moto.clientConfig);
+    await expect(resolveDistributionId({ stackName: 'no-such-stack', stackOutput: 'DistributionId' }, { cloudformation })).rejects.toThrow(
+      "CloudFormation stack 'no-such-stack' does not exist in this account and region: check 'stack-name' and 'aws-region' (the stack's region, not CloudFront's).",
+    );
+    await createStack(moto, 'prod', 'E1234567890AB');
+    const error = await resolveDistributionId({ stackName: 'prod', stackOutput: 'CdnId' }, { cloudformation }).catch((e) => e);
+    expect(error).toBeInstanceOf(ActionError);
+    expect(error.message).toBe(
+      "CloudFormation stack 'prod' (CREATE_COMPLETE) has no output with OutputKey or ExportName 'CdnId'. It has: BucketName, DistributionId (export prod-distribution-id). Set 'stack-output' to the one holding the distribution id.",
+    );
+    await expect(resolveDistributionId({ stackName: 'prod', stackOutput: 'BucketName' }, { cloudformation })).rejects.toThrow(
+      /^Output 'BucketName' of CloudFormation stack 'prod' is 'production-allthrive-frontend', which is not a CloudFront distribution id/,
+    );
+  });
+
+  it('creates the invalidation from the stack output and sees it through to Completed', async () => {
+    const cloudfront = new CloudFrontClient(moto.clientConfig);
+    const cloudformation = new CloudFormationClient(moto.clientConfig);
+    const id = await createDistribution(moto);
+    await createStack(moto, 'production-allthrive', id);
+    const logger = memoryLogger();
+    const result = await runInvalidation(
+      { stackName: 'production-allthrive', paths: ['/', '/index.html', '/café menu.html', '/index.html'], runId: '77', runAttempt: '3' },
+      { cloudfront, cloudformation, logger, clock: systemClock },
+    );
+    expect(result).toMatchObject({ distributionId: id, status: 'Completed', paths: ['/', '/caf%C3%A9%20menu.html', '/index.html'] });
+    expect(result.invalidationIds).toHaveLength(1);
+
+    const listed = await cloudfront.send(new ListInvalidationsCommand({ DistributionId: id }));
+    expect(listed.InvalidationList?.Items?.map((i) => i.Id)).toEqual(result.invalidationIds);
+    const stored = await cloudfront.send(new GetInvalidationCommand({ DistributionId: id, Id: result.invalidationIds[0] }));
+    expect(stored.Invalidation?.InvalidationBatch?.Paths?.Items).toEqual(['/', '/caf%C3%A9%20menu.html', '/index.html']);
+    expect(stored.Invalidation?.InvalidationBatch?.CallerReference).toMatch(/^gha-77-3-[0-9a-f]{16}$/);
+    expect(logger.text()).toMatch(/Created invalidation [A-Z0-9]+ for 3 paths/);
+  });
+
+  it('reports a distribution that does not exist with the API message and what to check', async () => {
+    const cloudfront = new CloudFrontClient(moto.clientConfig);
+    await expect(
+      runInvalidation({ distributionId: 'E0000000000000', paths: ['/'] }, { cloudfront, logger: memoryLogger(), clock: systemClock }),
+    ).rejects.toThrow(
+      /CloudFront CreateInvalidation failed: NoSuchDistribution \(HTTP 404\).*Check 'distribution-id': no distribution E0000000000000 is visible to these credentials\. Nothing was invalidated\./,
+    );
+  });
+});
