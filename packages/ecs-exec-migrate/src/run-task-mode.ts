@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ListTasksCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+  type CapacityProviderStrategyItem,
+  type LaunchType,
+  type NetworkConfiguration,
+  type RunTaskCommandInput,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import { ActionError, CancelledError, describeAwsError, errorMessage, formatDuration } from '@allthrive/toolkit';
+import { LogTail } from './log-tail.js';
+import { taskDefinitionName, taskId } from './task-selection.js';
+import { MigrationError, type MigrationDeps, type MigrationOptions, type MigrationResult } from './types.js';
+
+/** Every one-off task this action starts carries this `startedBy`, so it can be found and told apart. */
+export const STARTED_BY = 'ecs-exec-migrate';
+const POLL_MS = 6000;
+const MISSING_RETRIES = 5;
+
+interface LaunchPlan {
+  taskDefinition: string;
+  launchType?: LaunchType;
+  capacityProviderStrategy?: CapacityProviderStrategyItem[];
+  platformVersion?: string;
+  networkConfiguration?: NetworkConfiguration;
+}
+
+/**
+ * Run-task mode: a one-off task from the service's current task definition (or the one given),
+ * with the command as the target container's override, `startedBy: ecs-exec-migrate`. Waits for
+ * STOPPED by polling DescribeTasks (never `waitUntilTasksRunning`, which fails on short tasks),
+ * streams the container's CloudWatch Logs meanwhile, and returns the TARGET container's exit code
+ * (not `containers[0]`, which may be a sidecar). A null exit code means the container never ran:
+ * a failure that prints stopCode and stoppedReason. On timeout or cancellation the task is stopped.
+ */
+export async function runOneOffTask(options: MigrationOptions, deps: MigrationDeps): Promise<MigrationResult> {
+  const { ecs, logger, clock, signal } = deps;
+  const started = clock.now();
+  const plan = await launchPlan(options, deps);
+  const definition = await describeDefinition(options, plan.taskDefinition, deps);
+  await warnAboutOtherMigrations(options, deps);
+
+  const input: RunTaskCommandInput = {
+    cluster: options.cluster,
+    taskDefinition: definition.arn,
+    count: 1,
+    startedBy: STARTED_BY,
+    // Makes the SDK's own retries of RunTask idempotent: one task, however often the request is sent.
+    clientToken: randomUUID(),
+    overrides: { containerOverrides: [{ name: options.container, command: ['/bin/sh', '-c', options.command] }] },
+    ...(plan.capacityProviderStrategy?.length ? { capacityProviderStrategy: plan.capacityProviderStrategy } : {}),
+    ...(plan.launchType && !plan.capacityProviderStrategy?.length ? { launchType: plan.launchType } : {}),
+    ...(plan.platformVersion ? { platformVersion: plan.platformVersion } : {}),
+    ...(plan.networkConfiguration ? { networkConfiguration: plan.networkConfiguration } : {}),
+  };
+  let response;
+  try {
+    response = await ecs.send(new RunTaskCommand(input));
+  } catch (error) {
+    throw new ActionError(describeAwsError(error, { service: 'ECS', operation: 'RunTask' }));
+  }
+  const task = response.tasks?.[0];
+  if (!task?.taskArn) {
+    const failures = (response.failures ?? []).map((f) => `${f.reason ?? 'unknown'}${f.detail ? ` (${f.detail})` : ''}`).join('; ');
+    throw new ActionError(
+      `ECS RunTask started no task: ${failures || 'no reason given'}. Check the cluster's capacity and the task definition.`,
+    );
+  }
+  const taskArn = task.taskArn;
+  const id = taskId(taskArn);
+  const logStream = definition.logPrefix !== undefined ? `${definition.logPrefix}/${options.container}/${id}` : undefined;
+  const partial = {
+    mode: 'run-task' as const,
+    taskArn,
+    taskDefinitionArn: definition.arn,
+    container: options.container,
+    logStream: logStream && definition.logGroup ? `${definition.logGroup}/${logStream}` : undefined,
+  };
+  logger.info(
+    `Started task ${id} (task definition ${taskDefinitionName(definition.arn)}, container ${options.container}): ${options.command}`,
+  );
+  const region = await regionOf(deps);
+  if (region) logger.info(`Console: https://${region}.console.aws.amazon.com/ecs/v2/clusters/${clusterName(options.cluster)}/tasks/${id}`);
+  let tail: LogTail | undefined;
+  if (definition.logGroup && logStream) {
+    if (definition.logRegion && region && definition.logRegion !== region) {
+      logger.warning(
+        `The container logs to ${definition.logRegion}, not ${region}: its output is not streamed here; the exit code is still checked.`,
+      );
+    } else {
+      tail = new LogTail(deps.logs, definition.logGroup, logStream, logger);
+      logger.info(`Output (CloudWatch Logs ${definition.logGroup} ${logStream}):`);
+    }
+  } else {
+    logger.info(`Container '${options.container}' does not log with the awslogs driver: its output cannot be streamed here.`);
+  }
+
+  let stopped: Task | undefined;
+  let missing = 0;
+  let lastStatus = '';
+  try {
+    while (true) {
+      const described = await describe(options.cluster, taskArn, deps);
+      if (!described) {
+        // RunTask is eventually consistent: a new task can be MISSING for a moment.
+        if (++missing > MISSING_RETRIES) throw new MigrationError(`Task ${id} disappeared: DescribeTasks reports it MISSING.`, partial);
+      } else if (described.lastStatus !== lastStatus) {
+        lastStatus = described.lastStatus ?? '';
+        logger.debug(`task ${id}: ${lastStatus}`);
+      }
+      await tail?.poll(signal);
+      if (described?.lastStatus === 'STOPPED') {
+        stopped = described;
+        break;
+      }
+      if (clock.now() - started >= options.timeoutMs) {
+        await stopTask(options.cluster, taskArn, `ecs-exec-migrate: timed out after ${formatDuration(options.timeoutMs)}`, deps);
+        throw new MigrationError(
+          `The task did not stop within the timeout (${formatDuration(options.timeoutMs)}): it was stopped (StopTask). The migration was interrupted; check the database state before re-running.`,
+          partial,
+          'Migration timed out',
+        );
+      }
+      await clock.sleep(POLL_MS, signal);
+    }
+  } catch (error) {
+    if (signal.aborted || error instanceof CancelledError) {
+      await stopTask(options.cluster, taskArn, 'ecs-exec-migrate: the workflow run was cancelled', deps);
+      throw new MigrationError(
+        `The run was cancelled: task ${id} was stopped (StopTask), so the migration was interrupted. A re-run starts a new task.`,
+        partial,
+      );
+    }
+    throw error;
+  }
+
+  // Events reach CloudWatch Logs with a lag: read on until nothing new arrives.
+  for (let i = 0; tail && i < 3; i++) {
+    if ((await tail.poll()) === 0 && i > 0) break;
+    if (i === 0) await clock.sleep(2000).catch(() => undefined);
+  }
+  const durationMs = clock.now() - started;
+  const container = (stopped.containers ?? []).find((c) => c.name === options.container);
+  const exitCode = container?.exitCode;
+  if (exitCode === undefined || exitCode === null) {
+    const details = [
+      `stopCode ${stopped.stopCode ?? 'none'}`,
+      `stoppedReason "${stopped.stoppedReason ?? ''}"`,
+      container?.reason ? `container reason "${container.reason}"` : undefined,
+    ]
+      .filter(Boolean)
+      .join(', ');
+    throw new MigrationError(
+      `Task ${id} stopped without an exit code for container '${options.container}': the command never ran (${details}). Typical causes: the image could not be pulled, secrets could not be fetched, or there was no capacity.`,
+      partial,
+      'Migration task did not run',
+    );
+  }
+  logger.info(`The command exited with code ${exitCode} (task ${id}, ${formatDuration(durationMs)}).`);
+  return { ...partial, exitCode, durationMs, outputLines: tail?.lines ?? 0 };
+}
+
+async function launchPlan(options: MigrationOptions, { ecs }: MigrationDeps): Promise<LaunchPlan> {
+  const plan: Partial<LaunchPlan> = { taskDefinition: options.taskDefinition };
+  let awsvpc = undefined as NetworkConfiguration['awsvpcConfiguration'];
+  if (options.service) {
+    let out;
+    try {
+      out = await ecs.send(new DescribeServicesCommand({ cluster: options.cluster, services: [options.service] }));
+    } catch (error) {
+      throw new ActionError(describeAwsError(error, { service: 'ECS', operation: 'DescribeServices' }));
+    }
+    const service = out.services?.[0];
+    if (!service || service.status === 'INACTIVE') {
+      throw new ActionError(
+        `Service '${options.service}' was not found in cluster '${options.cluster}' (${out.failures?.[0]?.reason ?? service?.status ?? 'MISSING'}): check the 'cluster' and 'service' inputs.`,
+      );
+    }
+    const primary = (service.deployments ?? []).find((d) => d.status === 'PRIMARY');
+    plan.taskDefinition ??= primary?.taskDefinition ?? service.taskDefinition;
+    const strategy = primary?.capacityProviderStrategy ?? service.capacityProviderStrategy;
+    if (strategy?.length) plan.capacityProviderStrategy = strategy;
+    else plan.launchType = primary?.launchType ?? service.launchType;
+    plan.platformVersion = primary?.platformVersion ?? service.platformVersion;
+    if (plan.platformVersion === 'LATEST') plan.platformVersion = undefined;
+    awsvpc = (primary?.networkConfiguration ?? service.networkConfiguration)?.awsvpcConfiguration;
+  }
+  if (!plan.taskDefinition) throw new ActionError("No task definition: give the 'service' or the 'task-definition' input.");
+  if (options.launchType) {
+    plan.launchType = options.launchType;
+    plan.capacityProviderStrategy = undefined;
+  }
+  const subnets = options.subnets.length ? options.subnets : (awsvpc?.subnets ?? []);
+  const securityGroups = options.securityGroups.length ? options.securityGroups : (awsvpc?.securityGroups ?? []);
+  if (subnets.length) {
+    plan.networkConfiguration = {
+      awsvpcConfiguration: { subnets, securityGroups, assignPublicIp: options.assignPublicIp ?? awsvpc?.assignPublicIp ?? 'DISABLED' },
+    };
+  }
+  return plan as LaunchPlan;
+}
+
+interface DefinitionFacts {
+  arn: string;
+  logGroup?: string;
+  logRegion?: string;
+  logPrefix?: string;
+}
+
+async function describeDefinition(options: MigrationOptions, taskDefinition: string, { ecs }: MigrationDeps): Promise<DefinitionFacts> {
+  let out;
+  try {
+    out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+  } catch (error) {
+    throw new ActionError(describeAwsError(error, { service: 'ECS', operation: 'DescribeTaskDefinition' }));
+  }
+  const definition = out.taskDefinition;
+  const containers = definition?.containerDefinitions ?? [];
+  const target = containers.find((c) => c.name === options.container);
+  if (!definition || !target) {
+    throw new ActionError(
+      `Task definition ${taskDefinitionName(taskDefinition)} has no container named '${options.container}' (its containers: ${containers.map((c) => c.name).join(', ') || 'none'}): set the 'container' input.`,
+    );
+  }
+  if (definition.networkMode === 'awsvpc' && !options.subnets.length && !options.service) {
+    throw new ActionError(
+      `Task definition ${taskDefinitionName(taskDefinition)} uses awsvpc networking: give the 'subnets' and 'security-groups' inputs, or the 'service' to copy them from.`,
+    );
+  }
+  const facts: DefinitionFacts = { arn: definition.taskDefinitionArn ?? taskDefinition };
+  const log = target.logConfiguration;
+  if (log?.logDriver === 'awslogs' && log.options?.['awslogs-group']) {
+    facts.logGroup = log.options['awslogs-group'];
+    facts.logRegion = log.options['awslogs-region'];
+    // Without a stream prefix ECS names the stream after the container id, which is not knowable here.
+    facts.logPrefix = log.options['awslogs-stream-prefix'];
+  }
+  return facts;
+}
+
+async function warnAboutOtherMigrations(options: MigrationOptions, { ecs, logger }: MigrationDeps): Promise<void> {
+  try {
+    const out = await ecs.send(new ListTasksCommand({ cluster: options.cluster, startedBy: STARTED_BY, desiredStatus: 'RUNNING' }));
+    const others = out.taskArns ?? [];
+    if (others.length) {
+      logger.warning(
+        `Another migration task started by ${STARTED_BY} is still running in cluster ${clusterName(options.cluster)} (${others.map(taskId).join(', ')}). Django's migrate takes no lock: two at once can conflict. Use a workflow concurrency group per environment.`,
+      );
+    }
+  } catch (error) {
+    logger.debug(`could not check for other migration tasks: ${errorMessage(error)}`);
+  }
+}
+
+async function describe(cluster: string, taskArn: string, { ecs, signal }: MigrationDeps): Promise<Task | undefined> {
+  try {
+    const out = await ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] }), { abortSignal: signal });
+    return out.tasks?.[0];
+  } catch (error) {
+    if (signal.aborted) throw new CancelledError();
+    throw new ActionError(describeAwsError(error, { service: 'ECS', operation: 'DescribeTasks' }));
+  }
+}
+
+async function stopTask(cluster: string, taskArn: string, reason: string, { ecs, logger }: MigrationDeps): Promise<void> {
+  try {
+    await ecs.send(new StopTaskCommand({ cluster, task: taskArn, reason }));
+    logger.info(`Stopped task ${taskId(taskArn)}.`);
+  } catch (error) {
+    logger.warning(
+      `${describeAwsError(error, { service: 'ECS', operation: 'StopTask' })} Task ${taskId(taskArn)} may still be running: stop it by hand.`,
+    );
+  }
+}
+
+async function regionOf({ ecs }: MigrationDeps): Promise<string | undefined> {
+  try {
+    const region = ecs.config?.region;
+    return typeof region === 'function' ? await region() : (region as string | undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+function clusterName(cluster: string): string {
+  return cluster.slice(cluster.lastIndexOf('/') + 1);
+}
