@@ -227,7 +227,7 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
     }
   });
 
-  it('rejects a bad input with one error naming it, before Wire AWS request', async () => {
+  it('rejects a bad input with one error naming it, before any AWS request', async () => {
     fake = await startFakeAws({
       DescribeServices: () => {
         throw new FakeAwsError('AccessDeniedException', 'must not be called');
