@@ -6,6 +6,7 @@ import {
   collapsePaths,
   covers,
   describePlan,
+  isRetryable,
   isWildcard,
   pathSetHash,
   planInvalidation,
@@ -140,5 +141,23 @@ describe('callerReference', () => {
     expect(callerReference(paths, { batchIndex: 0, batchCount: 1, fallback: '1700000000000' })).toMatch(
       /^local-1700000000000-[0-9a-f]{16}$/,
     );
+  });
+});
+
+describe('isRetryable', () => {
+  const err = (fields: Record<string, unknown>) => Object.assign(new Error('x'), fields);
+  it('retries TooManyInvalidationsInProgress, throttling, 5xx and dropped connections', () => {
+    expect(isRetryable(err({ name: 'TooManyInvalidationsInProgress', $metadata: { httpStatusCode: 400 } }))).toBe(true);
+    expect(isRetryable(err({ name: 'Throttling', $metadata: { httpStatusCode: 400 } }))).toBe(true);
+    expect(isRetryable(err({ name: 'SomethingNew', $metadata: { httpStatusCode: 502 } }))).toBe(true);
+    expect(isRetryable(err({ name: 'SomethingNew', $metadata: { httpStatusCode: 429 } }))).toBe(true);
+    expect(isRetryable(err({ code: 'ECONNRESET' }))).toBe(true);
+    expect(isRetryable(err({ name: 'TimeoutError' }))).toBe(true);
+  });
+  it('fails at once on mistakes and permission problems', () => {
+    for (const name of ['InvalidArgument', 'AccessDenied', 'NoSuchDistribution', 'InvalidationBatchAlreadyExists', 'MissingBody']) {
+      expect([name, isRetryable(err({ name, $metadata: { httpStatusCode: 400 } }))]).toEqual([name, false]);
+    }
+    expect(isRetryable(err({ code: 'ECONNREFUSED' }))).toBe(false);
   });
 });
