@@ -166,7 +166,7 @@ describe('changed paths', () => {
   const file = (key: string, action: PlannedFile['action'], existed: boolean) => ({ key, action, existed }) as PlannedFile;
   const gone = (key: string, action: GraceDecision['action']) => ({ key, action }) as GraceDecision;
 
-  it('lists overwritten, re-headered and deleted objects and the directory of a changed index.html, not new files', () => {
+  it('lists overwritten, re-headered and deleted objects and the directory of a changed index.html, not new files (not even a new index.html)', () => {
     const paths = changedPaths({
       files: [
         file('app/index.html', 'upload', true),
@@ -178,6 +178,6 @@ describe('changed paths', () => {
       ],
       stale: [gone('app/old.html', 'delete'), gone('app/assets/old-BxY3k9_a.js', 'keep')],
     });
-    expect(paths).toEqual(['/app/', '/app/a%20b.txt', '/app/docs/', '/app/index.html', '/app/old.html', '/app/robots.txt']);
+    expect(paths).toEqual(['/app/', '/app/a%20b.txt', '/app/index.html', '/app/old.html', '/app/robots.txt']);
   });
 });

@@ -150,14 +150,15 @@ export function htmlGroups<T extends { path: string }>(files: T[]): T[][] {
 
 /**
  * The URL paths a cache may hold stale copies of: every object uploaded over, re-headered or
- * deleted that existed before, plus a directory's URL (`/`, `/app/docs/`) when its index.html
- * was written or deleted. New files are not listed (no cache can hold them).
+ * deleted that existed before, plus a directory's URL (`/`, `/app/docs/`) when its existing
+ * index.html changed or was deleted. New files are not listed: no cache holds them (an error
+ * response CloudFront cached for a missing object expires by itself, 10 s by default).
  */
 export function changedPaths(plan: Pick<SyncPlan, 'files' | 'stale'>): string[] {
   const paths = new Set<string>();
   for (const file of plan.files) {
-    if (file.action === 'unchanged') continue;
-    if (file.existed) paths.add(urlPathOfKey(file.key));
+    if (file.action === 'unchanged' || !file.existed) continue;
+    paths.add(urlPathOfKey(file.key));
     const dir = directoryPathOfIndex(file.key);
     if (dir) paths.add(dir);
   }

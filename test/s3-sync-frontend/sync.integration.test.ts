@@ -1,0 +1,390 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  UploadPartCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { describe, expect, it } from '@jest/globals';
+import { ActionError, CancelledError, InputError, virtualClock } from '@allthrive/toolkit';
+import { MANIFEST_NAME, SHA256_METADATA, hashFile, parseManifest } from '@allthrive/s3-sync-frontend';
+import { useMoto } from '../harness/moto.js';
+import { BUCKET, SITE_V1, createBucket, deploy, head, listKeys, makeSite, put, recordingClient, text, touchAll } from './helpers.js';
+
+// Small multipart parts, so a multipart object can be made from a few bytes.
+const moto = useMoto({ serverEnv: { S3_UPLOAD_PART_MIN_SIZE: '16' } });
+const DAY = 86_400_000;
+
+const writes = (requests: { op: string; key?: string }[]) =>
+  requests.filter((r) => ['PutObject', 'CopyObject', 'DeleteObjects'].includes(r.op) && r.key !== MANIFEST_NAME);
+
+describe('s3-sync-frontend against moto', () => {
+  it('first deploy: uploads everything, hashed assets first, other files, then HTML with index.html last, with the right headers', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    const { s3, requests } = recordingClient(moto);
+    const { result, logger } = await deploy(root, s3);
+
+    expect(result).toMatchObject({ uploaded: 9, reheadered: 0, unchanged: 0, deleted: 0, kept: 0, changedPaths: [] });
+    expect(result.bytesUploaded).toBe(Object.values(SITE_V1).reduce((sum, c) => sum + Buffer.byteLength(c), 0));
+    const order = requests.filter((r) => r.op === 'PutObject').map((r) => r.key);
+    const at = (key: string) => order.indexOf(key);
+    for (const hashed of [
+      'assets/index-BxY3k9_a.js',
+      'assets/chunk-Ab12Cd34.js',
+      'assets/index-Dk3j2ab1.css',
+      'assets/logo-a1B2c3D4.svg',
+    ]) {
+      expect(at(hashed)).toBeLessThan(at('favicon.ico'));
+      expect(at(hashed)).toBeLessThan(at('robots.txt'));
+    }
+    expect(at('robots.txt')).toBeLessThan(at('docs/page.html'));
+    expect(at('docs/page.html')).toBeLessThan(at('docs/index.html'));
+    expect(at('docs/index.html')).toBeLessThan(at('index.html'));
+    expect(order[order.length - 1]).toBe(MANIFEST_NAME);
+
+    const index = await head(s3, 'index.html');
+    expect(index.CacheControl).toBe('no-cache');
+    expect(index.ContentType).toBe('text/html; charset=utf-8');
+    const js = await head(s3, 'assets/index-BxY3k9_a.js');
+    expect(js.CacheControl).toBe('public, max-age=31536000, immutable');
+    expect(js.ContentType).toBe('text/javascript; charset=utf-8');
+    expect(js.Metadata?.[SHA256_METADATA]).toBe((await hashFile(path.join(root, 'dist/assets/index-BxY3k9_a.js'))).sha256);
+    expect((await head(s3, 'favicon.ico')).CacheControl).toBe('public, max-age=3600');
+    expect((await head(s3, 'assets/logo-a1B2c3D4.svg')).ContentType).toBe('image/svg+xml; charset=utf-8');
+    expect(logger.text()).toMatch(/Phase 1\/4 content-hashed files: uploaded 4 \(/);
+    expect(logger.text()).toMatch(/Phase 3\/4 HTML: uploaded 3 /);
+  });
+
+  it('no-op redeploy after a fresh checkout (every mtime new): uploads nothing and needs no HeadObject', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    await deploy(root, recordingClient(moto).s3);
+    touchAll(path.join(root, 'dist'));
+    const { s3, requests } = recordingClient(moto);
+    const { result } = await deploy(root, s3);
+    expect(result).toMatchObject({ uploaded: 0, reheadered: 0, unchanged: 9, deleted: 0, bytesUploaded: 0, changedPaths: [] });
+    expect(writes(requests)).toEqual([]);
+    expect(requests.filter((r) => r.op === 'HeadObject')).toEqual([]);
+  });
+
+  it('rebuild where every mtime changed but only some contents did: uploads exactly those, lists what caches hold', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    await deploy(root, recordingClient(moto).s3);
+    const v2 = { ...SITE_V1 };
+    delete (v2 as Record<string, string>)['assets/index-BxY3k9_a.js'];
+    v2['assets/index-Qq7Rr8Ss.js'] = 'import "./chunk-Ab12Cd34.js"; console.log("v2");';
+    v2['index.html'] = SITE_V1['index.html'].replace('BxY3k9_a', 'Qq7Rr8Ss').replace('v1', 'v2');
+    v2['robots.txt'] = SITE_V1['robots.txt'].replace('Allow', 'Allaw'); // same size, other content
+    makeSite(v2, root);
+    touchAll(path.join(root, 'dist'));
+    const { s3, requests } = recordingClient(moto);
+    const { result } = await deploy(root, s3);
+    expect(
+      writes(requests)
+        .map((r) => r.key)
+        .sort(),
+    ).toEqual(['assets/index-Qq7Rr8Ss.js', 'index.html', 'robots.txt']);
+    expect(result).toMatchObject({ uploaded: 3, unchanged: 6, deleted: 0, kept: 1 });
+    // the new hashed file is not listed; the old one stays (delete is off)
+    expect(result.changedPaths).toEqual(['/', '/index.html', '/robots.txt']);
+    expect(await text(s3, 'robots.txt')).toBe(v2['robots.txt']);
+    expect((await listKeys(s3)).has('assets/index-BxY3k9_a.js')).toBe(true);
+  });
+
+  it('re-applies changed headers to unchanged content with a copy in place, not an upload', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    await deploy(root, recordingClient(moto).s3);
+    const { s3, requests } = recordingClient(moto);
+    const { result } = await deploy(root, s3, {
+      cacheControl: [{ glob: 'robots.txt', value: 'public, max-age=60' }],
+      contentType: [{ glob: '*.ico', value: 'image/vnd.microsoft.icon' }],
+    });
+    expect(result).toMatchObject({ uploaded: 0, reheadered: 2, unchanged: 7, bytesUploaded: 0 });
+    expect(writes(requests).map((r) => [r.op, r.key])).toEqual(
+      expect.arrayContaining([
+        ['CopyObject', 'robots.txt'],
+        ['CopyObject', 'favicon.ico'],
+      ]),
+    );
+    expect(writes(requests)).toHaveLength(2);
+    expect((await head(s3, 'robots.txt')).CacheControl).toBe('public, max-age=60');
+    expect((await head(s3, 'favicon.ico')).ContentType).toBe('image/vnd.microsoft.icon');
+    expect(result.changedPaths).toEqual(['/favicon.ico', '/robots.txt']);
+    // and the next run sees them as unchanged
+    const again = await deploy(root, s3, {
+      cacheControl: [{ glob: 'robots.txt', value: 'public, max-age=60' }],
+      contentType: [{ glob: '*.ico', value: 'image/vnd.microsoft.icon' }],
+    });
+    expect(again.result).toMatchObject({ uploaded: 0, reheadered: 0, unchanged: 9 });
+  });
+
+  it('adopts a bucket filled by aws s3 sync: same content gets the new headers in place, other content is uploaded', async () => {
+    const seed = await createBucket(moto);
+    for (const [key, body] of Object.entries(SITE_V1)) await put(seed, key, key === 'robots.txt' ? 'other content' : body);
+    const root = makeSite(SITE_V1);
+    const { s3, requests } = recordingClient(moto);
+    const { result } = await deploy(root, s3);
+    expect(result).toMatchObject({ uploaded: 1, reheadered: 8, unchanged: 0 });
+    expect(writes(requests).filter((r) => r.op === 'PutObject')).toEqual([{ op: 'PutObject', key: 'robots.txt' }]);
+    expect((await head(s3, 'assets/index-BxY3k9_a.js')).CacheControl).toBe('public, max-age=31536000, immutable');
+  });
+
+  it('delete: non-hashed stale objects go after the HTML; hashed ones are kept for the grace period, counted from when they went stale', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    const start = Date.now();
+    await deploy(root, recordingClient(moto).s3, { delete: true }, { clock: virtualClock(start) });
+    const v2 = { ...SITE_V1 } as Record<string, string>;
+    delete v2['docs/page.html'];
+    delete v2['assets/chunk-Ab12Cd34.js'];
+    makeSite(v2, root);
+
+    const { s3, requests } = recordingClient(moto);
+    const second = await deploy(root, s3, { delete: true }, { clock: virtualClock(start + DAY) });
+    expect(second.result).toMatchObject({ deleted: 1, kept: 1 });
+    expect(second.result.changedPaths).toEqual(['/docs/page.html']);
+    const ops = requests.map((r) => r.op);
+    expect(ops.lastIndexOf('DeleteObjects')).toBeGreaterThan(ops.lastIndexOf('HeadObject'));
+    let keys = await listKeys(s3);
+    expect(keys.has('docs/page.html')).toBe(false);
+    expect(keys.has('assets/chunk-Ab12Cd34.js')).toBe(true);
+    const manifest = parseManifest(await text(s3, MANIFEST_NAME));
+    expect(manifest.staleSince.get('assets/chunk-Ab12Cd34.js')).toBe(start + DAY);
+
+    // 6 days after it went stale: still kept; 7 days after: deleted
+    const third = await deploy(root, s3, { delete: true }, { clock: virtualClock(start + 7 * DAY) });
+    expect(third.result).toMatchObject({ deleted: 0, kept: 1 });
+    const fourth = await deploy(root, s3, { delete: true }, { clock: virtualClock(start + 8 * DAY) });
+    expect(fourth.result).toMatchObject({ deleted: 1, kept: 0, changedPaths: ['/assets/chunk-Ab12Cd34.js'] });
+    keys = await listKeys(s3);
+    expect(keys.has('assets/chunk-Ab12Cd34.js')).toBe(false);
+    expect(keys.has(MANIFEST_NAME)).toBe(true);
+  });
+
+  it('delete with a grace of 0 removes stale hashed objects at once; delete off keeps everything', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    await deploy(root, recordingClient(moto).s3);
+    const v2 = { ...SITE_V1 } as Record<string, string>;
+    delete v2['docs/page.html'];
+    delete v2['assets/chunk-Ab12Cd34.js'];
+    makeSite(v2, root);
+    const { s3 } = recordingClient(moto);
+    const off = await deploy(root, s3, { delete: false });
+    expect(off.result).toMatchObject({ deleted: 0, kept: 2 });
+    const now = await deploy(root, s3, { delete: true, deleteGraceMs: 0 });
+    expect(now.result).toMatchObject({ deleted: 2, kept: 0 });
+    expect(now.result.changedPaths).toEqual(['/assets/chunk-Ab12Cd34.js', '/docs/page.html']);
+    const keys = await listKeys(s3);
+    expect([...keys.keys()].sort()).toEqual([MANIFEST_NAME, ...Object.keys(v2)].sort());
+  });
+
+  it('compares multipart objects by the stored SHA-256, and re-uploads one without it as a single PUT', async () => {
+    const seed = await createBucket(moto);
+    const big = 'x'.repeat(40) + 'y'.repeat(40);
+    const root = makeSite({ 'index.html': '<p>hi</p>', 'data/big.bin': big, 'data/other.bin': big.toUpperCase() });
+    const sha = (await hashFile(path.join(root, 'dist/data/big.bin'))).sha256;
+    const multipart = async (key: string, body: string, metadata?: Record<string, string>) => {
+      const { UploadId } = await seed.send(
+        new CreateMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: key,
+          Metadata: metadata,
+          CacheControl: 'public, max-age=3600',
+          ContentType: 'application/octet-stream',
+        }),
+      );
+      const parts = [];
+      for (const [i, chunk] of [body.slice(0, 40), body.slice(40)].entries()) {
+        const part = await seed.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: i + 1, Body: chunk }));
+        parts.push({ ETag: part.ETag, PartNumber: i + 1 });
+      }
+      await seed.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+    };
+    await multipart('data/big.bin', big, { [SHA256_METADATA]: sha });
+    await multipart('data/other.bin', big.toUpperCase());
+    expect((await listKeys(seed)).get('data/big.bin')?.etag).toMatch(/-2$/);
+
+    const { s3, requests } = recordingClient(moto);
+    const { result } = await deploy(root, s3);
+    expect(requests.filter((r) => r.op === 'HeadObject').map((r) => r.key)).toEqual(
+      expect.arrayContaining(['data/big.bin', 'data/other.bin']),
+    );
+    expect(writes(requests).map((r) => r.key)).toEqual(['data/other.bin', 'index.html']);
+    expect(result).toMatchObject({ uploaded: 2, unchanged: 1 });
+    expect((await listKeys(s3)).get('data/other.bin')?.etag).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('dry run: computes and prints the full plan and writes nothing', async () => {
+    const seed = await createBucket(moto);
+    await put(seed, 'stale.html', 'old');
+    await put(seed, 'robots.txt', SITE_V1['robots.txt']);
+    const root = makeSite(SITE_V1);
+    const before = await listKeys(seed);
+    const { s3, requests } = recordingClient(moto);
+    const { result, logger } = await deploy(root, s3, { dryRun: true, delete: true });
+    expect(writes(requests)).toEqual([]);
+    expect(requests.some((r) => r.op === 'PutObject')).toBe(false);
+    expect(await listKeys(seed)).toEqual(before);
+    expect(result).toMatchObject({ dryRun: true, uploaded: 8, reheadered: 1, deleted: 1, changedPaths: ['/robots.txt', '/stale.html'] });
+    const log = logger.text();
+    expect(log).toMatch(/upload {3}assets\/index-BxY3k9_a\.js \(new; .*Cache-Control: public, max-age=31536000, immutable/);
+    expect(log).toMatch(/re-header robots.txt \(headers changed/);
+    expect(log).toMatch(/delete {4}stale.html \(no longer in the source\)/);
+    expect(log).toMatch(/Dry run, nothing changed/);
+  });
+
+  it('a failed upload in phase 1 stops the deploy: the old index.html stays live and nothing is deleted', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    await deploy(root, recordingClient(moto).s3);
+    const v2 = { ...SITE_V1 } as Record<string, string>;
+    delete v2['docs/page.html'];
+    v2['assets/index-Qq7Rr8Ss.js'] = 'console.log("v2")';
+    v2['assets/other-Zz9Yy8Xx.js'] = 'console.log("other")';
+    v2['index.html'] = '<p>v2</p>';
+    v2['robots.txt'] = 'changed';
+    makeSite(v2, root);
+    const failing = recordingClient(moto, (op, input) =>
+      op === 'PutObject' && input.Key === 'assets/index-Qq7Rr8Ss.js'
+        ? Promise.reject(
+            Object.assign(new Error('We encountered an internal error.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }),
+          )
+        : undefined,
+    );
+    const error = await deploy(root, failing.s3, { delete: true, deleteGraceMs: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as Error).message).toMatch(/Phase 1\/4 \(content-hashed files\) failed: 1 write\(s\) failed/);
+    expect((error as Error).message).toMatch(/s3:\/\/site\/assets\/index-Qq7Rr8Ss\.js failed: InternalError \(HTTP 500\)/);
+    expect((error as Error).message).toMatch(/old HTML is still live and nothing was deleted/);
+    expect(writes(failing.requests).map((r) => r.key)).not.toContain('robots.txt');
+    expect(failing.requests.some((r) => r.op === 'DeleteObjects')).toBe(false);
+    expect(await text(failing.s3, 'index.html')).toBe(SITE_V1['index.html']);
+    expect((await listKeys(failing.s3)).has('docs/page.html')).toBe(true);
+
+    // a re-run completes the deploy, skipping what was already uploaded
+    const { s3, requests } = recordingClient(moto);
+    const rerun = await deploy(root, s3, { delete: true, deleteGraceMs: 0 });
+    expect(rerun.result.deleted).toBe(1);
+    expect(
+      writes(requests)
+        .filter((r) => r.op === 'PutObject')
+        .map((r) => r.key),
+    ).not.toContain('assets/other-Zz9Yy8Xx.js');
+    expect(await text(s3, 'index.html')).toBe('<p>v2</p>');
+  });
+
+  it('cancellation during uploads stops promptly and says what state is left', async () => {
+    await createBucket(moto);
+    const files: Record<string, string> = { 'index.html': '<p>x</p>' };
+    for (let i = 0; i < 40; i++) files[`assets/f${i}-Ab12Cd3${i % 10}.js`] = `console.log(${i})`;
+    const root = makeSite(files);
+    const controller = new AbortController();
+    let puts = 0;
+    const { s3, requests } = recordingClient(moto, (op) => {
+      if (op === 'PutObject' && ++puts === 3) controller.abort(new CancelledError('the run was cancelled (SIGINT)'));
+      return undefined;
+    });
+    const error = await deploy(root, s3, {}, { signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledError);
+    expect((error as Error).message).toMatch(/cancelled during phase 1\/4 \(content-hashed files\) after \d+ of 40 writes/);
+    expect((error as Error).message).toMatch(/old HTML is still live and nothing was deleted.*Re-running the step completes the deploy/);
+    expect(requests.filter((r) => r.op === 'PutObject').length).toBeLessThan(40);
+    expect((await listKeys(s3)).has('index.html')).toBe(false);
+  });
+
+  it('bad input touches nothing: missing source, empty source, missing bucket, a symlink out of the source', async () => {
+    await createBucket(moto);
+    const { s3, requests } = recordingClient(moto);
+    const empty = mkdtempSync(path.join(tmpdir(), 's3sync-'));
+    mkdirSync(path.join(empty, 'dist'));
+
+    const missing = await deploy(empty, s3, { source: 'build' }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(InputError);
+    expect((missing as InputError).input).toBe('source');
+    expect((missing as Error).message).toMatch(/Input 'source' is 'build', which resolves to .*build: that directory does not exist/);
+
+    const none = await deploy(empty, s3).catch((e: unknown) => e);
+    expect((none as Error).message).toMatch(/contains no files: nothing to deploy/);
+
+    const root = makeSite(SITE_V1);
+    const noBucket = await deploy(root, s3, { bucket: 'no-such-bucket' }).catch((e: unknown) => e);
+    expect(noBucket).toBeInstanceOf(InputError);
+    expect((noBucket as InputError).input).toBe('bucket');
+    expect((noBucket as Error).message).toMatch(/'no-such-bucket', but that bucket does not exist/);
+
+    const secret = path.join(mkdtempSync(path.join(tmpdir(), 's3sync-secret-')), 'id_rsa');
+    writeFileSync(secret, 'PRIVATE');
+    symlinkSync(secret, path.join(root, 'dist', 'key.txt'));
+    const link = await deploy(root, s3).catch((e: unknown) => e);
+    expect((link as Error).message).toMatch(
+      /Refusing to deploy 'key.txt': it is a symbolic link to .*id_rsa, outside the source directory/,
+    );
+
+    expect(writes(requests)).toEqual([]);
+    expect((await listKeys(s3)).size).toBe(0);
+  });
+
+  it('follows symlinks inside the source, deploys under a prefix, and neither uploads nor deletes excluded paths', async () => {
+    const seed = await createBucket(moto);
+    await put(seed, 'app/keep/uploaded-by-cms.json', '{}');
+    await put(seed, 'app/old.txt', 'old');
+    await put(seed, 'other/index.html', 'another site');
+    const root = makeSite({ ...SITE_V1, 'assets/index-BxY3k9_a.js.map': '{}', 'keep/local.json': '{}' });
+    symlinkSync(path.join(root, 'dist', 'robots.txt'), path.join(root, 'dist', 'robots-copy.txt'));
+    const { s3 } = recordingClient(moto);
+    const { result } = await deploy(root, s3, { prefix: 'app/', delete: true, exclude: ['*.map', 'keep/'] });
+    expect(result).toMatchObject({ uploaded: 10, deleted: 1, excluded: 3 });
+    expect(result.changedPaths).toEqual(['/app/old.txt']);
+    const keys = await listKeys(s3);
+    expect(keys.has('app/assets/index-BxY3k9_a.js.map')).toBe(false);
+    expect(keys.has('app/keep/uploaded-by-cms.json')).toBe(true);
+    expect(keys.has('app/keep/local.json')).toBe(false);
+    expect(keys.has('app/robots-copy.txt')).toBe(true);
+    expect(keys.has('other/index.html')).toBe(true);
+    expect(keys.has(`app/${MANIFEST_NAME}`)).toBe(true);
+  });
+
+  it('deletes in batches of at most 1000 and fails the step on per-key errors', async () => {
+    const seed = await createBucket(moto);
+    const keys = Array.from({ length: 1003 }, (_, i) => `old/page-${i}.txt`);
+    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((key) => put(seed, key, 'x')));
+    const root = makeSite({ 'index.html': '<p>new</p>' });
+    const batches: number[] = [];
+    const { s3 } = recordingClient(moto, (op, input) => {
+      if (op !== 'DeleteObjects') return undefined;
+      const objects = (input.Delete as { Objects: { Key: string }[] }).Objects;
+      batches.push(objects.length);
+      // S3 answers per-key errors inside a 200 response; moto never does, so the answer is scripted here
+      if (batches.length === 2)
+        return Promise.resolve({ Errors: [{ Key: objects[0].Key, Code: 'AccessDenied', Message: 'Access Denied' }], $metadata: {} });
+      return undefined;
+    });
+    const error = await deploy(root, s3, { delete: true }).catch((e: unknown) => e);
+    expect(batches).toEqual([1000, 3]);
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as Error).message).toMatch(
+      /1 of 1003 object\(s\) could not be deleted: old\/page-\d+\.txt \(AccessDenied: Access Denied\)/,
+    );
+    expect((error as Error).message).toMatch(/new site is fully live/);
+    expect(await text(s3, 'index.html')).toBe('<p>new</p>');
+    const manifest = parseManifest(await text(s3, MANIFEST_NAME));
+    expect(manifest.staleSince.size).toBe(1);
+  }, 60_000);
+
+  it('uploads a file with exotic characters under a key with / separators and lists its encoded URL when overwritten', async () => {
+    const seed = await createBucket(moto);
+    await seed.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'docs/über uns.html', Body: 'old' }));
+    const root = makeSite({ 'index.html': '<p>x</p>', 'docs/über uns.html': '<p>neu</p>' });
+    const { result } = await deploy(root, recordingClient(moto).s3 as S3Client);
+    expect(result.changedPaths).toEqual(['/docs/%C3%BCber%20uns.html']);
+    expect(await text(seed, 'docs/über uns.html')).toBe('<p>neu</p>');
+  });
+});
