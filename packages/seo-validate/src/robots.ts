@@ -237,6 +237,11 @@ export function robotsPath(url: string): string {
  * character, everything else compares byte for byte (case-sensitive) from the path's start.
  */
 export function patternMatches(path: string, pattern: string): boolean {
+  // Fast paths for the common patterns without '*' (same result as the general loop below).
+  if (!pattern.includes('*')) {
+    if (pattern.endsWith('$')) return path === pattern.slice(0, -1);
+    return path.startsWith(pattern);
+  }
   const pathLength = path.length;
   let positions = [0];
   for (let j = 0; j < pattern.length; j++) {
@@ -391,5 +396,7 @@ export function isAllowed(robots: ParsedRobots, agent: string, url: string): boo
  * crawlers compare them. Google's library leaves this to its caller; we do it for every URL.
  */
 export function normalisePathForMatching(path: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(path) && !path.includes('%')) return path;
   return escapePattern(Buffer.from(path, 'utf8').toString('latin1'));
 }

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { clip, type FindingList } from './findings.js';
-import { isValidW3cDatetime, w3cDatetimeToMs } from './w3c-datetime.js';
+import { parseW3cDatetime } from './w3c-datetime.js';
 
 export const SITEMAP_NS = 'http://www.sitemaps.org/schemas/sitemap/0.9';
 /** sitemaps.org: at most 50,000 URLs and 50 MB (52,428,800 bytes) uncompressed per file. */
@@ -78,7 +78,7 @@ async function* peeked(first: Buffer, rest: AsyncIterator<Buffer>): AsyncIterabl
 }
 
 export function describeHostProblem(url: URL, site: URL): string | undefined {
-  if (url.origin === site.origin) return undefined;
+  if (url.host === site.host && url.protocol === site.protocol) return undefined;
   const host = url.hostname.toLowerCase();
   if (LOCAL_HOST.test(host))
     return `points at the development host ${url.host}, not ${site.origin}; set the public domain where the sitemap is generated`;
@@ -97,7 +97,7 @@ export function describeHostProblem(url: URL, site: URL): string | undefined {
  * Checks one `<loc>` value: absolute http(s) URL, escaped, at most 2,048 characters, on site-url,
  * under the sitemap's directory. Returns the parsed URL when it is usable.
  */
-function checkLoc(loc: string, line: number, ctx: SitemapContext, what: 'URL' | 'sitemap'): URL | undefined {
+function checkLoc(loc: string, line: number, ctx: SitemapContext, directory: string, what: 'URL' | 'sitemap'): URL | undefined {
   const { findings, file } = ctx;
   if (!loc) {
     findings.add('sitemap-loc', 'error', file, `Empty <loc>: every ${what === 'URL' ? '<url>' : '<sitemap>'} needs an absolute URL.`, line);
@@ -136,7 +136,6 @@ function checkLoc(loc: string, line: number, ctx: SitemapContext, what: 'URL' | 
     findings.add('sitemap-loc-host', 'error', file, `${what === 'URL' ? 'URL' : 'Sitemap'} ${clip(loc)} ${problem}.`, line);
     return undefined;
   }
-  const directory = ctx.publicUrl.pathname.slice(0, ctx.publicUrl.pathname.lastIndexOf('/') + 1);
   if (!ctx.skipPathScope && !url.pathname.startsWith(directory)) {
     findings.add(
       'sitemap-loc-scope',
@@ -168,6 +167,7 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
     );
   }
 
+  const directory = ctx.publicUrl.pathname.slice(0, ctx.publicUrl.pathname.lastIndexOf('/') + 1);
   const parser = new SaxesParser({ xmlns: true, position: true });
   const stack: { local: string; uri: string; line: number }[] = [];
   const seen = new Map<string, number>();
@@ -177,7 +177,7 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
   let rootChecked = false;
 
   parser.on('error', (error) => {
-    const message = error.message.replace(/^[^:]*:\d+:\d+: /, '');
+    const message = error.message.replace(/^(?:[^:]*:)?\d+:\d+: /, '').replace(/\.+$/, '');
     findings.add(
       'sitemap-xml',
       'error',
@@ -338,12 +338,13 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
         findings.add('sitemap-duplicate-url', 'warning', file, `${clip(loc.value)} is listed again (first on line ${previous}).`, loc.line);
       } else {
         seen.set(loc.value, loc.line);
-        url = checkLoc(loc.value, loc.line, ctx, isIndex ? 'sitemap' : 'URL');
+        url = checkLoc(loc.value, loc.line, ctx, directory, isIndex ? 'sitemap' : 'URL');
       }
     }
     const lastmod = current.fields.get('lastmod');
     if (lastmod) {
-      if (!isValidW3cDatetime(lastmod.value)) {
+      const at = parseW3cDatetime(lastmod.value);
+      if (Number.isNaN(at)) {
         findings.add(
           'sitemap-lastmod',
           'error',
@@ -351,7 +352,7 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
           `<lastmod> '${clip(lastmod.value, 60)}' is not a W3C datetime (YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+00:00).`,
           lastmod.line,
         );
-      } else if (w3cDatetimeToMs(lastmod.value) > ctx.now + 24 * 3600 * 1000) {
+      } else if (at > ctx.now + 24 * 3600 * 1000) {
         findings.add(
           'sitemap-lastmod-future',
           'warning',
