@@ -1,0 +1,76 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { MANIFEST_NAME } from '@allthrive/s3-sync-frontend';
+import { runBundle } from '../harness/bundle.js';
+import { useMoto } from '../harness/moto.js';
+import { BUCKET, SITE_V1, createBucket, head, listKeys, makeSite, text, touchAll } from './helpers.js';
+
+const moto = useMoto();
+
+describe('dist/s3-sync-frontend/index.js (as the runner runs it)', () => {
+  it('deploys, then redeploys only what changed, with outputs for cloudfront-invalidate and a job summary', async () => {
+    const s3 = await createBucket(moto);
+    const workspace = makeSite({ ...SITE_V1, 'old.html': '<p>old</p>' });
+    const inputs = { bucket: BUCKET, prefix: 'app', delete: 'true', 'cache-control': 'robots.txt: public, max-age=60' };
+    const first = await runBundle('s3-sync-frontend', { inputs, env: moto.env, workspace });
+    expect(first.errors).toEqual([]);
+    expect(first.exitCode).toBe(0);
+    expect(first.outputs).toMatchObject({
+      uploaded: '10',
+      're-headered': '0',
+      unchanged: '0',
+      deleted: '0',
+      kept: '0',
+      'changed-paths': '[]',
+    });
+    expect(Number(first.outputs['bytes-uploaded'])).toBeGreaterThan(0);
+    expect(first.log).toMatch(/Phase 1\/4 content-hashed files: uploaded 4/);
+    expect(first.summary).toContain('deployed to s3://site/app/');
+    expect(first.summary).toMatch(/<th>Uploaded<\/th>/);
+    expect((await head(s3, 'app/robots.txt')).CacheControl).toBe('public, max-age=60');
+    first.cleanup();
+
+    // a rebuild: every mtime new, index.html changed, old.html gone
+    writeFileSync(path.join(workspace, 'dist', 'index.html'), '<p>v2</p>');
+    rmSync(path.join(workspace, 'dist', 'old.html'));
+    touchAll(path.join(workspace, 'dist'));
+    const second = await runBundle('s3-sync-frontend', { inputs, env: moto.env, workspace });
+    expect(second.exitCode).toBe(0);
+    expect(second.outputs).toMatchObject({ uploaded: '1', unchanged: '8', deleted: '1', kept: '0' });
+    expect(JSON.parse(second.outputs['changed-paths'])).toEqual(['/app/', '/app/index.html', '/app/old.html']);
+    expect(second.outputs['changed-paths']).not.toContain(' ');
+    expect(await text(s3, 'app/index.html')).toBe('<p>v2</p>');
+    expect((await listKeys(s3)).has(`app/${MANIFEST_NAME}`)).toBe(true);
+    second.cleanup();
+  });
+
+  it('dry run: prints the plan, sets the outputs of the plan, writes nothing', async () => {
+    const s3 = await createBucket(moto);
+    const workspace = makeSite(SITE_V1);
+    const result = await runBundle('s3-sync-frontend', { inputs: { bucket: BUCKET, 'dry-run': 'true' }, env: moto.env, workspace });
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs).toMatchObject({ uploaded: '9', deleted: '0' });
+    expect(result.log).toMatch(/upload {3}index\.html \(new;/);
+    expect(result.summary).toContain('dry run');
+    expect((await listKeys(s3)).size).toBe(0);
+    result.cleanup();
+  });
+
+  it.each([
+    [{ bucket: BUCKET, delete: 'yes' }, 'delete', /Input 'delete' has the value 'yes'/],
+    [{ bucket: BUCKET, 'cache-control': '*.html no-cache' }, 'cache-control', /expected one rule per line as '<glob>: <value>'/],
+    [{ bucket: 'missing-bucket' }, 'bucket', /'missing-bucket', but that bucket does not exist/],
+    [{ bucket: BUCKET, source: 'build' }, 'source', /Input 'source' is 'build'.*does not exist/],
+  ])('bad input %j fails with one error titled %s and writes nothing', async (inputs, title, message) => {
+    const s3 = await createBucket(moto);
+    const workspace = makeSite(SITE_V1);
+    const result = await runBundle('s3-sync-frontend', { inputs, env: moto.env, workspace });
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0].properties.title).toBe(title);
+    expect(result.errors[0].message).toMatch(message);
+    expect((await listKeys(s3)).size).toBe(0);
+    result.cleanup();
+  });
+});
