@@ -15,7 +15,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 export const DEMO = {
   region: 'us-east-1',
   accountId: '123456789012',
-  bucket: 'allthrive-demo-frontend',
+  bucket: 'production-allthrive-frontend',
   stackName: 'production-allthrive',
   cluster: 'production-allthrive-cluster',
   /** Service name → desired count, as in the product's CI/CD document. */
