@@ -17,10 +17,15 @@ async function fake(script: Parameters<typeof startFakeCloudFront>[0]): Promise<
   return server;
 }
 
-async function run(server: FakeCloudFront, inputs: Record<string, string>, onStart?: (child: ChildProcess) => void): Promise<BundleResult> {
+async function run(
+  server: FakeCloudFront,
+  inputs: Record<string, string>,
+  onStart?: (child: ChildProcess) => void,
+  env: Record<string, string | undefined> = {},
+): Promise<BundleResult> {
   const result = await runBundle('cloudfront-invalidate', {
     inputs,
-    env: { ...TEST_CREDENTIALS, AWS_ENDPOINT_URL: server.endpoint },
+    env: { ...TEST_CREDENTIALS, AWS_ENDPOINT_URL: server.endpoint, ...env },
     onStart,
   });
   cleanups.push(() => result.cleanup());
@@ -93,6 +98,24 @@ describe('cloudfront-invalidate bundle against a scripted CloudFront', () => {
       expect.stringMatching(/^Invalidation IFAKE1 .* is still InProgress after wait-timeout \(1s\)/),
     ]);
     expect(result.outputs).toMatchObject({ status: 'InProgress', 'invalidation-id': 'IFAKE1', 'distribution-id': DIST });
+  });
+
+  it('needs no region for CloudFront alone, but asks for one to read a stack', async () => {
+    const server = await fake({ status: 'Completed' });
+    const noRegion = { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined };
+    const ok = await run(server, { 'distribution-id': DIST, paths: '/index.html' }, undefined, noRegion);
+    expect(ok.exitCode).toBe(0);
+    expect(ok.outputs.status).toBe('Completed');
+    expect(server.creates()).toBe(1);
+    const missing = await run(server, { 'stack-name': 'production-allthrive', paths: '/index.html' }, undefined, noRegion);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.errors.map((e) => [e.properties.title, e.message])).toEqual([
+      [
+        'aws-region',
+        "No AWS region is set: give the 'aws-region' input, or set AWS_REGION (aws-actions/configure-aws-credentials does this).",
+      ],
+    ]);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('does not wait with wait: false', async () => {
