@@ -56,6 +56,9 @@ export interface CollapseResult {
  */
 export function collapsePaths(input: readonly string[], maxPaths: number): CollapseResult {
   if (!Number.isInteger(maxPaths) || maxPaths < 1) throw new RangeError(`maxPaths must be a whole number of at least 1, not ${maxPaths}`);
+  const stray = input.find((path) => !path.startsWith('/'));
+  if (stray !== undefined)
+    throw new RangeError(`collapsePaths expects normalized paths starting with '/', not '${stray}' (use normalizePaths first)`);
   const paths = removeCovered(input);
   if (paths.length <= maxPaths) return { paths, wildcards: [] };
 
