@@ -83,6 +83,8 @@ export interface RecordedRequest {
   fault?: FaultKind;
   /** Status the client received (undefined when the connection was reset). */
   status?: number;
+  /** The request body as text (only bodies up to 64 KiB, for JSON/query/XML assertions). */
+  body?: string;
   at: number;
 }
 
@@ -437,6 +439,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       protocol: info.protocol,
       mutating: info.mutating,
       forwarded: false,
+      body: body.length <= 65536 ? body.toString('utf8') : undefined,
       at: Date.now(),
     };
     requests.push(record);

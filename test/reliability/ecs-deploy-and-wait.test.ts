@@ -1,0 +1,171 @@
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { CreateServiceCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { useMoto } from '../harness/moto.js';
+import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
+import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
+import { excerpt, useResults } from './lib/results.js';
+import { cancelWhen, describeRun, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
+import { FIXTURE, IMAGE_REPO, seedEcs } from './lib/seed.js';
+
+/**
+ * ecs-deploy-and-wait under AWS faults: the proxy in front of moto throttles, fails, resets and
+ * truncates ECS/ECR requests. moto is started with MOTO_ECS_SERVICE_RUNNING=1 so its (single)
+ * deployment reports COMPLETED: without faults the verdict is `success`, and it must stay that
+ * with faults, with exactly one UpdateService per service reaching ECS.
+ */
+
+const NAME = 'ecs-deploy-and-wait';
+const moto = useMoto({ serverEnv: { MOTO_ECS_SERVICE_RUNNING: '1' } });
+const results = useResults(NAME);
+let proxy: FaultProxy;
+const scanned: CheckedResult[] = [];
+
+beforeEach(async () => {
+  await seedEcs(moto);
+  proxy = await startFaultProxy({ upstream: moto.endpoint, seed: 2026 });
+});
+afterEach(async () => {
+  await proxy.close();
+});
+
+const INPUTS = {
+  cluster: FIXTURE.cluster,
+  services: FIXTURE.services.join(','),
+  image: `${IMAGE_REPO}:v2`,
+  timeout: '30s',
+  'poll-interval': '1s',
+};
+
+async function deploy(rules: FaultRule[], seed = 2026, inputs: Record<string, string> = {}, timeoutMs = 60_000): Promise<CheckedResult> {
+  await proxy.close();
+  proxy = await startFaultProxy({ upstream: moto.endpoint, seed, rules });
+  const run = await runChecked(NAME, {
+    inputs: { ...INPUTS, ...inputs },
+    env: { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint },
+    timeoutMs,
+  });
+  run.cleanup();
+  scanned.push(run);
+  return run;
+}
+
+/** UpdateService requests that reached ECS, per service. */
+function updatesPerService(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of proxy.requests.filter((x) => x.operation === 'UpdateService' && x.forwarded)) {
+    const service = String(jsonBody(r).service ?? '?')
+      .split('/')
+      .pop()!;
+    counts[service] = (counts[service] ?? 0) + 1;
+  }
+  return counts;
+}
+
+const ONE_EACH = Object.fromEntries(FIXTURE.services.map((s) => [s, 1]));
+
+describe('ecs-deploy-and-wait under faults', () => {
+  test('baseline without faults: success, one UpdateService per service', async () => {
+    const run = await deploy([]);
+    expect({ exit: run.exitCode, result: run.outputs.result, details: describeRun(run) }).toMatchObject({ exit: 0, result: 'success' });
+    expect(updatesPerService()).toEqual(ONE_EACH);
+    expect(run.leaks).toEqual([]);
+    results.record({
+      action: NAME,
+      category: 'faults-10',
+      case: 'no faults (baseline)',
+      outcome: `exit 0, result=success, UpdateService ${JSON.stringify(updatesPerService())}`,
+      metrics: { requests: proxy.requests.length },
+    });
+  });
+
+  test.each([
+    [10, 'faults-10', 101],
+    [30, 'faults-30', 303],
+  ] as const)(
+    '%d%% faults on every ECS/ECR request: verdict unchanged, exactly one UpdateService per service',
+    async (percent, category, seed) => {
+      const run = await deploy(faultMix(percent / 100), seed);
+      const details = `${describeFaults(proxy.requests)}\n${describeRun(run)}`;
+      expect({ exit: run.exitCode, result: run.outputs.result, details }).toMatchObject({ exit: 0, result: 'success' });
+      expect({ updates: updatesPerService(), details }).toEqual({ updates: ONE_EACH, details });
+      expect(run.leaks).toEqual([]);
+      results.record({
+        action: NAME,
+        category,
+        case: `${percent}% mixed faults (seed ${seed})`,
+        outcome: `exit 0, result=success (unchanged); UpdateService once per service`,
+        metrics: { requests: proxy.requests.length, faulted: proxy.faults().length },
+      });
+    },
+  );
+
+  test('throttling storm on DescribeServices (60%) never fails the deploy', async () => {
+    const run = await deploy([{ fault: 'throttle', operation: 'DescribeServices', rate: 0.6 }], 7);
+    expect({ exit: run.exitCode, result: run.outputs.result, details: describeRun(run) }).toMatchObject({ exit: 0, result: 'success' });
+    results.record({
+      action: NAME,
+      category: 'faults-30',
+      case: 'throttling storm: 60% of DescribeServices',
+      outcome: 'exit 0, result=success',
+      metrics: { throttled: proxy.faults().length, describes: proxy.count('DescribeServices', { all: true }) },
+    });
+  });
+});
+
+describe('ecs-deploy-and-wait cancellation', () => {
+  test('SIGINT then SIGTERM during the ECS wait: exits promptly, says what it left and what a re-run does', async () => {
+    // A service wanting 2 tasks where moto runs 1: its deployment stays IN_PROGRESS, so the action waits.
+    const ecs = new ECSClient(moto.clientConfig);
+    await ecs.send(
+      new CreateServiceCommand({
+        cluster: FIXTURE.cluster,
+        serviceName: 'slow',
+        taskDefinition: 'allthrive-web',
+        desiredCount: 2,
+        launchType: 'EC2',
+      }),
+    );
+    await proxy.close();
+    proxy = await startFaultProxy({ upstream: moto.endpoint });
+    const state: CancelState = {};
+    const ready = () => proxy.count('UpdateService') >= 1 && proxy.requests.filter((r) => r.operation === 'DescribeServices').length >= 3;
+    const run = await runChecked(NAME, {
+      inputs: { ...INPUTS, services: 'slow', timeout: '5m' },
+      env: { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint },
+      timeoutMs: 90_000,
+      onStart: cancelWhen(ready, state),
+    });
+    run.cleanup();
+    scanned.push(run);
+    const exitMs = (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0);
+    const details = describeRun(run);
+    expect({ signalled: state.signalledAt !== undefined, killed: state.killed ?? false, exit: run.exitCode, details }).toEqual({
+      signalled: true,
+      killed: false,
+      exit: 1,
+      details,
+    });
+    expect(run.errors).toHaveLength(1);
+    const said = `${run.errors[0].message}\n${run.log}`;
+    expect(said).toMatch(/cancel/i);
+    expect(said).toMatch(/re-?run/i);
+    results.record({
+      action: NAME,
+      category: 'cancellation',
+      case: 'during the ECS wait (deployment IN_PROGRESS)',
+      outcome: `exit 1 without SIGKILL: ${excerpt(run.errors[0].message, 160)}`,
+      metrics: { exitAfterSignalMs: exitMs },
+    });
+  }, 60_000);
+});
+
+test("secrets: no injected credential appears in any output of this file's runs", () => {
+  expect(scanned.length).toBeGreaterThan(0);
+  expect(scanned.flatMap((r) => r.leaks)).toEqual([]);
+  results.record({
+    action: NAME,
+    category: 'secrets',
+    case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN',
+    outcome: `not found in stdout, stderr, outputs, summary or files of ${scanned.length} runs`,
+  });
+});

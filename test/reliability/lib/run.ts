@@ -1,0 +1,168 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { repoRoot, runBundle, type BundleOptions, type BundleResult } from '../../harness/bundle.js';
+
+/**
+ * With RELIABILITY_BUNDLES=committed the suites run the bundles as committed at HEAD (copied out
+ * with git show), not the working tree's dist/ — for running them while others rebuild dist/.
+ * CI leaves it unset: the checkout's dist/ is the committed one.
+ */
+function committedBundle(name: string): string | undefined {
+  if (process.env.RELIABILITY_BUNDLES !== 'committed') return undefined;
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
+  const head = git('rev-parse', 'HEAD').toString().trim();
+  const dir = path.join(tmpdir(), 'reliability-bundles', head, name);
+  if (!existsSync(path.join(dir, 'index.js'))) {
+    mkdirSync(dir, { recursive: true });
+    for (const file of ['package.json', 'index.js']) {
+      try {
+        writeFileSync(path.join(dir, file), git('show', `HEAD:dist/${name}/${file}`));
+      } catch {
+        // package.json is optional
+      }
+    }
+  }
+  return path.join(dir, 'index.js');
+}
+
+/**
+ * Credentials every reliability run injects. moto does not check signatures, so these work, and
+ * being random and long they cannot appear anywhere by accident: finding one in a log, output,
+ * summary or report file means the action leaked it.
+ */
+export function injectedSecrets(): { env: Record<string, string>; values: string[] } {
+  const secret = `RelSecret${randomBytes(18).toString('base64url')}`;
+  const token = `IQoJRelToken${randomBytes(48).toString('base64url')}`;
+  return {
+    env: { AWS_ACCESS_KEY_ID: 'AKIARELIABILITYTEST1', AWS_SECRET_ACCESS_KEY: secret, AWS_SESSION_TOKEN: token },
+    values: [secret, token],
+  };
+}
+
+export interface Leak {
+  secret: string;
+  where: string;
+}
+
+function filesUnder(dir: string): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...filesUnder(full));
+    else if (entry.isFile() && statSync(full).size < 20 * 1024 * 1024) files.push(full);
+  }
+  return files;
+}
+
+/**
+ * Every place a run could leave a secret: stdout (minus the runner's own `::add-mask::`
+ * commands, which the runner consumes), stderr, outputs, the job summary, and every file the run
+ * wrote under its runner directory (RUNNER_TEMP reports, state, env files).
+ */
+export function scanForSecrets(result: BundleResult, secrets: string[], extraFiles: string[] = []): Leak[] {
+  const places: [string, string][] = [
+    [
+      'stdout',
+      result.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('::add-mask::'))
+        .join('\n'),
+    ],
+    ['stderr', result.stderr],
+    ['outputs', JSON.stringify(result.outputs)],
+    ['summary', result.summary],
+  ];
+  for (const file of [...filesUnder(result.runnerDir), ...extraFiles]) {
+    const name = path.relative(result.runnerDir, file);
+    if (name === 'summary.md' || name === 'output') continue;
+    places.push([`file ${name}`, readFileSync(file, 'latin1')]);
+  }
+  const leaks: Leak[] = [];
+  for (const secret of secrets) {
+    for (const [where, text] of places) {
+      if (secret && text.includes(secret)) leaks.push({ secret: `${secret.slice(0, 6)}…`, where });
+    }
+  }
+  return leaks;
+}
+
+export interface CheckedResult extends BundleResult {
+  leaks: Leak[];
+  /** Wall time of the run in ms. */
+  elapsedMs: number;
+}
+
+/**
+ * runBundle with injected secret credentials, scanned for those secrets afterwards. Every bundle
+ * run of the reliability suites goes through here, so the secrets check covers all of them.
+ */
+export async function runChecked(
+  name: string,
+  options: BundleOptions & { extraSecrets?: string[]; scanFiles?: string[] } = {},
+): Promise<CheckedResult> {
+  const secrets = injectedSecrets();
+  const started = Date.now();
+  const bundle = options.bundle ?? committedBundle(name);
+  const result = await runBundle(name, { timeoutMs: 60_000, ...options, bundle, env: { ...options.env, ...secrets.env } });
+  const elapsedMs = Date.now() - started;
+  const leaks = scanForSecrets(result, [...secrets.values, ...(options.extraSecrets ?? [])], options.scanFiles);
+  return { ...result, leaks, elapsedMs };
+}
+
+/** Names the one ::error line of a failed run for assertion messages. */
+export function describeRun(result: BundleResult): string {
+  return `exit ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}; errors: ${JSON.stringify(result.errors.map((e) => ({ title: e.properties.title, message: e.message })))}\nlog tail:\n${result.stdout.split('\n').slice(-25).join('\n')}\nstderr tail:\n${result.stderr.slice(-1500)}`;
+}
+
+export interface CancelState {
+  /** When SIGINT was sent. */
+  signalledAt?: number;
+  /** When the process exited. */
+  exitedAt?: number;
+  /** SIGKILL was needed: the action ignored SIGINT and SIGTERM for `killAfterMs`. */
+  killed?: boolean;
+  pollMs?: number;
+  /** Generous limit after SIGINT before SIGKILL (default 10 s); the measured time is reported, not asserted. */
+  killAfterMs?: number;
+}
+
+/**
+ * Sends SIGINT once `ready` says the action is in the phase to interrupt, then SIGTERM 300 ms
+ * later (GitHub sends SIGINT, then SIGTERM, then SIGKILL), and SIGKILL if the process is still
+ * alive `killAfterMs` after SIGINT. Records when the signal went out and when the process ended.
+ */
+export function cancelWhen(ready: (stdoutSoFar: string) => boolean | Promise<boolean>, state: CancelState): (child: ChildProcess) => void {
+  return (child) => {
+    let stdout = '';
+    let checking = false;
+    child.stdout?.on('data', (d) => (stdout += d));
+    const alive = () => child.exitCode === null && child.signalCode === null;
+    const timer = setInterval(async () => {
+      if (state.signalledAt !== undefined || !alive() || checking) return;
+      checking = true;
+      try {
+        if (!(await ready(stdout))) return;
+      } finally {
+        checking = false;
+      }
+      state.signalledAt = Date.now();
+      clearInterval(timer);
+      child.kill('SIGINT');
+      setTimeout(() => alive() && child.kill('SIGTERM'), 300).unref();
+      setTimeout(() => {
+        if (alive()) {
+          state.killed = true;
+          child.kill('SIGKILL');
+        }
+      }, state.killAfterMs ?? 10_000).unref();
+    }, state.pollMs ?? 50);
+    child.once('exit', () => {
+      state.exitedAt = Date.now();
+      clearInterval(timer);
+    });
+  };
+}

@@ -1,0 +1,208 @@
+import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import type { BundleOptions } from '../harness/bundle.js';
+import { useMoto } from '../harness/moto.js';
+import { startFaultProxy, type FaultProxy, type FaultRule, type RecordedRequest } from '../harness/fault-proxy.js';
+import { expectedObjects, readBucket } from './lib/bucket.js';
+import { describeFaults, faultMix } from './lib/faults.js';
+import { excerpt, useResults } from './lib/results.js';
+import { cancelWhen, describeRun, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
+import { FIXTURE, viteSite, writeSite } from './lib/seed.js';
+
+/**
+ * s3-sync-frontend under S3 faults. v1 of a small Vite build is deployed without faults, then
+ * v2 through the fault proxy: either the bucket ends byte-identical to v2 with the right headers,
+ * or the step fails with v1's index.html still live; no stale object is deleted before the new
+ * HTML is live; and a re-run without faults completes the deploy.
+ */
+
+const NAME = 's3-sync-frontend';
+const moto = useMoto();
+const results = useResults(NAME);
+const scanned: CheckedResult[] = [];
+const V1 = viteSite('v1', 3);
+const V2 = viteSite('v2', 3);
+let workspace: string;
+let proxy: FaultProxy | undefined;
+
+beforeEach(async () => {
+  workspace = mkdtempSync(path.join(tmpdir(), 'reliability-s3-'));
+  writeSite(path.join(workspace, 'v1'), V1);
+  writeSite(path.join(workspace, 'v2'), V2);
+  await new S3Client(moto.clientConfig).send(new CreateBucketCommand({ Bucket: FIXTURE.bucket }));
+  const first = await sync('v1');
+  expect({ exit: first.exitCode, details: describeRun(first) }).toMatchObject({ exit: 0 });
+});
+afterEach(async () => {
+  await proxy?.close();
+  proxy = undefined;
+  rmSync(workspace, { recursive: true, force: true });
+});
+afterAll(async () => {
+  await proxy?.close();
+});
+
+async function sync(
+  source: string,
+  rules?: FaultRule[],
+  options: { seed?: number; onStart?: BundleOptions['onStart'] } = {},
+): Promise<CheckedResult> {
+  let endpoint = moto.endpoint;
+  if (rules) {
+    await proxy?.close();
+    proxy = await startFaultProxy({ upstream: moto.endpoint, seed: options.seed ?? 1, rules });
+    endpoint = proxy.endpoint;
+  }
+  const run = await runChecked(NAME, {
+    inputs: { source, bucket: FIXTURE.bucket, delete: 'true', 'delete-grace': '0', concurrency: '4' },
+    env: { ...moto.env, AWS_ENDPOINT_URL: endpoint },
+    workspace,
+    timeoutMs: 60_000,
+    onStart: options.onStart,
+  });
+  run.cleanup();
+  scanned.push(run);
+  return run;
+}
+
+const isIndexPut = (r: RecordedRequest) => r.operation === 'PutObject' && r.path.endsWith('/index.html');
+const isDelete = (r: RecordedRequest) => r.operation === 'DeleteObjects' || r.operation === 'DeleteObject';
+
+/** The order invariant: no delete reached S3 before every index.html upload had succeeded. */
+function deletesAfterHtml(requests: RecordedRequest[]): { ok: boolean; detail: string } {
+  const firstDelete = requests.findIndex((r) => isDelete(r) && r.forwarded);
+  if (firstDelete < 0) return { ok: true, detail: 'no delete' };
+  const htmlDone = requests.filter((r) => isIndexPut(r) && r.forwarded && r.status === 200);
+  const lastHtml = Math.max(...htmlDone.map((r) => requests.indexOf(r)));
+  const ok =
+    htmlDone.length > 0 && lastHtml < firstDelete && requests.slice(firstDelete).every((r) => !(isIndexPut(r) && r.status === 200));
+  return { ok, detail: `first delete #${firstDelete}, last successful index.html PUT #${lastHtml}` };
+}
+
+describe('s3-sync-frontend under faults', () => {
+  test.each([
+    [10, 'faults-10', 11],
+    [30, 'faults-30', 31],
+  ] as const)('%d%% S3 faults: the bucket is v2 exactly, or v1 HTML is still live; re-run completes', async (percent, category, seed) => {
+    const run = await sync('v2', faultMix(percent / 100), { seed });
+    const requests = proxy!.requests;
+    const details = `${describeFaults(requests)}\n${describeRun(run)}`;
+    const bucket = await readBucket(moto, FIXTURE.bucket);
+    const order = deletesAfterHtml(requests);
+    expect({ order: order.ok, detail: order.detail, details }).toEqual({ order: true, detail: order.detail, details });
+    let outcome: string;
+    if (run.exitCode === 0) {
+      expect(bucket).toEqual(expectedObjects(V2));
+      outcome = 'exit 0; bucket byte-identical to v2 with the right headers';
+    } else {
+      expect({ exit: run.exitCode, errors: run.errors.length, details }).toEqual({ exit: 1, errors: 1, details });
+      expect(bucket['index.html'].body).toBe(V1['index.html']);
+      outcome = `exit 1 with v1 index.html still live (${excerpt(run.errors[0].message, 80)})`;
+    }
+    const rerun = await sync('v2');
+    expect({ exit: rerun.exitCode, details: describeRun(rerun) }).toMatchObject({ exit: 0 });
+    expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
+    results.record({
+      action: NAME,
+      category,
+      case: `${percent}% mixed faults on every S3 request (seed ${seed})`,
+      outcome: `${outcome}; deletes only after the new HTML; re-run completes`,
+      metrics: { requests: requests.length, faulted: proxy!.faults().length },
+    });
+  });
+
+  test('every upload of a content-hashed asset fails: v1 stays live, nothing is deleted; a re-run deploys v2', async () => {
+    const run = await sync('v2', [{ fault: 'internal', operation: 'PutObject', path: /\/assets\/index-/ }]);
+    const details = describeRun(run);
+    expect({ exit: run.exitCode, errors: run.errors.length, details }).toEqual({ exit: 1, errors: 1, details });
+    const requests = proxy!.requests;
+    expect(requests.filter((r) => isIndexPut(r) && r.forwarded)).toEqual([]);
+    expect(requests.filter((r) => isDelete(r) && r.forwarded)).toEqual([]);
+    expect((await readBucket(moto, FIXTURE.bucket))['index.html'].body).toBe(V1['index.html']);
+    const rerun = await sync('v2');
+    expect(rerun.exitCode).toBe(0);
+    expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
+    results.record({
+      action: NAME,
+      category: 'faults-30',
+      case: 'phase 1 (hashed assets) fails on every attempt',
+      outcome: `exit 1 (${excerpt(run.errors[0].message, 90)}); no HTML uploaded, nothing deleted; re-run completes`,
+    });
+  });
+
+  test('responses lost after S3 stored the object (reset after forwarding): the deploy still ends exact', async () => {
+    const run = await sync('v2', [{ fault: 'reset-after', mutating: true, rate: 0.3 }], { seed: 5 });
+    const details = `${describeFaults(proxy!.requests)}\n${describeRun(run)}`;
+    expect({ exit: run.exitCode, details }).toMatchObject({ exit: 0 });
+    expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
+    expect(deletesAfterHtml(proxy!.requests).ok).toBe(true);
+    results.record({
+      action: NAME,
+      category: 'connection',
+      case: '30% of writes: response lost after S3 applied them',
+      outcome: 'exit 0; bucket byte-identical to v2 (retried PUTs and deletes are idempotent)',
+      metrics: { lost: proxy!.faults().length },
+    });
+  });
+
+  test('truncated listing and truncated responses are retried, never mistaken for an empty bucket', async () => {
+    const run = await sync('v2', [{ fault: 'truncate', operation: 'ListObjectsV2', times: 2 }], { seed: 3 });
+    const details = describeRun(run);
+    expect({ exit: run.exitCode, details }).toMatchObject({ exit: 0 });
+    expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
+    results.record({
+      action: NAME,
+      category: 'connection',
+      case: 'ListObjectsV2 body truncated twice',
+      outcome: 'exit 0; bucket byte-identical to v2',
+    });
+  });
+});
+
+describe('s3-sync-frontend cancellation', () => {
+  test('SIGINT then SIGTERM while uploads hang: exits promptly, v1 still live, nothing deleted, re-run completes', async () => {
+    const state: CancelState = {};
+    const rules: FaultRule[] = [{ fault: 'delay', operation: 'PutObject', delayMs: 30_000 }];
+    const run = await sync('v2', rules, {
+      onStart: cancelWhen(() => proxy?.requests.some((r) => r.operation === 'PutObject') ?? false, state),
+    });
+    const exitMs = (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0);
+    const details = describeRun(run);
+    expect({ signalled: state.signalledAt !== undefined, killed: state.killed ?? false, exit: run.exitCode, details }).toEqual({
+      signalled: true,
+      killed: false,
+      exit: 1,
+      details,
+    });
+    expect(run.errors).toHaveLength(1);
+    const said = `${run.errors[0].message}\n${run.log}`;
+    expect(said).toMatch(/cancel/i);
+    expect(said).toMatch(/re-?run/i);
+    expect(proxy!.requests.filter((r) => isDelete(r) && r.forwarded)).toEqual([]);
+    expect((await readBucket(moto, FIXTURE.bucket))['index.html'].body).toBe(V1['index.html']);
+    const rerun = await sync('v2');
+    expect(rerun.exitCode).toBe(0);
+    expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
+    results.record({
+      action: NAME,
+      category: 'cancellation',
+      case: 'during phase 1 uploads (PUTs held 30 s)',
+      outcome: `exit 1 without SIGKILL: ${excerpt(run.errors[0].message, 140)}; v1 live, nothing deleted; re-run completes`,
+      metrics: { exitAfterSignalMs: exitMs },
+    });
+  }, 60_000);
+});
+
+test("secrets: no injected credential appears in any output of this file's runs", () => {
+  expect(scanned.length).toBeGreaterThan(0);
+  expect(scanned.flatMap((r) => r.leaks)).toEqual([]);
+  results.record({
+    action: NAME,
+    category: 'secrets',
+    case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN',
+    outcome: `not found in stdout, stderr, outputs, summary or files of ${scanned.length} runs`,
+  });
+});
