@@ -424,6 +424,18 @@ describe('runDeploy: preflight, task definitions and options', () => {
     expect(logger.text()).toContain('Rolling back web to web:1 (rollback: true).');
   });
 
+  it('with rollback: true rolls back a timed-out service, giving the rollback a fresh timeout', async () => {
+    const { fake, deps } = setup();
+    fake.addService({ name: 'web', circuitBreaker: { enable: true, rollback: true } });
+    // Four polls (0, 10, 20, 30 s = the deadline) without progress, then the rollback completes.
+    fake.script('web', [steps.wait(), steps.wait(), steps.wait(), steps.wait(), steps.wait(), steps.complete()]);
+    const result = await runDeploy(options({ services: ['web'], rollback: true, timeoutMs: 30_000 }), deps);
+    expect(result.services.web.status).toBe('rolled-back');
+    expect(result.services.web.reason).toMatch(/^no verdict within 30s: .*; rolled back to web:1 by this action$/);
+    expect(result.services.web.durationSeconds).toBe(40);
+    expect(fake.calls.filter((c) => c.op === 'UpdateService').map((c) => c.input.taskDefinition)).toEqual([tdArn('web:2'), tdArn('web:1')]);
+  });
+
   it('with rollback: true leaves a superseded service alone', async () => {
     const { fake, deps } = setup();
     fake.addService({ name: 'web' });

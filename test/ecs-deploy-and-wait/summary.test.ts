@@ -1,0 +1,45 @@
+import { describe, expect, it } from '@jest/globals';
+import { buildSummary, failureMessage, worstVerdict, type DeployResult, type ServiceResult } from '@allthrive/ecs-deploy-and-wait';
+
+const arn = (x: string) => `arn:aws:ecs:eu-west-1:123456789012:task-definition/${x}`;
+const entry = (status: ServiceResult['status'], reason: string, durationSeconds = 95): ServiceResult => ({
+  status,
+  deploymentId: 'ecs-svc/1',
+  taskDefinitionArn: arn('web:8'),
+  previousTaskDefinitionArn: arn('web:7'),
+  runningCount: 2,
+  desiredCount: 2,
+  durationSeconds,
+  reason,
+});
+
+describe('verdict and summary', () => {
+  it('takes the worst service status as the step result (superseded counts as failed)', () => {
+    expect(worstVerdict(['success', 'success'])).toBe('success');
+    expect(worstVerdict(['success', 'rolled-back'])).toBe('rolled-back');
+    expect(worstVerdict(['rolled-back', 'timed-out', 'success'])).toBe('timed-out');
+    expect(worstVerdict(['timed-out', 'superseded'])).toBe('failed');
+    expect(worstVerdict(['failed', 'timed-out'])).toBe('failed');
+    expect(worstVerdict(['started', 'started'])).toBe('started');
+  });
+
+  it('writes one summary row per service: revision, image, result, duration, reason', () => {
+    const result: DeployResult = {
+      result: 'failed',
+      image: 'repo@sha256:abc',
+      services: { web: entry('failed', 'circuit breaker'), celery: entry('success', 'completed', 0) },
+      taskDefinitionArns: { web: arn('web:8'), celery: arn('web:8') },
+    };
+    const report = buildSummary(result, { cluster: 'production-allthrive-cluster' });
+    expect(report.title).toBe('ECS deploy to production-allthrive-cluster: failed');
+    expect(report.lines).toEqual(['1 of 2 services deployed successfully.', 'Image: repo@sha256:abc']);
+    expect(report.table!.header).toEqual(['Service', 'Task definition', 'Image', 'Result', 'Duration', 'Reason']);
+    expect(report.table!.rows).toEqual([
+      ['web', 'web:8 (was web:7)', 'repo@sha256:abc', 'failed', '1m35s', 'circuit breaker'],
+      ['celery', 'web:8 (was web:7)', 'repo@sha256:abc', 'success', '<1s', 'completed'],
+    ]);
+    expect(failureMessage(result)).toBe(
+      '1 of 2 services did not deploy: web failed (circuit breaker). The service events and stopped-task reasons above show why; task definitions were not deregistered.',
+    );
+  });
+});
