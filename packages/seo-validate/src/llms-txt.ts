@@ -17,7 +17,7 @@ export function checkLlmsTxt(bytes: Buffer, file: string, siteUrl: URL, findings
   const summary: LlmsSummary = { sections: [] };
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     findings.add('llms-encoding', 'error', file, 'llms.txt is not valid UTF-8.');
     return summary;
