@@ -234,6 +234,7 @@ export class DataChannel {
       case MessageType.StartPublication:
         this.paused = false;
         this.options.logger.debug('data channel: publication resumed by Session Manager');
+        for (const entry of this.outgoing) if (entry.attempts === 0) this.transmit(entry);
         return;
       default:
         this.options.logger.debug(`data channel: ignored a ${message.messageType} frame`);
