@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
@@ -14,13 +14,15 @@ import { repoRoot, runBundle, type BundleOptions, type BundleResult } from '../.
 function committedBundle(name: string): string | undefined {
   if (process.env.RELIABILITY_BUNDLES !== 'committed') return undefined;
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
-  const head = git('rev-parse', 'HEAD').toString().trim();
-  const dir = path.join(tmpdir(), 'reliability-bundles', head, name);
+  // The last commit that added or changed the bundle (HEAD may have it deleted mid-rebuild).
+  const commit = git('log', '-1', '--diff-filter=AM', '--format=%H', '--', `dist/${name}/index.js`).toString().trim();
+  const dir = path.join(tmpdir(), 'reliability-bundles', commit, name);
   if (!existsSync(path.join(dir, 'index.js'))) {
     mkdirSync(dir, { recursive: true });
     for (const file of ['package.json', 'index.js']) {
       try {
-        writeFileSync(path.join(dir, file), git('show', `HEAD:dist/${name}/${file}`));
+        writeFileSync(path.join(dir, `${file}.tmp${process.pid}`), git('show', `${commit}:dist/${name}/${file}`));
+        renameSync(path.join(dir, `${file}.tmp${process.pid}`), path.join(dir, file));
       } catch {
         // package.json is optional
       }
