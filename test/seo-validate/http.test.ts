@@ -339,6 +339,14 @@ describe('server mode (runValidation against a loopback site)', () => {
     expect(required.result.findings.map((f) => [f.rule, f.severity])).toEqual([['file-missing', 'error']]);
   });
 
+  it('llms.txt served with a content type that is not text: a warning', async () => {
+    const { result } = await validate(
+      { '/llms.txt': respond(200, '# All Thrive\n', { 'content-type': 'application/octet-stream' }) },
+      { checks: ['llms'] },
+    );
+    expect(result.findings.map((f) => [f.rule, f.severity])).toEqual([['llms-content-type', 'warning']]);
+  });
+
   it('fail-on: warning fails on warnings too', async () => {
     const robots = 'User-agent: *\nunicorns: yes\n';
     const strict = await validate({ '/robots.txt': respond(200, robots, plainText) }, { checks: ['robots'], failOn: 'warning' });

@@ -1,0 +1,84 @@
+/** Directory mode through the engine: the site-url mapping onto files, and the edges of it. */
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { InputError, memoryLogger, virtualClock } from '@allthrive/toolkit';
+import { runValidation, type Options } from '@allthrive/seo-validate';
+import { fixtureSite } from './site-server.js';
+
+let root: string;
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function site(edit: (dir: string) => void = () => undefined): string {
+  root = mkdtempSync(path.join(tmpdir(), 'seo-dir-'));
+  cpSync(fixtureSite, path.join(root, 'public'), { recursive: true });
+  edit(path.join(root, 'public'));
+  return root;
+}
+
+const options = (overrides: Partial<Options> = {}): Options => ({
+  directory: 'public',
+  siteUrl: 'https://allthrive.ai',
+  checks: ['robots', 'sitemap', 'ai-plugin', 'llms'],
+  require: ['robots', 'sitemap'],
+  userAgents: ['*', 'Googlebot'],
+  allowPaths: [],
+  disallowPaths: [],
+  checkUrls: 0,
+  failOn: 'error',
+  timeoutMs: 5000,
+  ...overrides,
+});
+
+const validate = (overrides: Partial<Options> = {}) =>
+  runValidation(options(overrides), { root, logger: memoryLogger(), clock: virtualClock(Date.parse('2026-11-27T08:00:00Z')) });
+
+describe('directory mode', () => {
+  it('reads URLs on site-url from the same path under the directory, naming files relative to the workspace', async () => {
+    site();
+    const result = await validate();
+    expect(result.errors).toBe(0);
+    expect(Object.keys(result.files)).toContain('public/sitemap-projects.xml.gz');
+    expect(result.files['public/.well-known/ai-plugin.json'].details).toEqual({
+      apiUrl: 'https://allthrive.ai/.well-known/openapi.yaml',
+      apiReachable: true,
+    });
+  });
+
+  it('a path that escapes the directory is refused (file-outside), never read', async () => {
+    site((dir) =>
+      writeFileSync(path.join(dir, 'robots.txt'), 'User-agent: *\nDisallow:\nSitemap: https://allthrive.ai/..%2F..%2Fsecret.xml\n'),
+    );
+    writeFileSync(path.join(root, 'secret.xml'), '<urlset/>');
+    const result = await validate({ checks: ['robots', 'sitemap'] });
+    expect(result.findings.filter((f) => f.rule === 'file-outside')).toEqual([
+      expect.objectContaining({ severity: 'error', message: expect.stringContaining('the path escapes the directory') }),
+    ]);
+  });
+
+  it('ai-plugin.json: api.url must exist as a file under the directory', async () => {
+    site((dir) => rmSync(path.join(dir, '.well-known', 'openapi.yaml')));
+    const result = await validate({ checks: ['ai-plugin'] });
+    expect(result.findings.map((f) => f.rule)).toEqual(['ai-plugin-legacy', 'ai-plugin-api-unreachable']);
+  });
+
+  it('check-urls needs a server: a notice in directory mode; sitemap reading stops at maxSitemaps', async () => {
+    site();
+    const result = await validate({ checks: ['sitemap'], checkUrls: 3, maxSitemaps: 2 });
+    expect(result.findings.map((f) => [f.rule, f.severity])).toEqual([
+      ['sitemap-limit', 'notice'],
+      ['check-urls', 'notice'],
+    ]);
+  });
+
+  it('a directory that does not exist, or a missing site-url, is an input error', async () => {
+    site();
+    await expect(validate({ directory: 'nope' })).rejects.toMatchObject({ input: 'directory' });
+    await expect(validate({ directory: 'nope' })).rejects.toBeInstanceOf(InputError);
+    await expect(validate({ directory: 'nope' })).rejects.toThrow(
+      /Input 'directory' has the value 'nope', which is not accepted: .*nope is not a folder/,
+    );
+    await expect(validate({ siteUrl: undefined })).rejects.toThrow(/Input 'site-url'/);
+  });
+});

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+import { parse } from 'yaml';
+import { Inputs, mapInputSource } from '@allthrive/toolkit';
+import { readOptions } from '@allthrive/seo-validate';
+import { repoRoot } from '../harness/bundle.js';
+
+const read = (values: Record<string, string>) => readOptions(new Inputs(mapInputSource(values)));
+
+describe('seo-validate inputs', () => {
+  it('applies the documented defaults', () => {
+    expect(read({ url: 'http://localhost:8000' })).toEqual({
+      url: 'http://localhost:8000',
+      directory: undefined,
+      siteUrl: undefined,
+      checks: ['robots', 'sitemap', 'ai-plugin', 'llms'],
+      require: ['robots', 'sitemap'],
+      userAgents: ['*', 'Googlebot'],
+      allowPaths: [],
+      disallowPaths: [],
+      checkUrls: 0,
+      failOn: 'error',
+      timeoutMs: 15_000,
+    });
+  });
+
+  it('reads lists, paths and numbers', () => {
+    const options = read({
+      directory: 'public',
+      'site-url': 'https://allthrive.ai',
+      checks: 'robots\nsitemap',
+      require: 'robots',
+      'user-agents': 'GPTBot, ClaudeBot',
+      'allow-paths': '/\n/about/?ref=a,b',
+      'disallow-paths': '/admin/',
+      'check-urls': '25',
+      'fail-on': 'WARNING',
+      timeout: '30',
+    });
+    expect(options).toMatchObject({
+      checks: ['robots', 'sitemap'],
+      require: ['robots'],
+      userAgents: ['GPTBot', 'ClaudeBot'],
+      allowPaths: ['/', '/about/?ref=a,b'],
+      disallowPaths: ['/admin/'],
+      checkUrls: 25,
+      failOn: 'warning',
+      timeoutMs: 30_000,
+    });
+  });
+
+  it('rejects bad values naming the input, the value and what is accepted', () => {
+    expect(() => read({})).toThrow("Give exactly one of 'url'");
+    expect(() => read({ url: 'localhost:8000' })).toThrow("Input 'url' has the value 'localhost:8000', which is not accepted");
+    expect(() => read({ url: 'http://localhost:8000', 'site-url': 'allthrive.ai' })).toThrow(
+      "Input 'site-url' has the value 'allthrive.ai'",
+    );
+    expect(() => read({ url: 'http://localhost:8000', 'allow-paths': 'about/' })).toThrow("Input 'allow-paths' has the value 'about/'");
+    expect(() => read({ url: 'http://localhost:8000', 'fail-on': 'notice' })).toThrow("Input 'fail-on' has the value 'notice'");
+    expect(() => read({ url: 'http://localhost:8000', 'check-urls': '-1' })).toThrow("Input 'check-urls' has the value '-1'");
+  });
+
+  it('reads exactly the inputs action.yml declares', () => {
+    const metadata = parse(readFileSync(path.join(repoRoot, 'actions', 'seo-validate', 'action.yml'), 'utf8'));
+    const inputs = new Inputs(mapInputSource({ url: 'http://localhost:8000' }));
+    readOptions(inputs);
+    inputs.boolean('summary', true); // read by runAction
+    expect([...inputs.read].sort()).toEqual(Object.keys(metadata.inputs).sort());
+    for (const [name, spec] of Object.entries(metadata.inputs as Record<string, { description?: string }>))
+      expect([name, Boolean(spec.description)]).toEqual([name, true]);
+  });
+});
