@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { InputError } from '@allthrive/toolkit';
 import { normalizePath, normalizePaths, parsePathsInput } from '@allthrive/cloudfront-invalidate';
+import { urlPathOfKey } from '@allthrive/s3-sync-frontend';
 
 describe('parsePathsInput', () => {
   it('takes the changed-paths JSON array of s3-sync-frontend as it is', () => {
@@ -88,5 +89,23 @@ describe('normalizePath', () => {
 describe('normalizePaths', () => {
   it('removes duplicates, including ones that differ only before encoding', () => {
     expect(normalizePaths(['/a b.html', 'a b.html', '/a%20b.html', '/x']).paths).toEqual(['/a%20b.html', '/x']);
+  });
+});
+
+describe("s3-sync-frontend's changed-paths pass straight in", () => {
+  it('keeps every path s3-sync-frontend encodes exactly as it is (no double encoding), for any S3 key', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }), (key) => {
+        fc.pre(!key.includes('~'));
+        const urlPath = urlPathOfKey(key);
+        expect(normalizePath(urlPath).path).toBe(urlPath);
+      }),
+      { numRuns: 500 },
+    );
+    expect(normalizePath(urlPathOfKey('docs/a b+c%41*é.html')).path).toBe('/docs/a%20b+c%2541%2A%C3%A9.html');
+  });
+
+  it('widens the ~ paths it leaves raw to a covering wildcard', () => {
+    expect(normalizePath(urlPathOfKey('assets/runtime~main.js')).path).toBe('/assets/runtime*');
   });
 });

@@ -53,6 +53,7 @@ export async function waitForInvalidations(
         { clock, logger, signal, deadline, random: context.random, what: `checking invalidation ${id}`, maxDelayMs: MAX_POLL_MS },
       );
       const status = canonicalStatus(response.Invalidation?.Status);
+      logger.debug(`GetInvalidation ${id}: ${response.Invalidation?.Status ?? 'no status'}`);
       if (status !== statuses.get(id)) {
         logger.info(`Invalidation ${id}: ${status} after ${formatDuration(clock.now() - context.startedAt)}.`);
         statuses.set(id, status);
