@@ -1,0 +1,346 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
+import type { BundleOptions } from '../harness/bundle.js';
+import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
+// The ecs-exec-migrate tests' own fakes (a real SSM data channel over WebSocket, ECS answers for
+// exec mode), reused read-only: the bundle talks to them exactly as to AWS.
+import { djangoOutput, startFakeDataChannel, type FakeDataChannel } from '../ecs-exec-migrate/fake-data-channel.js';
+import { CLUSTER_ARN, execHandlers, taskArn, taskDef, type ExecState } from '../ecs-exec-migrate/exec-fixtures.js';
+import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
+import { excerpt, useResults } from './lib/results.js';
+import { cancelWhen, describeRun, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
+
+/**
+ * ecs-exec-migrate under faults. moto does not implement ExecuteCommand and its one-off tasks
+ * always exit 0, so ECS (and CloudWatch Logs) are the scripted JSON endpoint behind the fault
+ * proxy, and the session is the fake SSM data channel. Whatever the faults: the exit code is the
+ * remote one or the step fails, and the command is never started twice.
+ */
+
+const NAME = 'ecs-exec-migrate';
+const TOKEN = 'AAEAAReliabilitySsmTokenValue0123456789-must-never-be-printed==';
+const RUN_TASK_ID = 'fedcba9876543210fedcba9876543210';
+const results = useResults(NAME);
+const scanned: CheckedResult[] = [];
+
+let channel: FakeDataChannel;
+let aws: FakeAwsEndpoint;
+let proxy: FaultProxy | undefined;
+let state: ExecState;
+/** Run-task script: exit code of the web container, whether the task ever stops. */
+let oneOff: { exitCode: number; stops: boolean; tokens: string[]; stopped: boolean };
+
+beforeAll(async () => {
+  channel = await startFakeDataChannel();
+  const exec = execHandlers(new Proxy({} as ExecState, { get: (_t, key) => state[key as keyof ExecState] }), () => channel);
+  const runTaskService = {
+    serviceName: 'web',
+    status: 'ACTIVE',
+    taskDefinition: taskDef(42),
+    launchType: 'FARGATE',
+    networkConfiguration: {
+      awsvpcConfiguration: { subnets: ['subnet-0aaaaaaaaaaaaaaa1'], securityGroups: ['sg-0bbbbbbbbbbbbbbb1'], assignPublicIp: 'DISABLED' },
+    },
+    deployments: [{ id: 'ecs-svc/2', status: 'PRIMARY', taskDefinition: taskDef(42), rolloutState: 'COMPLETED', launchType: 'FARGATE' }],
+  };
+  aws = await startFakeAws({
+    ...exec,
+    DescribeServices: (body) => (state.primaryRevision === -1 ? { services: [runTaskService], failures: [] } : exec.DescribeServices(body)),
+    DescribeTaskDefinition: () => ({
+      taskDefinition: {
+        taskDefinitionArn: taskDef(42),
+        networkMode: 'awsvpc',
+        containerDefinitions: [
+          {
+            name: 'web',
+            image: 'app:v42',
+            logConfiguration: {
+              logDriver: 'awslogs',
+              options: { 'awslogs-group': '/ecs/allthrive', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
+            },
+          },
+        ],
+      },
+    }),
+    ListTasks: (body) => (body.startedBy ? { taskArns: [] } : exec.ListTasks()),
+    // ECS semantics of clientToken: the same token returns the task already started.
+    RunTask: (body) => {
+      const token = String(body.clientToken ?? '');
+      if (!oneOff.tokens.includes(token)) oneOff.tokens.push(token);
+      return {
+        tasks: [
+          {
+            taskArn: taskArn(`${RUN_TASK_ID.slice(0, 30)}${String(oneOff.tokens.indexOf(token)).padStart(2, '0')}`),
+            lastStatus: 'PROVISIONING',
+            clusterArn: CLUSTER_ARN,
+          },
+        ],
+        failures: [],
+      };
+    },
+    DescribeTasks: (body) => {
+      if (state.primaryRevision !== -1) return exec.DescribeTasks(body);
+      const arn = (body.tasks as string[])[0];
+      const stopped = oneOff.stops || oneOff.stopped;
+      return {
+        tasks: [
+          {
+            taskArn: arn,
+            lastStatus: stopped ? 'STOPPED' : 'RUNNING',
+            desiredStatus: stopped ? 'STOPPED' : 'RUNNING',
+            taskDefinitionArn: taskDef(42),
+            stopCode: stopped ? 'EssentialContainerExited' : undefined,
+            stoppedReason: stopped ? 'Essential container in task exited' : undefined,
+            containers: [{ name: 'web', lastStatus: stopped ? 'STOPPED' : 'RUNNING', exitCode: stopped ? oneOff.exitCode : undefined }],
+          },
+        ],
+        failures: [],
+      };
+    },
+    StopTask: (body) => {
+      oneOff.stopped = true;
+      return { task: { taskArn: body.task, lastStatus: 'RUNNING', desiredStatus: 'STOPPED' } };
+    },
+    GetLogEvents: (body) => ({
+      events: body.nextToken ? [] : [{ timestamp: Date.now(), message: 'Operations to perform:', ingestionTime: Date.now() }],
+      nextForwardToken: 'f/1',
+      nextBackwardToken: 'b/1',
+    }),
+  });
+});
+afterAll(async () => {
+  await proxy?.close();
+  await aws.close();
+  await channel.close();
+});
+beforeEach(() => {
+  state = { tasks: [{ id: 'a'.repeat(32) }], primaryRevision: 42, script: { token: TOKEN, output: (nonce) => djangoOutput(nonce, 0) } };
+  oneOff = { exitCode: 0, stops: true, tokens: [], stopped: false };
+  aws.requests.length = 0;
+  channel.sessions.length = 0;
+});
+afterEach(async () => {
+  await proxy?.close();
+  proxy = undefined;
+});
+
+async function migrate(
+  rules: FaultRule[],
+  seed = 1,
+  inputs: Record<string, string> = {},
+  onStart?: BundleOptions['onStart'],
+): Promise<CheckedResult> {
+  proxy = await startFaultProxy({ upstream: aws.endpoint, seed, rules });
+  const run = await runChecked(NAME, {
+    inputs: {
+      cluster: 'production-allthrive-cluster',
+      service: 'web',
+      command: 'python manage.py migrate --noinput',
+      timeout: '45s',
+      ...inputs,
+    },
+    env: { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: proxy.endpoint },
+    timeoutMs: 90_000,
+    extraSecrets: [TOKEN],
+    onStart,
+  });
+  run.cleanup();
+  scanned.push(run);
+  return run;
+}
+
+/** Sessions whose data channel was opened: each is one start of the command. */
+const commandStarts = () => channel.sessions.filter((s) => s.openFrame !== undefined).length;
+
+describe('exec mode under faults', () => {
+  test.each([
+    [10, 'faults-10', 71, 0],
+    [30, 'faults-30', 73, 3],
+  ] as const)(
+    '%d%% faults on ECS (%s, seed %d), remote exit %d: the exit code is the remote one or the step fails; never started twice',
+    async (percent, category, seed, remote) => {
+      state.script = { token: TOKEN, output: (nonce) => djangoOutput(nonce, remote) };
+      const run = await migrate(faultMix(percent / 100), seed);
+      const details = `${describeFaults(proxy!.requests)}\n${describeRun(run)}`;
+      expect({ executeCommandAtMostOnce: aws.count('ExecuteCommand') <= 1, startedAtMostOnce: commandStarts() <= 1, details }).toEqual({
+        executeCommandAtMostOnce: true,
+        startedAtMostOnce: true,
+        details,
+      });
+      let outcome: string;
+      if (commandStarts() === 1 && run.outputs['exit-code'] !== undefined) {
+        expect({ exitCode: run.outputs['exit-code'], exit: run.exitCode, details }).toEqual({
+          exitCode: String(remote),
+          exit: remote === 0 ? 0 : 1,
+          details,
+        });
+        outcome = `exit ${run.exitCode}, exit-code=${remote} (the remote one); command started once`;
+      } else {
+        expect({ exit: run.exitCode, errors: run.errors.length, details }).toEqual({ exit: 1, errors: 1, details });
+        outcome = `exit 1 before the command ran: ${excerpt(run.errors[0].message, 100)}`;
+      }
+      results.record({
+        action: NAME,
+        category,
+        case: `exec mode, ${percent}% mixed faults (seed ${seed}), remote exit ${remote}`,
+        outcome,
+        metrics: { requests: proxy!.requests.length, faulted: proxy!.faults().length, executeCommandSent: aws.count('ExecuteCommand') },
+      });
+    },
+  );
+
+  test('ExecuteCommand answered 503 / throttled: not retried (it could start the command twice); the step fails and says so', async () => {
+    const run = await migrate([{ fault: 'throttle', operation: 'ExecuteCommand' }]);
+    expect({ exit: run.exitCode, errors: run.errors.length, details: describeRun(run) }).toMatchObject({ exit: 1, errors: 1 });
+    expect(proxy!.requests.filter((r) => r.operation === 'ExecuteCommand')).toHaveLength(1);
+    expect(commandStarts()).toBe(0);
+    expect(run.errors[0].message).toMatch(/never started twice|not retried/i);
+    results.record({
+      action: NAME,
+      category: 'faults-30',
+      case: 'exec mode: ExecuteCommand throttled',
+      outcome: `exit 1, one attempt: ${excerpt(run.errors[0].message, 120)}`,
+    });
+  });
+
+  test('the ExecuteCommand response is lost after ECS started the session: not sent again', async () => {
+    const run = await migrate([{ fault: 'reset-after', operation: 'ExecuteCommand' }]);
+    expect({ exit: run.exitCode, errors: run.errors.length, details: describeRun(run) }).toMatchObject({ exit: 1, errors: 1 });
+    expect(aws.count('ExecuteCommand')).toBe(1);
+    expect(commandStarts()).toBe(0);
+    results.record({
+      action: NAME,
+      category: 'connection',
+      case: 'exec mode: ExecuteCommand response lost (reset after forwarding)',
+      outcome: `exit 1, ExecuteCommand sent once: ${excerpt(run.errors[0].message, 120)}`,
+    });
+  });
+});
+
+describe('run-task mode under faults', () => {
+  beforeEach(() => {
+    state.primaryRevision = -1;
+  });
+
+  test.each([
+    [10, 'faults-10', 81, 0],
+    [30, 'faults-30', 83, 3],
+  ] as const)(
+    '%d%% faults on ECS and Logs (%s, seed %d), container exit %d: one task (one clientToken), the container’s exit code',
+    async (percent, category, seed, remote) => {
+      oneOff.exitCode = remote;
+      const run = await migrate(faultMix(percent / 100), seed, { mode: 'run-task' });
+      const details = `${describeFaults(proxy!.requests)}\n${describeRun(run)}`;
+      const tokens = new Set(proxy!.requests.filter((r) => r.operation === 'RunTask' && r.forwarded).map((r) => jsonBody(r).clientToken));
+      expect({ tokens: tokens.size <= 1, tasks: oneOff.tokens.length <= 1, details }).toEqual({ tokens: true, tasks: true, details });
+      let outcome: string;
+      if (oneOff.tokens.length === 1 && run.outputs['exit-code'] !== undefined) {
+        expect({ exitCode: run.outputs['exit-code'], exit: run.exitCode, details }).toEqual({
+          exitCode: String(remote),
+          exit: remote === 0 ? 0 : 1,
+          details,
+        });
+        outcome = `exit ${run.exitCode}, exit-code=${remote}; one task (RunTask sent ${proxy!.count('RunTask')}× with one clientToken)`;
+      } else {
+        expect({ exit: run.exitCode, errors: run.errors.length, details }).toEqual({ exit: 1, errors: 1, details });
+        outcome = `exit 1: ${excerpt(run.errors[0].message, 100)}`;
+      }
+      results.record({
+        action: NAME,
+        category,
+        case: `run-task mode, ${percent}% mixed faults (seed ${seed}), container exit ${remote}`,
+        outcome,
+        metrics: { requests: proxy!.requests.length, faulted: proxy!.faults().length },
+      });
+    },
+    60_000,
+  );
+
+  test('the RunTask response is lost twice: the retries carry the same clientToken, so one task runs', async () => {
+    oneOff.exitCode = 3;
+    const run = await migrate([{ fault: 'reset-after', operation: 'RunTask', times: 2 }], 1, { mode: 'run-task' });
+    const sent = proxy!.requests.filter((r) => r.operation === 'RunTask' && r.forwarded);
+    expect(new Set(sent.map((r) => jsonBody(r).clientToken)).size).toBe(1);
+    expect(oneOff.tokens).toHaveLength(1);
+    expect({ exitCode: run.outputs['exit-code'], exit: run.exitCode, details: describeRun(run) }).toMatchObject({ exitCode: '3', exit: 1 });
+    results.record({
+      action: NAME,
+      category: 'connection',
+      case: 'run-task: RunTask response lost twice',
+      outcome: `exit 1, exit-code=3; RunTask sent ${sent.length}× with one clientToken → one task`,
+    });
+  }, 60_000);
+});
+
+describe('ecs-exec-migrate cancellation', () => {
+  test('SIGINT then SIGTERM during the exec session: Ctrl-C sent, exits promptly, says the migration may still be running', async () => {
+    state.script = { token: TOKEN, shell: true, end: 'never' };
+    const cancel: CancelState = {};
+    const run = await migrate(
+      [],
+      1,
+      { command: 'echo started; sleep 30' },
+      cancelWhen((out) => out.includes('started'), cancel),
+    );
+    const exitMs = (cancel.exitedAt ?? Date.now()) - (cancel.signalledAt ?? 0);
+    const details = describeRun(run);
+    expect({ signalled: cancel.signalledAt !== undefined, killed: cancel.killed ?? false, exit: run.exitCode, details }).toEqual({
+      signalled: true,
+      killed: false,
+      exit: 1,
+      details,
+    });
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0].message).toMatch(/cancel/i);
+    expect(run.errors[0].message).toMatch(/may still be running|still running/i);
+    expect(channel.sessions[0].ctrlC).toBe(true);
+    results.record({
+      action: NAME,
+      category: 'cancellation',
+      case: 'during the exec session (remote command running)',
+      outcome: `exit 1 without SIGKILL, Ctrl-C sent: ${excerpt(run.errors[0].message, 140)}`,
+      metrics: { exitAfterSignalMs: exitMs },
+    });
+  }, 60_000);
+
+  test('SIGINT then SIGTERM while waiting for the one-off task: exits promptly and says what it left', async () => {
+    state.primaryRevision = -1;
+    oneOff.stops = false;
+    const cancel: CancelState = {};
+    const run = await migrate(
+      [],
+      1,
+      { mode: 'run-task' },
+      cancelWhen(() => aws.count('DescribeTasks') >= 1, cancel),
+    );
+    const exitMs = (cancel.exitedAt ?? Date.now()) - (cancel.signalledAt ?? 0);
+    const details = describeRun(run);
+    expect({ signalled: cancel.signalledAt !== undefined, killed: cancel.killed ?? false, exit: run.exitCode, details }).toEqual({
+      signalled: true,
+      killed: false,
+      exit: 1,
+      details,
+    });
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0].message).toMatch(/cancel/i);
+    expect(run.errors[0].message).toContain(RUN_TASK_ID.slice(0, 30));
+    results.record({
+      action: NAME,
+      category: 'cancellation',
+      case: 'run-task: while waiting for the task to stop',
+      outcome: `exit 1 without SIGKILL${oneOff.stopped ? ', task stopped (StopTask)' : ', task left running'}: ${excerpt(run.errors[0].message, 140)}`,
+      metrics: { exitAfterSignalMs: exitMs },
+    });
+  }, 60_000);
+});
+
+test("secrets: neither the SSM session token nor the credentials appear in any output of this file's runs", () => {
+  expect(scanned.length).toBeGreaterThan(0);
+  expect(scanned.flatMap((r) => r.leaks)).toEqual([]);
+  results.record({
+    action: NAME,
+    category: 'secrets',
+    case: 'SSM session tokenValue, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN',
+    outcome: `not found in stdout, stderr, outputs, summary or files of ${scanned.length} runs`,
+  });
+});
