@@ -322,7 +322,7 @@ describe('runInvalidation: planning, batches and stack output', () => {
     const paths = Array.from({ length: 20 }, (_, i) => `/d${i}/*`);
     const { deps } = setup();
     await expect(runInvalidation({ ...base, paths, maxPaths: 20 }, deps)).rejects.toThrow(
-      /^Creating batch 2 of 2 on distribution E2QWRUHAPOMQZL failed: .*InvalidArgument.* Already created and still running on CloudFront: IA\.$/,
+      /^Creating batch 2 of 2 on distribution E2QWRUHAPOMQZL failed: .*InvalidArgument.* Already created on CloudFront and not affected: IA\.$/,
     );
   });
 

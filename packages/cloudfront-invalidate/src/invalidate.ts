@@ -189,7 +189,7 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
       } catch (error) {
         if (error instanceof CancelledError || signal?.aborted) throw error;
         const done = result.batches.length
-          ? ` Already created and still running on CloudFront: ${result.batches.map((b) => b.id).join(', ')}.`
+          ? ` Already created on CloudFront and not affected: ${result.batches.map((b) => b.id).join(', ')}.`
           : ' Nothing was invalidated.';
         throw new ActionError(
           `Creating ${label} on distribution ${distributionId} failed: ${createFailure(error, distributionId, options, waitTimeoutMs)}${done}`,
@@ -208,7 +208,9 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
     const statuses = new Map(result.batches.map((b) => [b.id, b.status]));
     if (options.wait !== false && [...statuses.values()].some((s) => s !== 'Completed')) {
       result.waited = true;
-      logger.info(`Waiting for ${result.invalidationIds.join(', ')} to complete (up to ${formatDuration(deadline - clock.now())} more)...`);
+      logger.info(
+        `Waiting for ${result.invalidationIds.join(', ')} to complete (up to ${formatDuration(Math.max(0, deadline - clock.now()))} more)...`,
+      );
       const waited = await waitForInvalidations(distributionId, statuses, {
         cloudfront,
         clock,
