@@ -227,6 +227,59 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
     }
   });
 
+  it('rides out a throttling storm from the real SDK (no SDK retries) and still reports success', async () => {
+    const model = ecsModel({ web: 'complete', celery: 'complete', 'celery-beat': 'complete' });
+    let describes = 0;
+    const describe = model.handlers.DescribeServices;
+    fake = await startFakeAws({
+      ...model.handlers,
+      DescribeServices: (body) => {
+        describes++;
+        // Calls 2-4 (the first polls) are throttled, as AWS answers when the account's budget is spent.
+        if (describes >= 2 && describes <= 4) throw new FakeAwsError('ThrottlingException', 'Rate exceeded');
+        return describe(body);
+      },
+    });
+    const run = await runBundle('ecs-deploy-and-wait', { inputs: { ...inputs, 'max-attempts': '1' }, env: env(fake) });
+    try {
+      expect(run.errors).toEqual([]);
+      expect(run.exitCode).toBe(0);
+      expect(run.outputs.result).toBe('success');
+      expect(run.log).toContain('DescribeServices throttled (attempt 1); retrying in');
+    } finally {
+      run.cleanup();
+    }
+  });
+
+  it('fails at once on AccessDenied from ECS while waiting, naming the IAM action', async () => {
+    const model = ecsModel({ web: 'never', celery: 'never', 'celery-beat': 'never' });
+    let describes = 0;
+    const describe = model.handlers.DescribeServices;
+    fake = await startFakeAws({
+      ...model.handlers,
+      DescribeServices: (body) => {
+        if (++describes >= 3) {
+          throw new FakeAwsError(
+            'AccessDeniedException',
+            'User: arn:aws:sts::123456789012:assumed-role/ci is not authorized to perform: ecs:DescribeServices',
+          );
+        }
+        return describe(body);
+      },
+    });
+    const run = await runBundle('ecs-deploy-and-wait', { inputs, env: env(fake) });
+    try {
+      expect(run.exitCode).toBe(1);
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0].properties.title).toBe('AccessDenied');
+      expect(run.errors[0].message).toContain('ECS DescribeServices failed: AccessDeniedException');
+      expect(run.errors[0].message).toContain('Grant the IAM action ecs:DescribeServices');
+      expect(fake.count('DescribeServices')).toBe(3);
+    } finally {
+      run.cleanup();
+    }
+  });
+
   it('rejects a bad input with one error naming it, before any AWS request', async () => {
     fake = await startFakeAws({
       DescribeServices: () => {
