@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { InputError, Inputs, mapInputSource } from '@allthrive/toolkit';
 import {
@@ -25,8 +26,20 @@ describe('content-hash detection', () => {
     'static/css/main.3f2a1b4c5d6e7f80a1b2.css',
     'assets/chunk-3f2a1b4c5d6e7f80a1b2c3d4.js',
     'fonts/inter-Ab12Cd34.woff2',
+    'assets/index--ICa_01p.js', // a Vite hash may start with '-'
+    'assets/vendor-YktgxYyd.js',
+    'assets/index-5bhhptip.css',
   ])('%s is content-hashed', (path) => {
     expect(isContentHashed(path)).toBe(true);
+  });
+
+  it('recognises at least 99% of random Vite hashes (base64url, 8 characters) in assets/', () => {
+    let found = 0;
+    for (let i = 0; i < 5000; i++) {
+      const hash = createHash('sha256').update(String(i)).digest('base64url').slice(0, 8);
+      if (isContentHashed(`assets/chunk-${hash}.js`)) found++;
+    }
+    expect(found / 5000).toBeGreaterThan(0.99);
   });
 
   it.each([

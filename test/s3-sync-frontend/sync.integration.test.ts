@@ -11,9 +11,33 @@ import {
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from '@jest/globals';
 import { ActionError, CancelledError, InputError, virtualClock } from '@allthrive/toolkit';
-import { MANIFEST_NAME, SHA256_METADATA, hashFile, parseManifest } from '@allthrive/s3-sync-frontend';
+import {
+  MANIFEST_NAME,
+  SHA256_METADATA,
+  hashFile,
+  parseManifest,
+  planSync,
+  publishHtml,
+  uploadAssets,
+  deleteStale,
+  syncResult,
+} from '@allthrive/s3-sync-frontend';
+import { memoryLogger } from '@allthrive/toolkit';
 import { useMoto } from '../harness/moto.js';
-import { BUCKET, SITE_V1, createBucket, deploy, head, listKeys, makeSite, put, recordingClient, text, touchAll } from './helpers.js';
+import {
+  BUCKET,
+  SITE_V1,
+  createBucket,
+  deploy,
+  head,
+  listKeys,
+  makeSite,
+  options,
+  put,
+  recordingClient,
+  text,
+  touchAll,
+} from './helpers.js';
 
 // Small multipart parts, so a multipart object can be made from a few bytes.
 const moto = useMoto({ serverEnv: { S3_UPLOAD_PART_MIN_SIZE: '16' } });
@@ -386,5 +410,38 @@ describe('s3-sync-frontend against moto', () => {
     const { result } = await deploy(root, recordingClient(moto).s3 as S3Client);
     expect(result.changedPaths).toEqual(['/docs/%C3%BCber%20uns.html']);
     expect(await text(seed, 'docs/über uns.html')).toBe('<p>neu</p>');
+  });
+
+  it('runs as separate phases for the root action (assets, then other work, then HTML and deletions)', async () => {
+    const seed = await createBucket(moto);
+    await put(seed, 'gone.txt', 'old');
+    const root = makeSite(SITE_V1);
+    const { s3 } = recordingClient(moto);
+    const deps = { s3, logger: memoryLogger(), root };
+    const plan = await planSync(options({ delete: true }), deps);
+    expect((await listKeys(seed)).size).toBe(1); // planning writes nothing
+    await expect(publishHtml(plan, deps)).rejects.toThrow(/before uploadAssets finished/);
+    await uploadAssets(plan, deps);
+    const between = await listKeys(seed);
+    expect(between.has('assets/index-BxY3k9_a.js')).toBe(true);
+    expect(between.has('index.html')).toBe(false); // HTML waits for the caller (the backend deploy)
+    await expect(deleteStale(plan, deps)).rejects.toThrow(/before publishHtml finished/);
+    await publishHtml(plan, deps);
+    await deleteStale(plan, deps);
+    expect(syncResult(plan)).toMatchObject({ uploaded: 9, deleted: 1, changedPaths: ['/gone.txt'] });
+    expect((await listKeys(seed)).has('gone.txt')).toBe(false);
+  });
+
+  it('a file that changes between planning and upload is refused, and nothing is published', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    const { s3 } = recordingClient(moto);
+    const deps = { s3, logger: memoryLogger(), root };
+    const plan = await planSync(options(), deps);
+    writeFileSync(path.join(root, 'dist', 'assets', 'index-Dk3j2ab1.css'), 'body { color: blue }');
+    const error = await uploadAssets(plan, deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as Error).message).toMatch(/assets\/index-Dk3j2ab1\.css changed after it was hashed/);
+    expect((await listKeys(s3)).has('index.html')).toBe(false);
   });
 });

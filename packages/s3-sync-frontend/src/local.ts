@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { ActionError, CancelledError } from '@allthrive/toolkit';
@@ -95,14 +95,24 @@ export async function scanSource(
   return { files, excluded };
 }
 
+/** Files up to this size are read in one call (much faster than a stream for many small files). */
+const READ_WHOLE = 16 * 1024 * 1024;
+
 export async function hashFile(file: string): Promise<{ size: number; md5: string; sha256: string }> {
   const md5 = createHash('md5');
   const sha256 = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(file)) {
-    md5.update(chunk as Buffer);
-    sha256.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
+  if ((await stat(file)).size <= READ_WHOLE) {
+    const content = await readFile(file);
+    md5.update(content);
+    sha256.update(content);
+    size = content.length;
+  } else {
+    for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+      md5.update(chunk as Buffer);
+      sha256.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
   }
   return { size, md5: md5.digest('hex'), sha256: sha256.digest('hex') };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { CopyObjectCommand, DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
@@ -65,9 +66,16 @@ async function runWrites(
 }
 
 async function uploadFile(plan: SyncPlan, deps: SyncDeps, file: PlannedFile): Promise<void> {
-  // The whole file as a Buffer: a retried request can resend it (a consumed stream could not), and
-  // Content-MD5 from planning makes S3 reject the upload if the file changed since it was hashed.
+  // The whole file as a Buffer: a retried request can resend it (a consumed stream could not).
+  // A file that changed since planning is refused (the plan, the manifest and the metadata would be
+  // wrong). The SHA-256 from planning goes as x-amz-checksum-sha256: S3 verifies the transfer with
+  // it, and the SDK computes no checksum of its own.
   const body = await readFile(file.absPath);
+  if (body.length !== file.size || createHash('md5').update(body).digest('hex') !== file.md5) {
+    throw new ActionError(
+      `${file.path} changed after it was hashed (is a build still writing to the source directory?); it was not uploaded.`,
+    );
+  }
   try {
     const response = await deps.s3.send(
       new PutObjectCommand({
@@ -75,7 +83,7 @@ async function uploadFile(plan: SyncPlan, deps: SyncDeps, file: PlannedFile): Pr
         Key: file.key,
         Body: body,
         ContentLength: body.length,
-        ContentMD5: Buffer.from(file.md5, 'hex').toString('base64'),
+        ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64'),
         ContentType: file.contentType,
         CacheControl: file.cacheControl,
         Metadata: { [SHA256_METADATA]: file.sha256 },

@@ -47,37 +47,32 @@ export function ruleMatcher(rules: Rule[]): (path: string) => string | undefined
   return (path) => compiled.find((rule) => rule.match(path))?.value;
 }
 
-const HASH_CHARS = /^[A-Za-z0-9_-]+$/;
-
-/** How often the token switches between letters and digits (`3f2a1b4c`: 7, `chapter12`: 1). */
-function transitions(token: string): number {
-  let count = 0;
-  let last = '';
-  for (const char of token) {
-    const kind = /\d/.test(char) ? 'd' : /[A-Za-z]/.test(char) ? 'l' : '';
-    if (kind && last && kind !== last) count++;
-    if (kind) last = kind;
-  }
-  return count;
-}
-
 /**
- * Whether a file-name token is a bundler's content hash. A false positive would give a file that
- * changes under the same name a year of immutable caching, so the test leans towards "no":
- * hashes switch between letters and digits often (`3f2a1b4c`, `BxY3k9_a`), long hex is a hash,
- * and a digit-free 8-character Vite hash mixes cases irregularly (`DiwrgTdA`). Words
- * (`component`, `Checkbox`, `MyButton`), versions (`chapter12`) and sizes (`1920x1080`) are not.
+ * Whether a file-name token is a bundler's content hash. A false positive gives a file that
+ * changes under the same name a year of immutable caching; a false negative gives a hashed chunk
+ * an hour of caching and no grace period when it goes stale. So:
+ * - hashes mix letters and digits (`3f2a1b4c`, `BxY3k9_a`), except the shapes people give
+ *   names: a word then a number (`chapter12`, `v20240101`), a size (`1920x1080`);
+ * - long hex is a hash;
+ * - a digit-free 8-character token (about 1 in 5 of Vite's base64url hashes) counts when it mixes
+ *   cases irregularly (`DiwrgTdA`), not when it is a word or CamelCase (`Checkbox`, `MyButton`);
+ * - in Vite's `assets/` directory, where every emitted file is hashed, any 8-character token that
+ *   is not a plain lower- or upper-case word or a number counts.
  */
-export function looksLikeHash(token: string): boolean {
-  if (token.length < 8 || !HASH_CHARS.test(token)) return false;
-  if (transitions(token) >= 3) return true;
-  if (token.length >= 16 && /^[0-9a-f]+$/.test(token)) return true;
-  if (token.length === 8 && !/\d/.test(token)) {
-    const upper = token.replace(/[^A-Z]/g, '').length;
-    const lower = token.replace(/[^a-z]/g, '').length;
-    return upper >= 2 && lower >= 2 && !/^([A-Z][a-z]+)+$/.test(token);
+export function looksLikeHash(token: string, viteAssets = false): boolean {
+  if (token.length < 8 || !/^[A-Za-z0-9_-]+$/.test(token)) return false;
+  if (viteAssets && token.length === 8) return !/^[a-z_-]+$/.test(token) && !/^[A-Z_-]+$/.test(token) && !/^[\d_-]+$/.test(token);
+  const word = /^[a-z_-]+$/.test(token) || /^[A-Z_-]+$/.test(token) || /^([A-Z][a-z]+)+$/.test(token);
+  const letters = /[A-Za-z]/.test(token);
+  const digits = /\d/.test(token);
+  if (letters && digits) {
+    return !/^[A-Za-z][a-z]*[-_]?\d+$/.test(token) && !/^\d+[a-z]*$/.test(token) && !/^\d+x\d+$/.test(token);
   }
-  return false;
+  if (token.length >= 16 && /^[0-9a-f]+$/.test(token)) return true;
+  if (token.length !== 8 || digits || word) return false;
+  const upper = token.replace(/[^A-Z]/g, '').length;
+  const lower = token.replace(/[^a-z]/g, '').length;
+  return upper >= 2 && lower >= 2;
 }
 
 /**
@@ -87,19 +82,21 @@ export function looksLikeHash(token: string): boolean {
  * HTML is never treated as hashed. Hand-written: no library exposes this detection.
  */
 export function isContentHashed(path: string): boolean {
-  const name = path.slice(path.lastIndexOf('/') + 1);
+  const slash = path.lastIndexOf('/');
+  const name = path.slice(slash + 1);
   if (isHtml(name)) return false;
+  const viteAssets = /(^|\/)assets$/.test(path.slice(0, Math.max(slash, 0)));
   const parts = name.split('.');
   if (parts.length < 2) return false;
   parts.pop(); // the extension
   // inner extensions and suffixes: `x-abc12345.js.map`, `app.3f2a1b4c.chunk.js`, `lib.min.js`
   while (parts.length > 1 && /^[a-z0-9]{1,5}$/.test(parts[parts.length - 1])) parts.pop();
   // webpack style: a dot-separated token after the name
-  if (parts.slice(1).some(looksLikeHash)) return true;
+  if (parts.slice(1).some((token) => looksLikeHash(token))) return true;
   const stem = parts.join('.');
   // Vite/Rollup style `[name]-[hash]`: the 8-character base64url hash may itself hold `-`/`_`
-  const vite = /[-.]([A-Za-z0-9_][A-Za-z0-9_-]{7})$/.exec(stem);
-  if (vite && looksLikeHash(vite[1])) return true;
+  const vite = /[-.]([A-Za-z0-9_-]{8})$/.exec(stem);
+  if (vite && looksLikeHash(vite[1], viteAssets)) return true;
   // longer hashes at the end of the stem (`chunk-3f2a1b4c5d6e7f80a1b2`)
   const long = /[-_]([A-Za-z0-9]{8,})$/.exec(stem);
   return Boolean(long && looksLikeHash(long[1]));
