@@ -173,7 +173,12 @@ async function startProxy(target) {
 }
 
 // ---------- the two tools ----------
-const credentials = { AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'us-east-1' };
+const credentials = {
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_REGION: 'us-east-1',
+  AWS_DEFAULT_REGION: 'us-east-1',
+};
 
 /** Runs a command asynchronously (the proxy lives in this process and must keep serving). */
 function timed(command, commandArgs, env, cwd) {
@@ -219,7 +224,7 @@ async function runAction(workspace, bucket, endpoint) {
     INPUT_BUCKET: bucket,
     INPUT_DELETE: 'true',
   };
-  const { seconds, stdout } = await timed(node24, [bundle], env, workspace);
+  const { seconds } = await timed(node24, [bundle], env, workspace);
   const text = readFileSync(outputs, 'utf8');
   const out = {};
   for (const m of text.matchAll(/^([\w-]+)<<(.+)\n([\s\S]*?)\n\2$/gm)) out[m[1]] = m[3];
@@ -230,7 +235,17 @@ async function runCli(workspace, bucket, endpoint) {
   const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...credentials };
   const { seconds, stdout } = await timed(
     'aws',
-    ['s3', 'sync', path.join(workspace, 'dist'), `s3://${bucket}`, '--delete', '--endpoint-url', endpoint, '--only-show-errors', '--no-progress'],
+    [
+      's3',
+      'sync',
+      path.join(workspace, 'dist'),
+      `s3://${bucket}`,
+      '--delete',
+      '--endpoint-url',
+      endpoint,
+      '--only-show-errors',
+      '--no-progress',
+    ],
     env,
     workspace,
   );
@@ -267,19 +282,23 @@ async function main() {
         await createBucket(proxy.endpoint, bucket);
 
         proxy.reset();
-        const first = tool === 'action' ? await runAction(workspace, bucket, proxy.endpoint) : await runCli(workspace, bucket, proxy.endpoint);
+        const first =
+          tool === 'action' ? await runAction(workspace, bucket, proxy.endpoint) : await runCli(workspace, bucket, proxy.endpoint);
         const firstRequests = proxy.snapshot();
         rows.first[tool].push(first.seconds);
-        if (tool === 'action' && first.uploaded !== FILES) throw new Error(`the action uploaded ${first.uploaded} files on the first deploy`);
+        if (tool === 'action' && first.uploaded !== FILES)
+          throw new Error(`the action uploaded ${first.uploaded} files on the first deploy`);
 
         // the rebuild: a fresh checkout and build writes every file now; 1% have new content
         writeSite(path.join(workspace, 'dist'), layout, changed);
         touchAll(path.join(workspace, 'dist'), new Date());
         proxy.reset();
-        const second = tool === 'action' ? await runAction(workspace, bucket, proxy.endpoint) : await runCli(workspace, bucket, proxy.endpoint);
+        const second =
+          tool === 'action' ? await runAction(workspace, bucket, proxy.endpoint) : await runCli(workspace, bucket, proxy.endpoint);
         const secondRequests = proxy.snapshot();
         rows.redeploy[tool].push(second.seconds);
-        if (tool === 'action' && second.uploaded !== CHANGED) throw new Error(`the action uploaded ${second.uploaded} files on the redeploy`);
+        if (tool === 'action' && second.uploaded !== CHANGED)
+          throw new Error(`the action uploaded ${second.uploaded} files on the redeploy`);
         requests[tool] = { first: firstRequests, redeploy: secondRequests };
         console.log(
           `run ${run + 1} ${tool}: first ${first.seconds.toFixed(2)} s (${firstRequests.total} requests), redeploy ${second.seconds.toFixed(2)} s (${secondRequests.total} requests)`,
@@ -351,4 +370,3 @@ main().catch((error) => {
   console.error(error.message);
   process.exit(1);
 });
-
