@@ -85,6 +85,16 @@ describe('cloudfront-invalidate bundle against a scripted CloudFront', () => {
     expect(server.gets()).toBeGreaterThanOrEqual(1);
   });
 
+  it('ends at wait-timeout even when GetInvalidation never answers', async () => {
+    const server = await fake({ holdGets: true });
+    const result = await run(server, { 'distribution-id': DIST, paths: '/index.html', 'wait-timeout': '2s' });
+    expect(result.signal).toBeNull();
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs).toMatchObject({ status: 'InProgress', 'invalidation-id': 'IFAKE1' });
+    expect(server.gets()).toBeGreaterThanOrEqual(1);
+    expect(result.annotations.filter((a) => a.level === 'warning').map((a) => a.properties.title)).toEqual(['wait-timeout']);
+  });
+
   it('fails at wait-timeout with fail-on-wait-timeout, still setting the outputs', async () => {
     const server = await fake({});
     const result = await run(server, {

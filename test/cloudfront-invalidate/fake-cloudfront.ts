@@ -20,6 +20,8 @@ export async function startFakeCloudFront(script: {
   createErrors?: { code: string; status: number; message: string }[];
   /** Status returned by create and every get. */
   status?: string;
+  /** Never answer GetInvalidation (a held connection). */
+  holdGets?: boolean;
 }): Promise<FakeCloudFront> {
   const requests: FakeCloudFront['requests'] = [];
   const errors = [...(script.createErrors ?? [])];
@@ -55,7 +57,10 @@ export async function startFakeCloudFront(script: {
       const paths = /<Paths>.*<\/Paths>/s.exec(body)?.[0] ?? '';
       return xml(201, invalidationXml(id, reference, paths), { location: `https://cloudfront.amazonaws.com${path}/${id}` });
     }
-    if (get && request.method === 'GET') return xml(200, invalidationXml(get[2], 'ref'));
+    if (get && request.method === 'GET') {
+      if (script.holdGets) return; // left open until close()
+      return xml(200, invalidationXml(get[2], 'ref'));
+    }
     xml(
       404,
       `<?xml version="1.0"?><ErrorResponse xmlns="${NS}"><Error><Code>NotFound</Code><Message>no route ${path}</Message></Error></ErrorResponse>`,
@@ -69,6 +74,10 @@ export async function startFakeCloudFront(script: {
     requests,
     creates: () => requests.filter((r) => r.method === 'POST').length,
     gets: () => requests.filter((r) => r.method === 'GET').length,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -228,6 +228,32 @@ describe('runInvalidation: retries', () => {
   });
 });
 
+describe('runInvalidation: requests that never answer', () => {
+  const never = () => new Promise<never>(() => undefined);
+
+  it('abandons a held GetInvalidation and still ends at wait-timeout with InProgress', async () => {
+    cfMock.on(CreateInvalidationCommand).resolves(created('I1'));
+    cfMock.on(GetInvalidationCommand).callsFake(never);
+    const { deps, logger } = setup();
+    const result = await runInvalidation({ ...base, waitTimeoutMs: 60_000, requestTimeoutMs: 20 }, deps);
+    expect(result).toMatchObject({ status: 'InProgress', timedOut: true, invalidationIds: ['I1'] });
+    expect(logger.text()).toMatch(/RequestTimeout while checking invalidation I1 \(attempt 1\); retrying in/);
+    expect(logger.entries.filter((e) => e.level === 'warning').map((e) => e.message)).toEqual([
+      expect.stringMatching(/^Invalidation I1 on distribution E2QWRUHAPOMQZL is still InProgress after wait-timeout \(1m\)/),
+    ]);
+  });
+
+  it('abandons a held CreateInvalidation and retries it with the same caller reference', async () => {
+    cfMock.on(CreateInvalidationCommand).callsFakeOnce(never).resolves(created('I1', 'Completed'));
+    const { deps } = setup();
+    const result = await runInvalidation({ ...base, requestTimeoutMs: 20 }, deps);
+    expect(result.invalidationIds).toEqual(['I1']);
+    const refs = createInputs().map((i) => i.InvalidationBatch?.CallerReference);
+    expect(refs).toHaveLength(2);
+    expect(refs[1]).toBe(refs[0]);
+  });
+});
+
 describe('runInvalidation: cancellation', () => {
   it('stops waiting at once and says the invalidation keeps running and what a re-run does', async () => {
     cfMock.on(CreateInvalidationCommand).resolves(created('I7'));

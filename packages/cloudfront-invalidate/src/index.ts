@@ -20,6 +20,14 @@ export {
   type PlanOptions,
 } from './plan.js';
 export { covers, isWildcard, MAX_PATH_LENGTH, normalizePath, normalizePaths, parsePathsInput, type NormalizedPath } from './paths.js';
-export { isRetryable, RetriesExhaustedError, withRetries, type RetryContext } from './retry.js';
+export {
+  boundedRequest,
+  DEADLINE_GRACE_MS,
+  isRetryable,
+  REQUEST_TIMEOUT_MS,
+  RetriesExhaustedError,
+  withRetries,
+  type RetryContext,
+} from './retry.js';
 export { invalidationSummary } from './summary.js';
 export { canonicalStatus, FIRST_POLL_MS, MAX_POLL_MS, waitForInvalidations, type WaitContext } from './wait.js';

@@ -5,7 +5,7 @@ import { callerReference, type RunIdentity } from './caller-reference.js';
 import { resolveDistributionId } from './distribution.js';
 import { describePlan } from './plan.js';
 import { isWildcard } from './paths.js';
-import { RetriesExhaustedError, withRetries } from './retry.js';
+import { boundedRequest, RetriesExhaustedError, withRetries } from './retry.js';
 import { canonicalStatus, waitForInvalidations } from './wait.js';
 
 export interface InvalidateOptions extends RunIdentity {
@@ -25,6 +25,8 @@ export interface InvalidateOptions extends RunIdentity {
   failOnWaitTimeout?: boolean;
   /** Replaces the generated caller reference (batches get -1, -2, ...). */
   callerReference?: string;
+  /** Abandon (and retry, with the same caller reference) a request unanswered for this long (default 30 s). */
+  requestTimeoutMs?: number;
 }
 
 export interface InvalidateDeps {
@@ -172,12 +174,16 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
           async () => {
             requestOpen = true;
             try {
-              return await cloudfront.send(
-                new CreateInvalidationCommand({
-                  DistributionId: distributionId,
-                  InvalidationBatch: { CallerReference: reference, Paths: { Quantity: paths.length, Items: paths } },
-                }),
-                { abortSignal: signal },
+              return await boundedRequest(
+                (abortSignal) =>
+                  cloudfront.send(
+                    new CreateInvalidationCommand({
+                      DistributionId: distributionId,
+                      InvalidationBatch: { CallerReference: reference, Paths: { Quantity: paths.length, Items: paths } },
+                    }),
+                    { abortSignal },
+                  ),
+                { clock, deadline, signal, requestTimeoutMs: options.requestTimeoutMs, what: `creating ${label}` },
               );
             } finally {
               // A request cut short by cancellation stays "open": its fate on CloudFront is unknown.
@@ -219,6 +225,7 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
         random: deps.random,
         deadline,
         startedAt: clock.now(),
+        requestTimeoutMs: options.requestTimeoutMs,
       }).catch((error) => {
         if (error instanceof RetriesExhaustedError) return { statuses, timedOut: true };
         throw error;

@@ -87,3 +87,49 @@ export async function withRetries<T>(attempt: () => Promise<T>, context: RetryCo
     }
   }
 }
+
+/** How long one request may go unanswered before it is abandoned and retried. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** At or past the deadline, a last request still gets this long. */
+export const DEADLINE_GRACE_MS = 2000;
+
+/**
+ * Runs one request with its own abort signal, abandoned when the run is cancelled, after
+ * `requestTimeoutMs`, or once the deadline (plus a short grace) passes: a held connection must not
+ * keep the step past wait-timeout (the SDK sets no request timeout by default). Abandoning raises a
+ * retryable `RequestTimeout`, so withRetries tries again or, past the deadline, gives up. The race
+ * also covers clients that ignore abortSignal. Real timers on purpose: this bounds wall-clock waiting
+ * on the network, which an injected clock does not model.
+ */
+export async function boundedRequest<T>(
+  send: (abortSignal: AbortSignal) => Promise<T>,
+  context: { clock: Clock; deadline: number; signal?: AbortSignal; requestTimeoutMs?: number; what: string },
+): Promise<T> {
+  const requestTimeoutMs = context.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const limit = Math.min(requestTimeoutMs, Math.max(context.deadline - context.clock.now(), DEADLINE_GRACE_MS));
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const abandoned = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = Object.assign(new Error(`no answer from CloudFront within ${formatDuration(limit)} while ${context.what}`), {
+        name: 'RequestTimeout',
+      });
+      controller.abort(error);
+      reject(error);
+    }, limit);
+    onAbort = () => {
+      const reason = context.signal?.reason instanceof Error ? context.signal.reason : new CancelledError();
+      controller.abort(reason);
+      reject(reason);
+    };
+    if (context.signal?.aborted) onAbort();
+    else context.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([send(controller.signal), abandoned]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) context.signal?.removeEventListener('abort', onAbort);
+  }
+}

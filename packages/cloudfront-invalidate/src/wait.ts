@@ -1,6 +1,6 @@
 import { GetInvalidationCommand, type CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { formatDuration, jitter, type Clock, type Logger } from '@allthrive/toolkit';
-import { withRetries } from './retry.js';
+import { boundedRequest, withRetries } from './retry.js';
 
 export const FIRST_POLL_MS = 5000;
 export const MAX_POLL_MS = 30_000;
@@ -26,6 +26,8 @@ export interface WaitContext {
   deadline: number;
   /** When the invalidations were created, for "completed after ..." lines. */
   startedAt: number;
+  /** Abandon (and retry) a request unanswered for this long (default 30 s). */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -48,9 +50,14 @@ export async function waitForInvalidations(
     if (remaining <= 0) return { statuses, timedOut: true };
     await clock.sleep(Math.min(jitter(delay, 0.1, context.random), remaining), signal);
     for (const id of pending()) {
+      const what = `checking invalidation ${id}`;
       const response = await withRetries(
-        () => cloudfront.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id }), { abortSignal: signal }),
-        { clock, logger, signal, deadline, random: context.random, what: `checking invalidation ${id}`, maxDelayMs: MAX_POLL_MS },
+        () =>
+          boundedRequest(
+            (abortSignal) => cloudfront.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id }), { abortSignal }),
+            { clock, deadline, signal, requestTimeoutMs: context.requestTimeoutMs, what },
+          ),
+        { clock, logger, signal, deadline, random: context.random, what, maxDelayMs: MAX_POLL_MS },
       );
       const status = canonicalStatus(response.Invalidation?.Status);
       logger.debug(`GetInvalidation ${id}: ${response.Invalidation?.Status ?? 'no status'}`);
