@@ -77,7 +77,7 @@ async function preflight() {
 await preflight();
 const { initGitWorkspace, runAct } = await import('./demo/act.mjs');
 const { startMoto } = await import('./demo/moto.mjs');
-const { DEMO, DEMO_CREDENTIALS, seedDemoAccount } = await import('./demo/seed.mjs');
+const { DEMO, DEMO_CREDENTIALS, MOTO_ECS_SERVICE_RUNNING, seedDemoAccount } = await import('./demo/seed.mjs');
 const { writeStandIns } = await import('./demo/stand-ins.mjs');
 const { report } = await import('./demo/report.mjs');
 
@@ -104,7 +104,7 @@ let exitCode;
 try {
   say('\n1. Starting moto on loopback…');
   // Enough "running" tasks that moto reports each service's rollout COMPLETED (it never runs tasks).
-  moto = await startMoto({ serverEnv: { MOTO_ECS_SERVICE_RUNNING: '2' } });
+  moto = await startMoto({ serverEnv: { MOTO_ECS_SERVICE_RUNNING: String(MOTO_ECS_SERVICE_RUNNING) } });
   say(`   moto ${dim(moto.endpoint)}`);
 
   say('2. Seeding the demo account…');
@@ -138,7 +138,15 @@ try {
     },
   });
   writeFileSync(path.join(out, 'act.log'), `${run.log}\n${run.stderr}`);
-  exitCode = await report({ run, seed, moto, out, root, sha });
+  exitCode = await report({
+    run,
+    seed,
+    moto,
+    out,
+    root,
+    sha,
+    workflowFile: path.join(workspace, '.github', 'workflows', 'deploy-aws.yml'),
+  });
 } catch (error) {
   console.error(red(`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}`));
   exitCode = 1;

@@ -30,6 +30,8 @@ export interface ActLog {
   summary: string;
   annotations: ActAnnotation[];
   errors: ActAnnotation[];
+  /** act's own error messages (unreadable workflow or action.yml, failed fetch, a step's exit status). */
+  failures: string[];
   /** A readable transcript (act's messages and step output), for failure messages. */
   log: string;
 }

@@ -145,6 +145,7 @@ export function parseActLog(text) {
   const steps = new Map();
   const jobs = {};
   const transcript = [];
+  const failures = [];
   const stepFor = (event) => {
     if (!event.stepID?.length || event.stepID[0].startsWith('--')) return undefined;
     const id = event.stepID[0];
@@ -176,6 +177,10 @@ export function parseActLog(text) {
       continue;
     }
     transcript.push(`[${event.jobID ?? '-'}] ${(event.msg ?? '').trim()}`);
+    // act's own errors (a workflow or action.yml it cannot read, a failed fetch, a step's exit
+    // status): what a person needs when a job fails before or outside an action's ::error.
+    if (event.level === 'error' && !event.command && event.msg && !/not located inside a git repository/.test(event.msg))
+      failures.push(event.msg.trim());
     if (!step) continue;
     // Nested steps of a composite action report a longer stepID; only the top-level step counts.
     const topLevel = event.stepID.length === 1;
@@ -198,6 +203,7 @@ export function parseActLog(text) {
     summary: list.map((s) => s.summary).join(''),
     annotations,
     errors: annotations.filter((a) => a.level === 'error'),
+    failures,
     log: transcript.join('\n'),
   };
 }
@@ -233,22 +239,35 @@ export async function runAct(options) {
     const child = spawn(act, args, { cwd: workspace, env: actProcessEnv(home), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     let err = '';
-    let pending = '';
+    // act writes its JSON log lines to both streams; hand each parsed line to onEvent as it comes.
+    const follow = () => {
+      let pending = '';
+      return (chunk) => {
+        if (!options.onEvent) return;
+        pending += chunk;
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) {
+          let event;
+          try {
+            event = JSON.parse(line);
+          } catch {
+            continue; // not a JSON line
+          }
+          options.onEvent(event);
+        }
+      };
+    };
+    const followOut = follow();
+    const followErr = follow();
     child.stdout.on('data', (d) => {
       out += d;
-      if (!options.onEvent) return;
-      pending += d;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) {
-        try {
-          options.onEvent(JSON.parse(line));
-        } catch {
-          // not a JSON line
-        }
-      }
+      followOut(String(d));
     });
-    child.stderr.on('data', (d) => (err += d));
+    child.stderr.on('data', (d) => {
+      err += d;
+      followErr(String(d));
+    });
     // act and the step processes it starts share one process group: stop them all together.
     const killGroup = (signal) => {
       try {

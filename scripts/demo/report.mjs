@@ -2,11 +2,12 @@
 // (written to a file, since act only prints them), and what actually changed in the emulated
 // account: the bucket listing with headers, the services' task definitions and images, the
 // CloudFront invalidations.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CloudFrontClient, GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { parse } from 'yaml';
 import { DEMO, DEMO_CREDENTIALS } from './seed.mjs';
 
 const tty = process.stdout.isTTY && !process.env.NO_COLOR;
@@ -24,22 +25,33 @@ function table(rows) {
 
 const clip = (text, max = 90) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
-export async function report({ run, seed, moto, out, root, sha }) {
+/** The job's steps in workflow order (act reports steps it never ran first, while fetching). */
+function inWorkflowOrder(run, workflowFile, job) {
+  const steps = parse(readFileSync(workflowFile, 'utf8')).jobs?.[job]?.steps ?? [];
+  const order = new Map(steps.map((step, index) => [step.id ?? String(index), index]));
+  return [...run.steps].sort((a, b) => (order.get(a.id) ?? 1e9) - (order.get(b.id) ?? 1e9));
+}
+
+export async function report({ run, seed, moto, out, root, sha, workflowFile }) {
   const say = (text = '') => console.log(text);
   const config = { endpoint: moto.endpoint, region: DEMO.region, forcePathStyle: true, credentials: DEMO_CREDENTIALS };
   const succeeded = run.jobs.deploy === 'success';
 
   say(`\n${bold('4. What each step did')}`);
-  for (const step of run.steps) {
-    const mark = step.result === 'success' ? green('✓') : step.result === 'failure' ? red('✗') : yellow('•');
-    say(`   ${mark} ${step.name}`);
+  const steps = inWorkflowOrder(run, workflowFile, 'deploy');
+  for (const step of steps) {
+    if (step.result === undefined) {
+      say(dim(`   – ${step.name} (skipped: GitHub-only under act, or after a failure)`));
+      continue;
+    }
+    say(`   ${step.result === 'success' ? green('✓') : red('✗')} ${step.name}`);
     for (const [name, value] of Object.entries(step.outputs)) say(dim(`       ${name} = ${clip(value)}`));
+    for (const annotation of step.annotations.filter((a) => a.level !== 'notice'))
+      say((annotation.level === 'error' ? red : yellow)(`       ${annotation.level}: ${clip(annotation.message, 200)}`));
   }
-  const notRun = ['seo', 'backend', 'migrate', 'frontend', 'invalidate'].filter((id) => !run.steps.some((s) => s.id === id));
-  if (notRun.length) say(yellow(`   not run: ${notRun.join(', ')} (a step before them failed)`));
 
   // Job summaries: act prints them in its log but keeps no file; collect them per step.
-  const summaries = run.steps
+  const summaries = steps
     .filter((s) => s.summary.trim())
     .map((s) => `## ${s.name}\n\n${s.summary.trim()}\n`)
     .join('\n');
@@ -58,6 +70,9 @@ export async function report({ run, seed, moto, out, root, sha }) {
   say(table(rows));
   const stale = seed.previousFrontend.filter((key) => /^assets\//.test(key) && !(listed.Contents ?? []).some((o) => o.Key === key));
   if (stale.length) say(dim(`   (previous release's ${stale.join(', ')} deleted)`));
+  const kept = seed.previousFrontend.filter((key) => /^assets\//.test(key) && (listed.Contents ?? []).some((o) => o.Key === key));
+  if (kept.length)
+    say(dim(`   (previous release's ${kept.join(', ')} kept for s3-sync-frontend's delete-grace: open tabs may still load it)`));
 
   const ecs = new ECSClient(config);
   const services = await ecs.send(new DescribeServicesCommand({ cluster: DEMO.cluster, services: Object.keys(DEMO.services) }));
@@ -89,6 +104,8 @@ export async function report({ run, seed, moto, out, root, sha }) {
     say(green(bold('The deploy job succeeded.')));
     return 0;
   }
-  say(red(bold(`The deploy job failed: ${run.errors.map((e) => e.message).join(' | ') || 'see the act log'}`)));
+  say(red(bold('The deploy job failed.')));
+  for (const line of [...run.errors.map((e) => e.message), ...run.failures].slice(-8)) say(red(`   ${clip(line, 300)}`));
+  say(`   The full transcript is in ${path.relative(root, path.join(out, 'act.log'))}.`);
   return 1;
 }

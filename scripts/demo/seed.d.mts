@@ -9,6 +9,7 @@ export const DEMO: {
   repository: string;
   readonly registry: string;
 };
+export const MOTO_ECS_SERVICE_RUNNING: number;
 export const DEMO_CREDENTIALS: { accessKeyId: string; secretAccessKey: string };
 export interface FrontendSeed {
   distributionId: string;

@@ -7,7 +7,13 @@ import path from 'node:path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudFrontClient, CreateDistributionCommand } from '@aws-sdk/client-cloudfront';
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
-import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  ECSClient,
+  RegisterTaskDefinitionCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { URLSearchParams } from 'node:url';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -25,6 +31,10 @@ export const DEMO = {
     return `${this.accountId}.dkr.ecr.${this.region}.amazonaws.com`;
   },
 };
+
+/** The moto server setting seedBackend expects: ECS services report their one deployment
+ * COMPLETED with this many running tasks (moto never runs service tasks). */
+export const MOTO_ECS_SERVICE_RUNNING = 2;
 
 /** Static credentials for the emulator (moto accepts any). */
 export const DEMO_CREDENTIALS = { accessKeyId: 'AKIAACTLOCALTEST0001', secretAccessKey: 'act-local-test-secret-0001' };
@@ -163,6 +173,13 @@ export async function seedFrontend({ endpoint, frontendDir }) {
  */
 export async function seedBackend({ endpoint, imageTag }) {
   const config = clientConfig(endpoint);
+  // One-off tasks (the migration) stop at the first DescribeTasks instead of walking
+  // RUNNING -> ... -> STOPPED one step per describe; moto reports exit code 0 either way.
+  const transition = await fetch(`${endpoint}/moto-api/state-manager/set-transition`, {
+    method: 'POST',
+    body: JSON.stringify({ model_name: 'ecs::task', transition: { progression: 'immediate' } }),
+  });
+  if (!transition.ok) throw new Error(`moto did not accept the ecs::task transition setting: HTTP ${transition.status}`);
   // ECR: the image the build pushed (tagged with the commit) and the one production runs now.
   const ecr = new ECRClient(config);
   await ecr.send(new CreateRepositoryCommand({ repositoryName: DEMO.repository }));
@@ -199,13 +216,19 @@ export async function seedBackend({ endpoint, imageTag }) {
         cluster: DEMO.cluster,
         serviceName: service,
         taskDefinition: registered.taskDefinition.taskDefinitionArn,
-        desiredCount,
+        // moto fixes a service's deployment at creation: COMPLETED with runningCount =
+        // MOTO_ECS_SERVICE_RUNNING and the creation's desiredCount, forever. Create every service
+        // with that count (so its deployment is complete and running = desired), then set the real
+        // desired count below, which moto applies to the service alone.
+        desiredCount: MOTO_ECS_SERVICE_RUNNING,
         launchType: 'FARGATE',
         networkConfiguration: {
           awsvpcConfiguration: { subnets: network.subnets, securityGroups: network.securityGroups, assignPublicIp: 'DISABLED' },
         },
       }),
     );
+    if (desiredCount !== MOTO_ECS_SERVICE_RUNNING)
+      await ecs.send(new UpdateServiceCommand({ cluster: DEMO.cluster, service, desiredCount }));
   }
 
   return {

@@ -6,13 +6,13 @@ import {
   ListTasksCommand,
 } from '@aws-sdk/client-ecs';
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import { DEMO, seedBackend } from '../../scripts/demo/seed.mjs';
+import { DEMO, MOTO_ECS_SERVICE_RUNNING, seedBackend } from '../../scripts/demo/seed.mjs';
 import { expectJobSucceeded, motoActSettings, requireBundles, runAct } from '../harness/act.js';
 import { useMoto } from '../harness/moto.js';
 
 describe('workflow: ecs-deploy-and-wait -> ecs-exec-migrate (act, moto)', () => {
   // Services report their rollouts COMPLETED only when moto starts with enough running tasks.
-  const moto = useMoto({ serverEnv: { MOTO_ECS_SERVICE_RUNNING: '2' } });
+  const moto = useMoto({ serverEnv: { MOTO_ECS_SERVICE_RUNNING: String(MOTO_ECS_SERVICE_RUNNING) } });
   beforeAll(() => requireBundles('ecs-deploy-and-wait', 'ecs-exec-migrate'));
 
   it('deploys the three services to the digest of the pushed tag, then migrates on the new web revision', async () => {

@@ -41,7 +41,10 @@ export function motoActSettings(moto: { endpoint: string }): { env: Record<strin
 export function expectJobSucceeded(run: ActResult): void {
   const failedJobs = Object.entries(run.jobs).filter(([, result]) => result !== 'success');
   if (run.exitCode === 0 && failedJobs.length === 0 && run.errors.length === 0 && Object.keys(run.jobs).length > 0) return;
-  const errors = run.errors.map((e) => `  ::error ${JSON.stringify(e.properties)}: ${e.message}`).join('\n');
+  const errors = [
+    ...run.errors.map((e) => `  ::error ${JSON.stringify(e.properties)}: ${e.message}`),
+    ...run.failures.map((f) => `  act: ${f}`),
+  ].join('\n');
   throw new Error(
     `act exited with ${run.exitCode}; jobs ${JSON.stringify(run.jobs)}\n${errors}\n--- act transcript (tail) ---\n${run.log.slice(-8000)}\n${run.stderr.slice(-2000)}`,
   );
