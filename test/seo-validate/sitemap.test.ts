@@ -254,3 +254,34 @@ describe('sitemap validator', () => {
     expect(rules).toEqual(['sitemap-loc-host@3:error', 'sitemap-unknown-element@4:warning']);
   });
 });
+
+describe('W3C datetime', () => {
+  it('reads every W3C shape to the earliest instant it denotes, and rejects impossible dates', async () => {
+    const { parseW3cDatetime } = await import('@allthrive/seo-validate');
+    const cases: [string, string | null][] = [
+      ['2026', '2026-01-01T00:00:00.000Z'],
+      ['2026-03', '2026-03-01T00:00:00.000Z'],
+      ['2026-03-04', '2026-03-04T00:00:00.000Z'],
+      ['2026-03-04T10:20Z', '2026-03-04T10:20:00.000Z'],
+      ['2026-03-04T10:20:30Z', '2026-03-04T10:20:30.000Z'],
+      ['2026-03-04T10:20:30+02:00', '2026-03-04T08:20:30.000Z'],
+      ['2026-03-04T10:20:30-05:30', '2026-03-04T15:50:30.000Z'],
+      ['2026-03-04T10:20:30.25+00:00', '2026-03-04T10:20:30.250Z'],
+      ['2024-02-29', '2024-02-29T00:00:00.000Z'],
+      ['2023-02-29', null],
+      ['2100-02-29', null],
+      ['2026-04-31', null],
+      ['2026-00-10', null],
+      ['2026-03-04T24:00:00Z', null],
+      ['2026-03-04T10:60:00+00:00', null],
+      ['2026-03-04T10:20:30+15:00', null],
+      ['2026-03-04T10:20:30', null],
+      ['2026-03-04 10:20:30+00:00', null],
+      ['2026-3-4', null],
+    ];
+    for (const [value, iso] of cases) {
+      const ms = parseW3cDatetime(value);
+      expect([value, Number.isNaN(ms) ? null : new Date(ms).toISOString()]).toEqual([value, iso]);
+    }
+  });
+});

@@ -307,7 +307,7 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
   const agentRules: AgentRules[] = robots ? options.userAgents.map((agent) => rulesFor(robots!, agent)) : [];
 
   // sitemaps -----------------------------------------------------------------------------------
-  const sampled: { url: URL; file: string; line: number }[] = [];
+  const sampled: { path: string; file: string; line: number }[] = [];
   if (checking.has('sitemap')) {
     const queue: { url: URL; from?: { file: string; line: number; index: boolean }; viaRobots: boolean }[] = [];
     const queued = new Set<string>();
@@ -386,11 +386,11 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
         skipPathScope: item.viaRobots,
         now: clock.now(),
         findings,
-        onUrl: (entry: SitemapEntry, url: URL) => {
+        onUrl: (entry: SitemapEntry, path: string) => {
           urlTotal++;
-          if (options.checkUrls > 0 && sampled.length < 1_000_000) sampled.push({ url, file, line: entry.line });
+          if (options.checkUrls > 0 && sampled.length < 1_000_000) sampled.push({ path, file, line: entry.line });
           if (!agentsForCheck.length) return;
-          const matchPath = normalisePathForMatching(url.pathname + url.search);
+          const matchPath = normalisePathForMatching(path);
           for (const rules of agentsForCheck) {
             const verdict = evaluate(rules, matchPath);
             if (!verdict.allowed) {
@@ -524,7 +524,8 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
         while (next < picks.length) {
           throwIfCancelled();
           const pick = picks[next++];
-          const loaded = await source.load(pick.url, 64 * 1024);
+          const url = source.publicUrl(pick.path);
+          const loaded = await source.load(url, 64 * 1024);
           const o = loaded.outcome;
           if (o.kind === 'ok') {
             if (o.redirects.length) {
@@ -532,7 +533,7 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
                 'sitemap-url-redirect',
                 'warning',
                 pick.file,
-                `${pick.url.href} redirects (${o.redirects.map((r) => `${r.status} → ${r.to}`).join(', ')}); list the final URL in the sitemap.`,
+                `${url.href} redirects (${o.redirects.map((r) => `${r.status} → ${r.to}`).join(', ')}); list the final URL in the sitemap.`,
                 pick.line,
               );
             }
@@ -549,7 +550,7 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
               'sitemap-url-status',
               'error',
               pick.file,
-              `${pick.url.href} (read from ${loaded.location}) answered ${why}; sitemaps should list only pages that answer 200.`,
+              `${url.href} (read from ${loaded.location}) answered ${why}; sitemaps should list only pages that answer 200.`,
               pick.line,
             );
           }

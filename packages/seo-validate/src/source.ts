@@ -55,7 +55,7 @@ async function* once(body: Buffer): AsyncIterable<Buffer> {
 }
 
 async function* fileChunks(file: string, maxBytes: number): AsyncIterable<Buffer> {
-  const stream = createReadStream(file, { start: 0, end: Math.max(0, maxBytes - 1), highWaterMark: 256 * 1024 });
+  const stream = createReadStream(file, { start: 0, end: Math.max(0, maxBytes - 1), highWaterMark: 1024 * 1024 });
   for await (const chunk of stream) yield chunk as Buffer;
 }
 

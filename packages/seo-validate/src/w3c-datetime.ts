@@ -16,6 +16,8 @@ function daysIn(year: number, month: number): number {
  * not a valid W3C datetime (wrong shape, month 13, February 30, 24:00, offset beyond ±14:00).
  */
 export function parseW3cDatetime(value: string): number {
+  const fast = parseCommon(value);
+  if (fast !== undefined) return fast;
   const m = PATTERN.exec(value);
   if (!m) return NaN;
   const year = Number(m[1]);
@@ -39,4 +41,48 @@ export function parseW3cDatetime(value: string): number {
 
 export function isValidW3cDatetime(value: string): boolean {
   return !Number.isNaN(parseW3cDatetime(value));
+}
+
+const digit = (value: string, at: number) => value.charCodeAt(at) - 48;
+const two = (value: string, at: number) => {
+  const a = digit(value, at);
+  const b = digit(value, at + 1);
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+};
+
+/**
+ * The two shapes sitemap generators write (YYYY-MM-DD and YYYY-MM-DDThh:mm:ss±hh:mm / Z) read
+ * without a regular expression; undefined sends every other shape to the full parser.
+ */
+function parseCommon(value: string): number | undefined {
+  const length = value.length;
+  if (length !== 10 && length !== 20 && length !== 25) return undefined;
+  if (value[4] !== '-' || value[7] !== '-') return undefined;
+  const high = two(value, 0);
+  const low = two(value, 2);
+  const month = two(value, 5);
+  const day = two(value, 8);
+  if (high < 0 || low < 0 || month < 1 || month > 12 || day < 1) return undefined;
+  const year = high * 100 + low;
+  if (day > daysIn(year, month)) return NaN;
+  if (length === 10) return Date.UTC(year, month - 1, day);
+  if (value[10] !== 'T' || value[13] !== ':' || value[16] !== ':') return undefined;
+  const hour = two(value, 11);
+  const minute = two(value, 14);
+  const second = two(value, 17);
+  if (hour < 0 || minute < 0 || second < 0) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return NaN;
+  let offset = 0;
+  if (length === 20) {
+    if (value[19] !== 'Z') return undefined;
+  } else {
+    const sign = value[19];
+    if ((sign !== '+' && sign !== '-') || value[22] !== ':') return undefined;
+    const tzh = two(value, 20);
+    const tzm = two(value, 23);
+    if (tzh < 0 || tzm < 0) return undefined;
+    if (tzh > 14 || tzm > 59) return NaN;
+    offset = (sign === '-' ? -1 : 1) * (tzh * 60 + tzm) * 60_000;
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second) - offset;
 }
