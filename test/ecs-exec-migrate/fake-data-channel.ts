@@ -157,7 +157,7 @@ export async function startFakeDataChannel(): Promise<FakeDataChannel> {
       };
     },
     async close() {
-      for (const child of children) child.kill('SIGKILL');
+      for (const child of children) killGroup(child, 'SIGKILL');
       for (const client of server.clients) client.terminate();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -273,7 +273,8 @@ function runSession(socket: WebSocket, script: SessionScript, record: SessionRec
     for (const frame of script.prelude ?? []) emit(Buffer.from(frame.payload), frame.payloadType);
     if (script.shell) {
       const argv = shlexSplit(record.command);
-      child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group, like a PTY session: Ctrl-C and the final kill reach every process in it.
+      child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       children.add(child);
       // A PTY merges stderr into stdout and turns LF into CR LF.
       const pty = (data: Buffer) => produce(Buffer.from(data.toString('latin1').replace(/\n/g, '\r\n'), 'latin1'));
@@ -358,18 +359,27 @@ function runSession(socket: WebSocket, script: SessionScript, record: SessionRec
       finish();
       if (message.payloadType === PayloadType.Output && message.payload.includes(0x03)) {
         record.ctrlC = true;
-        child?.kill('SIGINT');
+        killGroup(child, 'SIGINT');
       }
       if (message.payloadType === PayloadType.Flag && message.payload.readUInt32BE(0) === 2) {
         record.terminated = true;
-        child?.kill('SIGKILL');
+        killGroup(child, 'SIGKILL');
       }
     }
   });
   socket.on('close', () => {
     for (const timer of timers) clearInterval(timer);
-    child?.kill('SIGKILL');
+    killGroup(child, 'SIGKILL');
   });
+}
+
+function killGroup(child: ChildProcess | undefined, signal: NodeJS.Signals): void {
+  if (!child?.pid) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
 }
 
 /** Output as a Django migrate run prints it through a PTY, padded past several 1,024-byte chunks. */
