@@ -78,7 +78,8 @@ export async function withRetries<T>(attempt: () => Promise<T>, context: RetryCo
       if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new CancelledError();
       if (!isRetryable(error)) throw error;
       const remaining = deadline - clock.now();
-      if (remaining <= 0) throw new RetriesExhaustedError(n, error, clock.now() - started);
+      // With under a second left, another attempt could only overrun the deadline.
+      if (remaining < 1000) throw new RetriesExhaustedError(n, error, clock.now() - started);
       const full = Math.min(max, base * 2 ** (n - 1));
       const delay = Math.min(remaining, Math.round(full / 2 + (random() * full) / 2));
       logger.info(`${awsErrorCode(error) ?? 'Error'} while ${context.what} (attempt ${n}); retrying in ${formatDuration(delay)}.`);
