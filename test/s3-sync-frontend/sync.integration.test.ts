@@ -336,7 +336,7 @@ describe('s3-sync-frontend against moto', () => {
     expect((missing as Error).message).toMatch(/Input 'source' is 'build', which resolves to .*build: that directory does not exist/);
 
     const none = await deploy(empty, s3).catch((e: unknown) => e);
-    expect((none as Error).message).toMatch(/contains no files: nothing to deploy/);
+    expect((none as Error).message).toMatch(/which is empty: nothing to deploy/);
 
     const root = makeSite(SITE_V1);
     const noBucket = await deploy(root, s3, { bucket: 'no-such-bucket' }).catch((e: unknown) => e);

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
@@ -195,6 +195,18 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
       `Input 'source' is '${options.source}', which resolves to ${sourceDir}: that is a file, not a directory.`,
     );
   }
+  if ((await readdir(sourceDir)).length === 0) {
+    throw new InputError(
+      'source',
+      `Input 'source' is '${options.source}' (${sourceDir}), which is empty: nothing to deploy. Did the build run? Nothing was changed.`,
+    );
+  }
+  // The bucket is read (never written) while the files are hashed: the listing and the manifest
+  // read overlap with the local work instead of following it.
+  const prefix = options.prefix;
+  const manifestKey = prefix + MANIFEST_NAME;
+  const remoteRead = Promise.all([listPrefix(s3, options.bucket, prefix, signal), getText(s3, options.bucket, manifestKey, signal)]);
+  remoteRead.catch(() => undefined); // awaited below; a local failure first must not leave it unhandled
   const exclude = anyMatcher(options.exclude);
   const scan = await scanSource(sourceDir, { exclude, concurrency: options.concurrency, signal });
   if (scan.files.length === 0) {
@@ -214,7 +226,6 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
 
   const rules = headerRules(options.cacheControl, options.contentType);
   const unknownTypes: string[] = [];
-  const prefix = options.prefix;
   const described = scan.files.map((file) => {
     let contentType = rules.contentType(file.path);
     if (!contentType) {
@@ -236,24 +247,20 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     `Source ${options.source}: ${described.length} files, ${formatBytes(totalBytes)}${scan.excluded.length ? ` (${scan.excluded.length} excluded)` : ''}.`,
   );
 
-  const remote = await listPrefix(s3, options.bucket, prefix, signal);
-  const manifestKey = prefix + MANIFEST_NAME;
+  const [remote, manifestRead] = await remoteRead;
   const manifestObject = remote.get(manifestKey);
   logger.info(`Listed s3://${options.bucket}/${prefix}: ${remote.size - (manifestObject ? 1 : 0)} objects.`);
   let previousManifest: Manifest | undefined;
-  if (manifestObject) {
-    const text = await getText(s3, options.bucket, manifestKey, signal);
-    if (text !== undefined) {
-      try {
-        previousManifest = parseManifest(text);
-      } catch (error) {
-        logger.warning(
-          `Ignoring the deploy manifest s3://${options.bucket}/${manifestKey}: ${(error as Error).message}. Objects are compared by HeadObject instead, and stale content-hashed objects count their grace period from now.`,
-        );
-      }
+  if (manifestRead) {
+    try {
+      previousManifest = parseManifest(manifestRead.text);
+    } catch (error) {
+      logger.warning(
+        `Ignoring the deploy manifest s3://${options.bucket}/${manifestKey}: ${(error as Error).message}. Objects are compared by HeadObject instead, and stale content-hashed objects count their grace period from now.`,
+      );
     }
   }
-  const manifestTime = previousManifest ? manifestObject?.lastModified : undefined;
+  const manifestTime = previousManifest ? manifestRead?.lastModified : undefined;
 
   // HeadObject only what neither the ETag nor a trusted manifest record settles.
   const heads = new Map<string, RemoteHead | undefined>();

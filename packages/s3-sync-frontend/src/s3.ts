@@ -115,14 +115,22 @@ export async function headObject(s3: S3Client, bucket: string, key: string, sign
   }
 }
 
-export async function getText(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<string | undefined> {
+/** An object's text and LastModified, or undefined when it does not exist. */
+export async function getText(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<{ text: string; lastModified: number } | undefined> {
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
-    return await object.Body?.transformToString('utf8');
+    return { text: (await object.Body?.transformToString('utf8')) ?? '', lastModified: object.LastModified?.getTime() ?? 0 };
   } catch (error) {
     if (isCancellation(error, signal))
       throw new CancelledError('the run was cancelled while reading the deploy manifest; nothing was changed');
-    if (awsErrorCode(error) === 'NoSuchKey' || awsErrorCode(error) === 'NotFound') return undefined;
+    const code = awsErrorCode(error);
+    if (code === 'NoSuchKey' || code === 'NotFound') return undefined;
+    if (code === 'NoSuchBucket') return undefined; // reported by the listing, against the `bucket` input
     throw new ActionError(`${s3Failure(error, 'GetObject', bucket, key)} Nothing was changed.`);
   }
 }
