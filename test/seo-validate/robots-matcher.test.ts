@@ -426,3 +426,31 @@ describe('RFC 9309 §5 examples', () => {
     ]);
   });
 });
+
+describe('blockingRule (the allocation-free check used for every sitemap URL)', () => {
+  it('decides exactly like evaluate() on random files and paths', async () => {
+    const fc = (await import('fast-check')).default;
+    const { blockingRule, evaluate, rulesFor } = await import('@allthrive/seo-validate');
+    const segment = fc.constantFrom('a', 'b', 'x', 'index.html', 'index.htm', 'p.php', '*', '$', '');
+    const pattern = fc.array(segment, { maxLength: 4 }).map((parts) => `/${parts.join('/')}`);
+    const line = fc.oneof(
+      fc.constantFrom('User-agent: *', 'User-agent: FooBot', 'User-agent: BarBot', 'Sitemap: https://x.example/s.xml', ''),
+      pattern.map((p) => `Allow: ${p}`),
+      pattern.map((p) => `Disallow: ${p}`),
+      fc.constant('Disallow:'),
+    );
+    const path = fc
+      .array(fc.constantFrom('a', 'b', 'x', 'index.html', 'p.php', 'q?x=1'), { maxLength: 4 })
+      .map((parts) => `/${parts.join('/')}`);
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 12 }), fc.constantFrom('*', 'FooBot', 'QuxBot'), path, (lines, agent, p) => {
+        const rules = rulesFor(parseRobots(Buffer.from(lines.join('\n'))), agent);
+        const verdict = evaluate(rules, p);
+        const blocking = blockingRule(rules, p);
+        expect(blocking === undefined).toBe(verdict.allowed);
+        if (blocking) expect(blocking.line).toBe(verdict.rule?.line);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

@@ -13,7 +13,7 @@ import { checkLlmsTxt } from './llms-txt.js';
 import { checkAssertions, checkBlocksSite, lintRobots } from './robots-lint.js';
 import {
   ROBOTS_PARSE_LIMIT,
-  evaluate,
+  blockingRule,
   normalisePathForMatching,
   parseRobots,
   rulesFor,
@@ -392,11 +392,9 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
           if (!agentsForCheck.length) return;
           const matchPath = normalisePathForMatching(path);
           for (const rules of agentsForCheck) {
-            const verdict = evaluate(rules, matchPath);
-            if (!verdict.allowed) {
-              const rule = verdict.rule
-                ? `${robotsFile} line ${verdict.rule.line} '${clip(robots!.lines[verdict.rule.line - 1].text.trim(), 60)}'`
-                : robotsFile;
+            const blocking = blockingRule(rules, matchPath);
+            if (blocking) {
+              const rule = `${robotsFile} line ${blocking.line} '${clip(robots!.lines[blocking.line - 1].text.trim(), 60)}'`;
               findings.add(
                 'sitemap-blocked',
                 'error',

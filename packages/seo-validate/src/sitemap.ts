@@ -206,7 +206,10 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
   const directory = ctx.publicUrl.pathname.slice(0, ctx.publicUrl.pathname.lastIndexOf('/') + 1);
   const origin = ctx.siteUrl.origin;
   const parser = new SaxesParser({ xmlns: true, position: true });
-  const stack: { local: string; uri: string; line: number }[] = [];
+  // The open elements as parallel arrays (no object per element: 250,000 fewer allocations for 50,000 URLs).
+  const stackLocal: string[] = [];
+  const stackUri: string[] = [];
+  const stackLine: number[] = [];
   const seen = new Map<string, number>();
   let entry: Entry | undefined;
   let text = '';
@@ -248,8 +251,10 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
     );
   });
   parser.on('opentag', (tag: SaxesTagNS) => {
-    const depth = stack.length;
-    stack.push({ local: tag.local, uri: tag.uri, line: parser.line });
+    const depth = stackLocal.length;
+    stackLocal.push(tag.local);
+    stackUri.push(tag.uri);
+    stackLine.push(parser.line);
     if (depth === 0) {
       rootChecked = true;
       const encoding = parser.xmlDecl.encoding;
@@ -283,7 +288,7 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
       }
       return;
     }
-    const inSitemapNs = tag.uri === SITEMAP_NS || tag.uri === stack[0].uri;
+    const inSitemapNs = tag.uri === SITEMAP_NS || tag.uri === stackUri[0];
     if (depth === 1) {
       const expected = result.kind === 'urlset' ? 'url' : 'sitemap';
       if (inSitemapNs) {
@@ -305,7 +310,7 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
           'sitemap-unknown-element',
           'warning',
           file,
-          `Unknown element <${tag.name}> in <${stack[1].local}>; crawlers ignore it.`,
+          `Unknown element <${tag.name}> in <${stackLocal[1]}>; crawlers ignore it.`,
           parser.line,
         );
         return;
@@ -315,7 +320,7 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
           'sitemap-duplicate-tag',
           'error',
           file,
-          `<${tag.local}> appears more than once in the <${stack[1].local}> that starts on line ${entry.line}.`,
+          `<${tag.local}> appears more than once in the <${stackLocal[1]}> that starts on line ${entry.line}.`,
           parser.line,
         );
         return;
@@ -331,11 +336,13 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
     if (collecting) text += value;
   });
   parser.on('closetag', () => {
-    const closed = stack.pop()!;
-    const depth = stack.length;
+    const local = stackLocal.pop()!;
+    const line = stackLine.pop()!;
+    stackUri.pop();
+    const depth = stackLocal.length;
     if (depth === 2 && collecting && entry) {
       collecting = false;
-      entry[closed.local as FieldName] = { value: text.trim(), line: closed.line };
+      entry[local as FieldName] = { value: text.trim(), line };
     } else if (depth === 1 && entry) {
       finishEntry(entry);
       entry = undefined;
