@@ -126,12 +126,18 @@ describe('bundle: exec mode', () => {
     }
   });
 
-  it('shows the remote output in the log, cleaned', async () => {
+  it('shows the remote output in the log, cleaned, and workflow commands in it stay inert', async () => {
     const run = await runBundle('ecs-exec-migrate', {
-      inputs: { cluster: 'production-allthrive-cluster', service: 'web', command: `printf '\\033[32mApplying ✓\\033[0m\\n'` },
+      inputs: {
+        cluster: 'production-allthrive-cluster',
+        service: 'web',
+        command: `printf '\\033[32mApplying ✓\\033[0m\\n'; echo '::error::forged by the migration'`,
+      },
       env: env(),
     });
     expect(run.log).toContain('\nApplying ✓\n');
+    expect(run.exitCode).toBe(0);
+    expect(run.errors).toEqual([]);
     run.cleanup();
   });
 

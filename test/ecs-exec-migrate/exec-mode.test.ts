@@ -86,7 +86,7 @@ describe('exec mode, end to end through the fake data channel (a real /bin/sh ru
     expect(error).toBeUndefined();
     expect(result).toMatchObject({ exitCode: code, mode: 'exec', taskArn: taskArn('a'.repeat(32)) });
     expect(result!.sessionId).toBe(channel.sessions[0].sessionId);
-    expect(channel.sessions[0].exitCode).toBe(code === 137 ? code : code); // the shell really exited so
+    expect(channel.sessions[0].exitCode).toBe(code); // the real shell exited so
     expect(everything).not.toContain('__ECS_EXEC_MIGRATE_');
     expect(everything).not.toContain(channel.sessions[0].nonce);
     expect(logger.text()).toContain(code === 137 ? 'about to be killed' : code === 1 ? 'could not connect' : code === 3 ? 'partial' : 'OK');

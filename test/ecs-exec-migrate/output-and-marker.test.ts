@@ -28,6 +28,12 @@ describe('output line writer', () => {
     expect(cleanLine('tab\tkept')).toBe('tab\tkept');
   });
 
+  it('neutralises workflow commands in remote output', () => {
+    expect(cleanLine('::stop-commands::abc')).toBe(':\u200b:stop-commands::abc');
+    expect(cleanLine('  ::error::x')).toBe('  :\u200b:error::x');
+    expect(cleanLine('a :: b')).toBe('a :: b');
+  });
+
   it('keeps multi-byte UTF-8 characters whole when a chunk ends inside one', () => {
     const bytes = Buffer.from('schéma ✓ 🚀\r\n', 'utf8');
     for (let cut = 1; cut < bytes.length; cut++) {

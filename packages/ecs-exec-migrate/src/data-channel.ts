@@ -58,6 +58,7 @@ const RESEND_TICK_MS = 100;
 const MIN_RTO_MS = 200;
 const MAX_RTO_MS = 1000;
 const CLOCK_GRANULARITY_MS = 10;
+const PING_INTERVAL_MS = 5 * 60_000;
 
 export class DataChannel {
   private socket: WebSocket | undefined;
@@ -70,6 +71,8 @@ export class DataChannel {
   private roundTripVariation = 0;
   private retransmissionTimeout = MIN_RTO_MS;
   private timer: NodeJS.Timeout | undefined;
+  private pinger: NodeJS.Timeout | undefined;
+  private opening: Promise<void> | undefined;
   private endResult: SessionEnd | undefined;
   private resolveEnded!: (end: SessionEnd) => void;
   private sentSize = false;
@@ -92,7 +95,7 @@ export class DataChannel {
     const socket = factory(this.options.streamUrl);
     this.socket = socket;
     socket.binaryType = 'nodebuffer';
-    return new Promise((resolve, reject) => {
+    this.opening = new Promise((resolve, reject) => {
       let opened = false;
       const onAbort = () => {
         socket.terminate();
@@ -105,6 +108,9 @@ export class DataChannel {
         socket.send(openDataChannelFrame(this.options.token));
         this.timer = setInterval(() => this.resendOldest(), RESEND_TICK_MS);
         this.timer.unref?.();
+        // As the plugin does: a keepalive ping every 5 minutes, so idle proxies keep the socket.
+        this.pinger = setInterval(() => socket.ping('keepalive'), PING_INTERVAL_MS);
+        this.pinger.unref?.();
         resolve();
       });
       socket.on('message', (data, isBinary) => {
@@ -128,6 +134,23 @@ export class DataChannel {
         this.end({ kind: 'socket-closed', code, reason: reason.toString('utf8') });
       });
     });
+    return this.opening;
+  }
+
+  /** Waits (at most `ms`) for a connection still being opened; true when the socket is open. */
+  async whenOpen(ms: number): Promise<boolean> {
+    if (this.socket?.readyState === WebSocket.OPEN) return true;
+    if (!this.opening || this.isEnded) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const opened = await Promise.race([
+      this.opening.then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+    ]);
+    clearTimeout(timer);
+    return opened && !this.isEnded;
   }
 
   /** Sends stdin bytes to the remote PTY (0x03 is Ctrl-C). */
@@ -160,6 +183,7 @@ export class DataChannel {
     if (this.endResult) return;
     this.endResult = result;
     if (this.timer) clearInterval(this.timer);
+    if (this.pinger) clearInterval(this.pinger);
     this.resolveEnded(result);
   }
 

@@ -133,7 +133,9 @@ async function executeOnce(
     tags: ['RETRY'],
   });
   try {
-    return await deps.ecs.send(request, { abortSignal: deps.signal });
+    // No abort signal: an aborted request could still have started the command, and we would not
+    // know its session. A cancellation during the call is handled once the session is known.
+    return await deps.ecs.send(request);
   } catch (error) {
     throw new ActionError(`${describeAwsError(error, { service: 'ECS', operation: 'ExecuteCommand' })} ${executeHint(error)}`.trim());
   }
@@ -190,7 +192,10 @@ async function waitForSession(channel: DataChannel, scanner: MarkerScanner, time
 
 /** Ctrl-C to the remote command, then ask the agent to end the session, then close: within ~1.5 s. */
 async function interrupt(channel: DataChannel): Promise<void> {
-  if (channel.isEnded) return;
+  if (!(await channel.whenOpen(1000))) {
+    channel.close('the client ended the session');
+    return;
+  }
   channel.sendInput(Buffer.from([0x03]));
   await channel.drain(700);
   channel.sendTerminate();

@@ -4,12 +4,16 @@ import { stripVTControlCharacters } from 'node:util';
 /**
  * One line of remote output as it should appear in the job log: terminal escape sequences (colour,
  * cursor movement, OSC titles) removed by Node's own `stripVTControlCharacters`, carriage returns
- * and other control characters (tab kept) dropped. A PTY ends lines with CR LF and Django colours
+ * and other control characters (tab kept) dropped, workflow commands neutralised. A PTY ends lines with CR LF and Django colours
  * its output when it sees TERM=xterm-256color, so both must go before GitHub shows the line.
  */
 export function cleanLine(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return stripVTControlCharacters(text).replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  const line = stripVTControlCharacters(text).replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  // Remote output is not trusted: a line starting with `::` would be read by the runner as a
+  // workflow command (`::stop-commands::`, `::add-mask::`, `::error::`). A zero-width space
+  // between the colons keeps the text readable and inert.
+  return /^\s*::/.test(line) ? line.replace('::', ':\u200b:') : line;
 }
 
 /**
