@@ -93,6 +93,26 @@ for (let i = 0; i < runs; i++) {
   lint.push(b);
 }
 
+// "Checking more than the schema": three sitemap mistakes xmllint --schema accepts.
+const mistakes = mkdtempSync(path.join(work, 'mistakes-'));
+writeFileSync(path.join(mistakes, 'robots.txt'), 'User-agent: *\nDisallow: /admin/\n');
+writeFileSync(
+  path.join(mistakes, 'sitemap.xml'),
+  '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' +
+    '  <url><loc>/about/contact-us</loc></url>\n  <url><loc>http://localhost:8000/explore/</loc></url>\n  <url><loc>https://allthrive.ai/admin/</loc></url>\n</urlset>\n',
+);
+const lintVerdict = spawnSync('xmllint', ['--noout', '--schema', xsd, path.join(mistakes, 'sitemap.xml')], { encoding: 'utf8' });
+writeFileSync(outputFile, '');
+const ourVerdict = spawnSync(node24, [bundle], { encoding: 'utf8', env: { ...env, GITHUB_WORKSPACE: mistakes } });
+const matches = [...ourVerdict.stdout.matchAll(/^::error title=seo-validate ([a-z-]+),file=sitemap\.xml,line=(\d+)/gm)];
+const caught = [...new Set(matches.map((m) => `${m[1]} (line ${m[2]})`))];
+const mistakesLine = `On a 3-URL sitemap with a relative <loc>, a localhost <loc> and a URL robots.txt blocks, xmllint --schema exits ${lintVerdict.status} ("${lintVerdict.stderr
+  .trim()
+  .split('\n')
+  .pop()
+  .replace(mistakes + path.sep, '')}"); seo-validate exits ${ourVerdict.status} with ${caught.join(', ')}.`;
+rmSync(mistakes, { recursive: true, force: true });
+
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 const row = (name, list) => [
   name,
@@ -118,12 +138,12 @@ const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, load aver
   .map((l) => l.toFixed(1))
   .join(' / ')} at the end of the run`;
 const summary = `${URLS.toLocaleString('en-US')} URLs, ${(bytes / 1e6).toFixed(1)} MB, ${runs} interleaved runs each; median wall-time ratio seo-validate / xmllint = ${ratio}×, CPU-time ratio ${cpuRatio}×.`;
-console.log(`${summary}\n${machine}\n\n${table}`);
+console.log(`${summary}\n${machine}\n\n${table}\n\n${mistakesLine}`);
 
 if (write) {
   const resultsFile = path.join(here, 'RESULTS.md');
   const current = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '';
-  const block = `<!-- bench:start -->\n${summary}\n\nMachine: ${machine}.\n\n${table}\n<!-- bench:end -->`;
+  const block = `<!-- bench:start -->\n${summary}\n\nMachine: ${machine}.\n\n${table}\n\n${mistakesLine}\n<!-- bench:end -->`;
   const next = current.includes('<!-- bench:start -->')
     ? current.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, block)
     : `${current}\n${block}\n`;
