@@ -81,7 +81,8 @@ const { DEMO, DEMO_CREDENTIALS, MOTO_ECS_SERVICE_RUNNING, seedDemoAccount } = aw
 const { writeStandIns } = await import('./demo/stand-ins.mjs');
 const { report } = await import('./demo/report.mjs');
 
-const out = path.join(root, '.tmp', 'demo');
+// ALLTHRIVE_DEMO_OUT: another output folder (the tests use a temporary one).
+const out = path.resolve(process.env.ALLTHRIVE_DEMO_OUT ?? path.join(root, '.tmp', 'demo'));
 const workspace = path.join(out, 'workspace');
 const workflowSource = path.join(root, 'examples', 'workflows', 'deploy-aws.yml');
 rmSync(out, { recursive: true, force: true });
