@@ -245,6 +245,10 @@ describe('run-task mode (scripted ECS + Logs)', () => {
       },
     });
     expect(body('RunTask')).not.toHaveProperty('capacityProviderStrategy');
+    aws.requests.length = 0;
+    await run({ launchType: 'EC2' });
+    expect(body('RunTask')).toMatchObject({ launchType: 'EC2' });
+    expect(body('RunTask')).not.toHaveProperty('platformVersion');
   });
 
   it('streams every CloudWatch Logs line in order, cleaned, including lines that arrive after STOPPED', async () => {

@@ -194,6 +194,8 @@ async function launchPlan(options: MigrationOptions, { ecs }: MigrationDeps): Pr
   if (options.launchType) {
     plan.launchType = options.launchType;
     plan.capacityProviderStrategy = undefined;
+    // A platform version only exists for Fargate; RunTask rejects one with EC2 or EXTERNAL.
+    if (options.launchType !== 'FARGATE') plan.platformVersion = undefined;
   }
   const subnets = options.subnets.length ? options.subnets : (awsvpc?.subnets ?? []);
   const securityGroups = options.securityGroups.length ? options.securityGroups : (awsvpc?.securityGroups ?? []);
