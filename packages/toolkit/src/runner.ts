@@ -32,11 +32,13 @@ export async function runAction(main: (context: ActionContext) => Promise<void>,
     signal: cancellation.signal,
     setOutput: (name, value) => core.setOutput(name, String(value)),
     summary: async (report) => {
-      if (options.summaryInput === false) return writeSummary(report);
-      if (inputs.boolean('summary', true)) await writeSummary(report);
+      if (summaryEnabled) await writeSummary(report);
     },
   };
+  let summaryEnabled = true;
   try {
+    // Validated before the action starts, so a malformed `summary` fails before any AWS call.
+    if (options.summaryInput !== false) summaryEnabled = inputs.boolean('summary', true);
     await main(context);
   } catch (error) {
     reportFailure(error);
