@@ -325,6 +325,20 @@ describe('runInvalidation: planning, batches and stack output', () => {
     expect(summary.sections?.[0].table?.rows).toEqual([['/'], ['/docs/*'], ['/index.html']]);
   });
 
+  it('warns (titled paths) when a ~ path is widened, and lists at most 50 paths in the summary', async () => {
+    cfMock.on(CreateInvalidationCommand).resolves(created('I1', 'Completed'));
+    const paths = ['/assets/runtime~main.4f3a.js', ...Array.from({ length: 60 }, (_, i) => `/p${i}.html`)];
+    const { deps, logger } = setup();
+    const result = await runInvalidation({ ...base, paths, maxPaths: 100 }, deps);
+    expect(result.paths).toContain('/assets/runtime*');
+    expect(logger.entries.filter((e) => e.level === 'warning').map((e) => [e.properties?.title, e.message])).toEqual([
+      ['paths', expect.stringContaining("invalidating '/assets/runtime*' instead")],
+    ]);
+    const section = invalidationSummary(result).sections?.[0];
+    expect(section?.lines).toEqual(['First 50 of 61.']);
+    expect(section?.table?.rows).toHaveLength(50);
+  });
+
   it('submits batches one after the other with distinct caller references and waits for all', async () => {
     cfMock.on(CreateInvalidationCommand).resolvesOnce(created('IA')).resolvesOnce(created('IB'));
     cfMock.on(GetInvalidationCommand, { Id: 'IA' }).resolves(got('IA', 'Completed'));
