@@ -347,6 +347,25 @@ describe('server mode (runValidation against a loopback site)', () => {
     expect(result.findings.map((f) => [f.rule, f.severity])).toEqual([['llms-content-type', 'warning']]);
   });
 
+  it('caps: robots.txt beyond 500 KiB and an llms.txt beyond 5 MiB are reported, not read whole (and the cut rule is seen as crawlers see it)', async () => {
+    const robots = `User-agent: *\n${'Disallow: /private/path/\n'.repeat(30_000)}`;
+    const llms = `# All Thrive\n\n${'x'.repeat(6 * 1024 * 1024)}\n`;
+    const { result } = await validate(
+      { '/robots.txt': respond(200, robots, plainText), '/llms.txt': respond(200, llms, plainText) },
+      { checks: ['robots', 'llms'] },
+    );
+    expect(result.findings.map((f) => [f.rule, f.message])).toEqual([
+      ['robots-too-large', expect.stringContaining('robots.txt is more than 512,000 bytes; crawlers stop reading at 500 KiB')],
+      // The 500 KiB cut falls inside 'Disallow: /private/path/', leaving 'Disallow: /'.
+      [
+        'robots-blocks-site',
+        "robots.txt blocks the whole site for every crawler without its own group (*): '/' is disallowed by line 20481 'Disallow: /'.",
+      ],
+      ['robots-blocks-site', "robots.txt blocks the whole site for Googlebot: '/' is disallowed by line 20481 'Disallow: /'."],
+      ['file-too-large', 'llms.txt is larger than 5 MiB; only the first 5 MiB were read.'],
+    ]);
+  });
+
   it('fail-on: warning fails on warnings too', async () => {
     const robots = 'User-agent: *\nunicorns: yes\n';
     const strict = await validate({ '/robots.txt': respond(200, robots, plainText) }, { checks: ['robots'], failOn: 'warning' });

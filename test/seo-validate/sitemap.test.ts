@@ -227,6 +227,13 @@ describe('sitemap validator', () => {
     expect(result.urls).toBe(50_001);
   });
 
+  it('sitemap-too-many-sitemaps: an index with 50,001 entries', async () => {
+    const entries = Array.from({ length: 50_001 }, (_, i) => `<sitemap><loc>https://allthrive.ai/s/${i}.xml</loc></sitemap>`).join('\n');
+    const { rules, result } = await validate(`<sitemapindex xmlns="${NS}">\n${entries}\n</sitemapindex>`);
+    expect(rules).toEqual(['sitemap-too-many-sitemaps@50002:error']);
+    expect(result.children).toHaveLength(50_001);
+  });
+
   it('gzip: a compressed sitemap is read; a corrupt one is sitemap-gzip; a gzip bomb stops at 50 MB', async () => {
     const plain = urlset(url('https://allthrive.ai/a'));
     const ok = await validate(gzipSync(plain), {}, 10);

@@ -161,6 +161,13 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
     files[loaded.file] = { kind, location: loaded.location, status, errors: 0, warnings: 0, notices: 0, details };
     return files[loaded.file];
   };
+  const tooLarge = (file: string, label: string) =>
+    findings.add(
+      'file-too-large',
+      'error',
+      file,
+      `${label} is larger than ${SMALL_FILE_LIMIT / 1024 / 1024} MiB; only the first ${SMALL_FILE_LIMIT / 1024 / 1024} MiB were read.`,
+    );
   const throwIfCancelled = () => {
     if (signal?.aborted)
       throw new CancelledError('the run was cancelled; nothing was changed, re-running the step checks again from the start');
@@ -280,7 +287,7 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
       } else {
         robots = parseRobots(body);
         robotsState = 'parsed';
-        lintRobots(robots, loaded.file, findings, ok.size);
+        lintRobots(robots, loaded.file, findings, ok.size, ok.truncated);
         checkBlocksSite(robots, options.userAgents, loaded.file, findings);
         checkAssertions(robots, options.userAgents, { allow: options.allowPaths, disallow: options.disallowPaths }, loaded.file, findings);
         robotsSitemaps.push(...robots.sitemaps);
@@ -319,8 +326,15 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
         continue; // robots-sitemap-url already reported it.
       }
       const problem = describeHostProblem(url, siteUrl);
+      const hint = options.siteUrl ? '' : ' (if that is the public origin, set the site-url input to it)';
       if (problem && !source.isLocal(url)) {
-        findings.add('robots-sitemap-host', 'error', robotsFile, `Sitemap ${clip(entry.url)} ${problem}.`, entry.line);
+        findings.add(
+          'robots-sitemap-host',
+          'error',
+          robotsFile,
+          `Sitemap ${clip(entry.url)} ${problem}${hint}; it was not read.`,
+          entry.line,
+        );
         continue;
       }
       if (problem) findings.add('robots-sitemap-host', 'error', robotsFile, `Sitemap ${clip(entry.url)} ${problem}.`, entry.line);
@@ -454,6 +468,7 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
       const ok = loaded.outcome as Extract<Loaded['outcome'], { kind: 'ok' }>;
       const body = await collect(ok.chunks());
       const report = record(loaded, 'ai-plugin', ok.status ? String(ok.status) : 'read');
+      if (ok.truncated) tooLarge(loaded.file, 'ai-plugin.json');
       if (mode === 'url' && mediaType(ok.contentType) !== 'application/json') {
         findings.add(
           'ai-plugin-content-type',
@@ -495,6 +510,7 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
       const ok = loaded.outcome as Extract<Loaded['outcome'], { kind: 'ok' }>;
       const body = await collect(ok.chunks());
       const report = record(loaded, 'llms', ok.status ? String(ok.status) : 'read');
+      if (ok.truncated) tooLarge(loaded.file, 'llms.txt');
       const type = mediaType(ok.contentType);
       if (mode === 'url' && type !== 'text/plain' && type !== 'text/markdown') {
         findings.add(

@@ -91,7 +91,12 @@ function getOnce(url: URL, options: FetchOptions): Promise<Single> {
       () => fail(new FetchError(url.href, `no complete response within ${Math.round(options.timeoutMs / 1000)} s (timeout)`)),
       options.timeoutMs,
     );
-    const onAbort = () => fail(new CancelledError('the run was cancelled while fetching ' + url.href));
+    const onAbort = () =>
+      fail(
+        new CancelledError(
+          `the run was cancelled while fetching ${url.href}; nothing was changed, re-running the step checks everything again`,
+        ),
+      );
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const cleanup = () => {
       clearTimeout(timer);

@@ -9,7 +9,7 @@ import { ROBOTS_PARSE_LIMIT, escapePattern, evaluate, extractUserAgent, isGlobal
 const CANONICAL: Record<string, string> = { 'user-agent': 'User-agent', allow: 'Allow', disallow: 'Disallow', sitemap: 'Sitemap' };
 
 /** Lints the parsed file's lines. `file` names the file in findings. */
-export function lintRobots(robots: ParsedRobots, file: string, findings: FindingList, totalBytes: number): void {
+export function lintRobots(robots: ParsedRobots, file: string, findings: FindingList, totalBytes: number, truncated = false): void {
   if (robots.bom === 'full') {
     findings.add(
       'robots-bom',
@@ -32,7 +32,7 @@ export function lintRobots(robots: ParsedRobots, file: string, findings: Finding
       'robots-too-large',
       'error',
       file,
-      `robots.txt is ${totalBytes} bytes; crawlers stop reading at 500 KiB (${ROBOTS_PARSE_LIMIT} bytes), so every rule after that point is ignored.`,
+      `robots.txt is ${truncated ? 'more than 512,000' : totalBytes} bytes; crawlers stop reading at 500 KiB (${ROBOTS_PARSE_LIMIT} bytes), so every rule after that point is ignored.`,
     );
   }
   let seenAgent = false;
