@@ -74,6 +74,7 @@ export async function runExec(options: MigrationOptions, deps: MigrationDeps): P
   const outcome = await waitForSession(channel, scanner, remaining, signal);
   lines.end();
   scanner.end();
+  logger.debug(`data channel: ${JSON.stringify(channel.stats)}`);
   const durationMs = clock.now() - started;
   const stillRunning = `The command was started in task ${id} (container ${options.container}) and may still be running there; it is not started again.`;
 
