@@ -6,7 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
-const report = path.resolve('reports', 'jest.json');
+// One report file per run, so runs in parallel (several developers, one checkout) never read each other's.
+const report = path.resolve('reports', `jest-${process.pid}.json`);
 mkdirSync(path.dirname(report), { recursive: true });
 rmSync(report, { force: true });
 const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim() };
@@ -28,6 +29,7 @@ try {
   console.error(`No jest report was written (${error.message}); jest exited with ${jest.status}.`);
   counts = { passed: 0, failed: 1, skipped: 0 };
 }
+rmSync(report, { force: true });
 const exitCode = jest.status === 0 && counts.failed === 0 ? 0 : 1;
 console.log(`tests: ${counts.passed} passed, ${counts.failed} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}`);
 process.exit(exitCode);
