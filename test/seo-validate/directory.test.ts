@@ -72,6 +72,14 @@ describe('directory mode', () => {
     ]);
   });
 
+  it('profile: rfc evaluates robots.txt as an RFC 9309-strict crawler (a missing-colon rule does not count)', async () => {
+    site((dir) => writeFileSync(path.join(dir, 'robots.txt'), 'User-agent: *\nDisallow /\n'));
+    const google = await validate({ checks: ['robots'] });
+    expect(google.findings.map((f) => f.rule)).toEqual(['robots-missing-colon', 'robots-blocks-site', 'robots-blocks-site']);
+    const rfc = await validate({ checks: ['robots'], profile: 'rfc' });
+    expect(rfc.findings.map((f) => f.rule)).toEqual(['robots-missing-colon']);
+  });
+
   it('a directory that does not exist, or a missing site-url, is an input error', async () => {
     site();
     await expect(validate({ directory: 'nope' })).rejects.toMatchObject({ input: 'directory' });

@@ -21,6 +21,7 @@ describe('seo-validate inputs', () => {
       disallowPaths: [],
       checkUrls: 0,
       failOn: 'error',
+      profile: 'google',
       timeoutMs: 15_000,
     });
   });

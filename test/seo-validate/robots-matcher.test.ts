@@ -454,3 +454,45 @@ describe('blockingRule (the allocation-free check used for every sitemap URL)', 
     );
   });
 });
+
+describe('profile: rfc (RFC 9309-strict crawler) where it differs from Google', () => {
+  const both = (robotstxt: string, agent: string, url: string) => [
+    isAllowed(parseRobots(Buffer.from(robotstxt)), agent, url, 'google'),
+    isAllowed(parseRobots(Buffer.from(robotstxt)), agent, url, 'rfc'),
+  ];
+
+  it('missing colons and misspelled keys are not rules for an RFC crawler', () => {
+    expect(both('user-agent FooBot\ndisallow /\n', 'FooBot', 'http://foo.bar/x')).toEqual([false, true]);
+    expect(both('User-agent: FooBot\nDisalow: /\n', 'FooBot', 'http://foo.bar/x')).toEqual([false, true]);
+  });
+
+  it('product tokens are compared whole; `* foo` is not the global group', () => {
+    expect(both('User-Agent: Foo Bar\nDisallow: /\n', 'Foo', 'http://foo.bar/x')).toEqual([false, true]);
+    expect(both('User-Agent: * foo\nDisallow: /\n', 'FooBot', 'http://foo.bar/x')).toEqual([false, true]);
+  });
+
+  it('no index.html rule; unreserved escapes decoded; /robots.txt always allowed', () => {
+    expect(both('User-Agent: *\nAllow: /a/index.html\nDisallow: /\n', 'foobot', 'http://foo.com/a/')).toEqual([true, false]);
+    expect(both('User-agent: FooBot\nDisallow: /\nAllow: /foo/bar/%62%61%7A\n', 'FooBot', 'http://foo.bar/foo/bar/baz')).toEqual([
+      false,
+      true,
+    ]);
+    expect(both('User-agent: *\nDisallow: /\n', 'FooBot', 'http://foo.bar/robots.txt')).toEqual([false, true]);
+  });
+
+  it('agrees with Google on the RFC 9309 §5.1 example', () => {
+    const simple =
+      'User-Agent: *\nDisallow: *.gif$\nDisallow: /example/\nAllow: /publications/\n\nUser-Agent: foobot\nDisallow:/\nAllow:/example/page.html\nAllow:/example/allowed.gif\n\nUser-Agent: barbot\nUser-Agent: bazbot\nDisallow: /example/page.html\n\nUser-Agent: quxbot\n';
+    for (const [agent, path] of [
+      ['foobot', '/example/page.html'],
+      ['foobot', '/x'],
+      ['barbot', '/example/page.html'],
+      ['quxbot', '/example/page.html'],
+      ['otherbot', '/a.gif'],
+      ['otherbot', '/publications/a.gif'],
+    ]) {
+      const [google, rfc] = both(simple, agent, `https://example.com${path}`);
+      expect([agent, path, rfc]).toEqual([agent, path, google]);
+    }
+  });
+});

@@ -19,6 +19,7 @@ import {
   rulesFor,
   type AgentRules,
   type ParsedRobots,
+  type Profile,
 } from './robots.js';
 import { MAX_SITEMAP_BYTES, describeHostProblem, validateSitemap, type SitemapEntry } from './sitemap.js';
 import { Source, collect, type Loaded } from './source.js';
@@ -40,6 +41,8 @@ export interface Options {
   disallowPaths: string[];
   checkUrls: number;
   failOn: 'error' | 'warning';
+  /** Crawler semantics for matching: Google's (default) or RFC 9309-strict. */
+  profile?: Profile;
   /** Per-request timeout (ms). */
   timeoutMs: number;
   /** Most sitemap files read (index entries included). */
@@ -97,6 +100,7 @@ function mediaType(contentType: string | undefined): string {
 
 export async function runValidation(options: Options, deps: Deps): Promise<ValidationResult> {
   const { logger, clock, signal } = deps;
+  const profile: Profile = options.profile ?? 'google';
   const mode: 'url' | 'directory' = options.url ? 'url' : 'directory';
   let baseUrl: URL | undefined;
   let directory: string | undefined;
@@ -288,8 +292,15 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
         robots = parseRobots(body);
         robotsState = 'parsed';
         lintRobots(robots, loaded.file, findings, ok.size, ok.truncated);
-        checkBlocksSite(robots, options.userAgents, loaded.file, findings);
-        checkAssertions(robots, options.userAgents, { allow: options.allowPaths, disallow: options.disallowPaths }, loaded.file, findings);
+        checkBlocksSite(robots, options.userAgents, loaded.file, findings, profile);
+        checkAssertions(
+          robots,
+          options.userAgents,
+          { allow: options.allowPaths, disallow: options.disallowPaths },
+          loaded.file,
+          findings,
+          profile,
+        );
         robotsSitemaps.push(...robots.sitemaps);
         const groups = robots.lines.filter((l) => l.key === 'user-agent').length;
         report.details = {
@@ -311,7 +322,7 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
           findings.add('robots-assertion', 'error', robotsFile, `${p} must be blocked but every path is ${verdict}.`);
     }
   }
-  const agentRules: AgentRules[] = robots ? options.userAgents.map((agent) => rulesFor(robots!, agent)) : [];
+  const agentRules: AgentRules[] = robots ? options.userAgents.map((agent) => rulesFor(robots!, agent, profile)) : [];
 
   // sitemaps -----------------------------------------------------------------------------------
   const sampled: { path: string; file: string; line: number }[] = [];

@@ -95,6 +95,7 @@ export function readOptions(inputs: Inputs): Options {
     disallowPaths: paths('disallow-paths'),
     checkUrls: inputs.integer('check-urls', { default: 0, min: 0, max: 10_000 }),
     failOn: inputs.enumeration('fail-on', ['error', 'warning'] as const, 'error'),
+    profile: inputs.enumeration('profile', ['google', 'rfc'] as const, 'google'),
     timeoutMs: inputs.duration('timeout', { default: '15s', bareUnit: 's', minMs: 1000, maxMs: 300_000 }),
   };
 }

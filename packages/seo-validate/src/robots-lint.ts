@@ -4,7 +4,16 @@
  * failed allow/disallow assertions).
  */
 import { clip, type FindingList } from './findings.js';
-import { ROBOTS_PARSE_LIMIT, escapePattern, evaluate, extractUserAgent, isGlobalAgent, rulesFor, type ParsedRobots } from './robots.js';
+import {
+  ROBOTS_PARSE_LIMIT,
+  escapePattern,
+  evaluate,
+  extractUserAgent,
+  isGlobalAgent,
+  rulesFor,
+  type ParsedRobots,
+  type Profile,
+} from './robots.js';
 
 const CANONICAL: Record<string, string> = { 'user-agent': 'User-agent', allow: 'Allow', disallow: 'Disallow', sitemap: 'Sitemap' };
 
@@ -237,9 +246,15 @@ function describeRule(robots: ParsedRobots, line?: number): string {
 }
 
 /** Error when `/` is disallowed for an evaluated agent: the whole site would drop out of search. */
-export function checkBlocksSite(robots: ParsedRobots, agents: string[], file: string, findings: FindingList): void {
+export function checkBlocksSite(
+  robots: ParsedRobots,
+  agents: string[],
+  file: string,
+  findings: FindingList,
+  profile: Profile = 'google',
+): void {
   for (const agent of agents) {
-    const verdict = evaluate(rulesFor(robots, agent), '/');
+    const verdict = evaluate(rulesFor(robots, agent, profile), '/');
     if (!verdict.allowed) {
       findings.add(
         'robots-blocks-site',
@@ -259,10 +274,11 @@ export function checkAssertions(
   assertions: { allow: string[]; disallow: string[] },
   file: string,
   findings: FindingList,
+  profile: Profile = 'google',
 ): void {
   const cases = [...assertions.allow.map((p) => ({ path: p, want: true })), ...assertions.disallow.map((p) => ({ path: p, want: false }))];
   for (const agent of agents) {
-    const rules = rulesFor(robots, agent);
+    const rules = rulesFor(robots, agent, profile);
     for (const { path, want } of cases) {
       const verdict = evaluate(rules, escapePattern(Buffer.from(path, 'utf8').toString('latin1')));
       if (verdict.allowed === want) continue;

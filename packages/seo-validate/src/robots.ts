@@ -268,9 +268,18 @@ export interface RobotsRule {
   line: number;
 }
 
+/**
+ * Which crawler to emulate. `google` (the default) is Google's parser and matcher; `rfc` is an
+ * RFC 9309-strict crawler: no missing-colon or misspelled keys, product tokens compared whole,
+ * no `* foo` global groups, no index.html rule, percent-encoded unreserved characters decoded
+ * before comparison, and /robots.txt always allowed.
+ */
+export type Profile = 'google' | 'rfc';
+
 /** The rules that apply to one product token, found with Google's group state machine. */
 export interface AgentRules {
   agent: string;
+  profile: Profile;
   /** Rules of groups naming the agent (merged). */
   specific: RobotsRule[];
   /** Rules of `*` groups (merged). */
@@ -301,27 +310,30 @@ export function isValidProductToken(token: string): boolean {
  * Collects the rules for `agent`. `*` stands for a crawler without a group of its own (only the
  * global groups apply).
  */
-export function rulesFor(robots: ParsedRobots, agent: string): AgentRules {
-  const result: AgentRules = { agent, specific: [], global: [], hasSpecificGroup: false, groupLines: [] };
+export function rulesFor(robots: ParsedRobots, agent: string, profile: Profile = 'google'): AgentRules {
+  const result: AgentRules = { agent, profile, specific: [], global: [], hasSpecificGroup: false, groupLines: [] };
+  const rfc = profile === 'rfc';
   let seenGlobal = false;
   let seenSpecific = false;
   let seenSeparator = false;
   const wanted = agent.toLowerCase();
   for (const line of robots.lines) {
+    if (rfc && (line.missingColon || line.typo)) continue;
     if (line.key === 'user-agent') {
       if (seenSeparator) seenGlobal = seenSpecific = seenSeparator = false;
       const value = line.value ?? '';
-      if (isGlobalAgent(value)) {
+      if (rfc ? value === '*' : isGlobalAgent(value)) {
         seenGlobal = true;
         if (agent === '*') result.groupLines.push(line.number);
-      } else if (agent !== '*' && extractUserAgent(value).toLowerCase() === wanted && wanted !== '') {
+      } else if (agent !== '*' && wanted !== '' && (rfc ? value.toLowerCase() : extractUserAgent(value).toLowerCase()) === wanted) {
         seenSpecific = result.hasSpecificGroup = true;
         result.groupLines.push(line.number);
       }
     } else if (line.key === 'allow' || line.key === 'disallow') {
       if (!seenGlobal && !seenSpecific) continue;
       seenSeparator = true;
-      const rule = { allow: line.key === 'allow', pattern: escapePattern(line.value ?? ''), line: line.number };
+      const escaped = escapePattern(line.value ?? '');
+      const rule = { allow: line.key === 'allow', pattern: rfc ? decodeUnreserved(escaped) : escaped, line: line.number };
       (seenSpecific ? result.specific : result.global).push(rule);
     }
   }
@@ -339,6 +351,7 @@ export interface Verdict {
 function bestMatch(
   rules: RobotsRule[],
   path: string,
+  indexRule: boolean,
 ): { allow?: RobotsRule; allowPriority: number; disallow?: RobotsRule; disallowPriority: number } {
   const best = {
     allow: undefined as RobotsRule | undefined,
@@ -348,7 +361,7 @@ function bestMatch(
   };
   for (const rule of rules) {
     let priority = patternMatches(path, rule.pattern) ? rule.pattern.length : -1;
-    if (priority < 0 && rule.allow) {
+    if (priority < 0 && rule.allow && indexRule) {
       // Google-only: an Allow for …/index.htm(l) also allows the directory itself.
       const slash = rule.pattern.lastIndexOf('/');
       if (slash >= 0 && rule.pattern.slice(slash).startsWith('/index.htm')) {
@@ -373,8 +386,14 @@ function bestMatch(
  * no effect, and the `*` rules apply only when no group named the agent.
  */
 export function evaluate(rules: AgentRules, path: string): Verdict {
+  if (rules.profile === 'rfc') {
+    // RFC 9309 §2.2.2: /robots.txt is implicitly allowed; unreserved escapes compare decoded.
+    if (path === '/robots.txt') return { allowed: true, group: 'none' };
+    path = decodeUnreserved(path);
+  }
+  const google = rules.profile !== 'rfc';
   const decide = (set: RobotsRule[], group: 'specific' | 'global'): Verdict | undefined => {
-    const best = bestMatch(set, path);
+    const best = bestMatch(set, path, google);
     if (best.allowPriority <= 0 && best.disallowPriority <= 0) return undefined;
     if (best.disallowPriority > best.allowPriority) return { allowed: false, rule: best.disallow, group };
     return { allowed: true, rule: best.allow, group };
@@ -390,6 +409,10 @@ export function evaluate(rules: AgentRules, path: string): Verdict {
  * decision as evaluate(), without allocating (it runs for every sitemap URL and agent).
  */
 export function blockingRule(rules: AgentRules, path: string): RobotsRule | undefined {
+  if (rules.profile === 'rfc') {
+    const verdict = evaluate(rules, path);
+    return verdict.allowed ? undefined : verdict.rule;
+  }
   const pick = (set: RobotsRule[]): RobotsRule | undefined | null => {
     let allowPriority = -1;
     let disallowPriority = -1;
@@ -420,9 +443,16 @@ export function blockingRule(rules: AgentRules, path: string): RobotsRule | unde
   return pick(rules.global) ?? undefined;
 }
 
+const UNRESERVED = /%(2[DE]|3[0-9]|4[1-9A-F]|5[0-9AF]|6[1-9A-F]|7[0-9AE])/gi;
+
+/** RFC 9309 §2.2.2: percent-encoded unreserved characters (A-Z a-z 0-9 - . _ ~) compare decoded. */
+export function decodeUnreserved(text: string): string {
+  return text.includes('%') ? text.replace(UNRESERVED, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : text;
+}
+
 /** Convenience: is `url` allowed for `agent` under `robots` (Google semantics). */
-export function isAllowed(robots: ParsedRobots, agent: string, url: string): boolean {
-  return evaluate(rulesFor(robots, agent), robotsPath(url)).allowed;
+export function isAllowed(robots: ParsedRobots, agent: string, url: string, profile: Profile = 'google'): boolean {
+  return evaluate(rulesFor(robots, agent, profile), robotsPath(url)).allowed;
 }
 
 /**
