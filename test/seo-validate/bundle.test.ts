@@ -107,6 +107,30 @@ describe('seo-validate bundle', () => {
     expect(failure.message).toContain(`First fetch failure: Could not fetch http://127.0.0.1:${port}/robots.txt: connection refused`);
   });
 
+  it('SIGINT while a request hangs: stops at once and says nothing was changed', async () => {
+    const site = await startSite({ '/robots.txt': () => undefined });
+    try {
+      const result = await runBundle('seo-validate', {
+        inputs: { url: site.url, 'site-url': 'https://allthrive.ai', timeout: '5m' },
+        onStart: (child) => {
+          const poll = setInterval(() => {
+            if (site.requests.includes('/robots.txt')) {
+              clearInterval(poll);
+              child.kill('SIGINT');
+            }
+          }, 20);
+        },
+      });
+      cleanups.push(result.cleanup);
+      expect(result.exitCode).toBe(1);
+      expect(result.errors.map((e) => e.message)).toEqual([
+        `the run was cancelled while fetching ${site.url}/robots.txt; nothing was changed, re-running the step checks everything again`,
+      ]);
+    } finally {
+      await site.close();
+    }
+  });
+
   it('bad inputs fail with one error naming the input, before any request', async () => {
     const both = await run({ url: 'http://127.0.0.1:1', directory: 'public' });
     expect(both.exitCode).toBe(1);
