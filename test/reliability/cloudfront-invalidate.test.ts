@@ -5,7 +5,7 @@ import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fau
 import { startFakeCloudFront, type FakeCloudFront } from './lib/fake-cloudfront.js';
 import { describeFaults, faultMix } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import { cancelWhen, describeRun, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
+import { cancelEnding, cancelWhen, PROMPT_ENDINGS, describeRun, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
 
 /**
  * cloudfront-invalidate under faults. The distribution id comes from a CloudFormation stack in
@@ -148,12 +148,8 @@ describe('cloudfront-invalidate cancellation', () => {
     );
     const exitMs = (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0);
     const details = describeRun(run);
-    expect({ signalled: state.signalledAt !== undefined, killed: state.killed ?? false, exit: run.exitCode, details }).toEqual({
-      signalled: true,
-      killed: false,
-      exit: 1,
-      details,
-    });
+    const ending = cancelEnding(run, state);
+    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
     expect(run.errors).toHaveLength(1);
     const said = `${run.errors[0].message}\n${run.log}`;
     expect(said).toMatch(/cancel/i);
@@ -163,10 +159,43 @@ describe('cloudfront-invalidate cancellation', () => {
       action: NAME,
       category: 'cancellation',
       case: 'during the invalidation wait (InProgress)',
-      outcome: `exit 1 without SIGKILL: ${excerpt(run.errors[0].message, 160)}`,
+      outcome: `${ending}: ${excerpt(run.errors[0].message, 160)}`,
       metrics: { exitAfterSignalMs: exitMs },
     });
   }, 60_000);
+});
+
+describe('cloudfront-invalidate: cancelled while a request hangs', () => {
+  test('SIGINT then SIGTERM while a GetInvalidation answer is held: exits promptly, names the invalidation', async () => {
+    cloudfront.completeAfter = Infinity;
+    cfnProxy = await startFaultProxy({ upstream: moto.endpoint });
+    cfProxy = await startFaultProxy({
+      upstream: cloudfront.endpoint,
+      rules: [{ fault: 'delay', operation: 'GetInvalidation', delayMs: 40_000 }],
+    });
+    const state: CancelState = {};
+    const run = await runChecked(NAME, {
+      inputs: { 'stack-name': STACK, paths: '/index.html', 'wait-timeout': '5m' },
+      env: { ...moto.env, AWS_ENDPOINT_URL: cfnProxy.endpoint, AWS_ENDPOINT_URL_CLOUDFRONT: cfProxy.endpoint },
+      timeoutMs: 60_000,
+      onStart: cancelWhen(() => cfProxy?.requests.some((r) => r.operation === 'GetInvalidation') ?? false, state),
+    });
+    run.cleanup();
+    scanned.push(run);
+    const ending = cancelEnding(run, state);
+    const details = describeRun(run);
+    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0].message).toMatch(/cancel/i);
+    expect(run.errors[0].message).toContain(cloudfront.invalidations[0].id);
+    results.record({
+      action: NAME,
+      category: 'cancellation',
+      case: 'while a GetInvalidation answer is held (40 s)',
+      outcome: `${ending}: ${excerpt(run.errors[0].message, 140)}`,
+      metrics: { exitAfterSignalMs: (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0) },
+    });
+  }, 45_000);
 });
 
 test("secrets: no injected credential appears in any output of this file's runs", () => {
@@ -175,7 +204,7 @@ test("secrets: no injected credential appears in any output of this file's runs"
   results.record({
     action: NAME,
     category: 'secrets',
-    case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN',
+    case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, presigned URLs',
     outcome: `not found in stdout, stderr, outputs, summary or files of ${scanned.length} runs`,
   });
 });

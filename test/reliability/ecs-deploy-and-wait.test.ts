@@ -4,7 +4,7 @@ import { useMoto } from '../harness/moto.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import { cancelWhen, describeRun, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
+import { cancelEnding, cancelWhen, PROMPT_ENDINGS, describeRun, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
 import { FIXTURE, IMAGE_REPO, seedEcs } from './lib/seed.js';
 
 /**
@@ -139,12 +139,8 @@ describe('ecs-deploy-and-wait cancellation', () => {
     scanned.push(run);
     const exitMs = (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0);
     const details = describeRun(run);
-    expect({ signalled: state.signalledAt !== undefined, killed: state.killed ?? false, exit: run.exitCode, details }).toEqual({
-      signalled: true,
-      killed: false,
-      exit: 1,
-      details,
-    });
+    const ending = cancelEnding(run, state);
+    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
     expect(run.errors).toHaveLength(1);
     const said = `${run.errors[0].message}\n${run.log}`;
     expect(said).toMatch(/cancel/i);
@@ -153,10 +149,41 @@ describe('ecs-deploy-and-wait cancellation', () => {
       action: NAME,
       category: 'cancellation',
       case: 'during the ECS wait (deployment IN_PROGRESS)',
-      outcome: `exit 1 without SIGKILL: ${excerpt(run.errors[0].message, 160)}`,
+      outcome: `${ending}: ${excerpt(run.errors[0].message, 160)}`,
       metrics: { exitAfterSignalMs: exitMs },
     });
   }, 60_000);
+});
+
+describe('ecs-deploy-and-wait: cancelled while a request hangs', () => {
+  test('SIGINT then SIGTERM while a DescribeServices answer is held: exits promptly', async () => {
+    await proxy.close();
+    proxy = await startFaultProxy({
+      upstream: moto.endpoint,
+      rules: [{ fault: 'delay', operation: 'DescribeServices', delayMs: 40_000, after: 1 }],
+    });
+    const state: CancelState = {};
+    const run = await runChecked(NAME, {
+      inputs: { ...INPUTS, timeout: '5m' },
+      env: { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint },
+      timeoutMs: 60_000,
+      onStart: cancelWhen(() => proxy.requests.filter((r) => r.operation === 'DescribeServices').length >= 2, state),
+    });
+    run.cleanup();
+    scanned.push(run);
+    const ending = cancelEnding(run, state);
+    const details = describeRun(run);
+    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0].message).toMatch(/cancel/i);
+    results.record({
+      action: NAME,
+      category: 'cancellation',
+      case: 'while a DescribeServices answer is held (40 s)',
+      outcome: `${ending}: ${excerpt(run.errors[0].message, 140)}`,
+      metrics: { exitAfterSignalMs: (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0) },
+    });
+  }, 45_000);
 });
 
 test("secrets: no injected credential appears in any output of this file's runs", () => {
@@ -165,7 +192,7 @@ test("secrets: no injected credential appears in any output of this file's runs"
   results.record({
     action: NAME,
     category: 'secrets',
-    case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN',
+    case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, presigned URLs',
     outcome: `not found in stdout, stderr, outputs, summary or files of ${scanned.length} runs`,
   });
 });

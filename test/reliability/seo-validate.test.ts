@@ -71,13 +71,17 @@ interface Finding {
   message: string;
 }
 
-async function validate(rules: FaultRule[], seed = 1): Promise<{ run: CheckedResult; findings: Finding[]; proxy: FaultProxy }> {
+async function validate(
+  rules: FaultRule[],
+  seed = 1,
+  timeoutMs = 60_000,
+): Promise<{ run: CheckedResult; findings: Finding[]; proxy: FaultProxy }> {
   const proxy = await startFaultProxy({ upstream: origin, seed, rules });
   try {
     const run = await runChecked(NAME, {
       inputs: { url: proxy.endpoint, 'site-url': 'https://allthrive.ai', checks: 'robots,sitemap,llms', timeout: '5s' },
       workspace,
-      timeoutMs: 60_000,
+      timeoutMs,
     });
     const reportPath = run.outputs.report;
     const findings: Finding[] =
@@ -164,13 +168,31 @@ describe('seo-validate: fetch faults are reported as fetch faults', () => {
   );
 });
 
+describe('seo-validate: a hung site against the timeout input', () => {
+  test('robots.txt held 60 s with timeout 5s: reported as a timeout, not as missing', async () => {
+    const { run, findings } = await validate([{ fault: 'delay', path: '/robots.txt', delayMs: 60_000 }], 1, 30_000);
+    const details = `findings: ${JSON.stringify(findings)}\n${describeRun(run)}`;
+    expect({ signal: run.signal, exit: run.exitCode, details }).toMatchObject({ signal: null, exit: 1 });
+    const about = findings.filter((f) => f.message.includes('robots.txt'));
+    expect({ timeout: about.some((f) => /time(d)? ?out|within/i.test(f.message)), details }).toEqual({ timeout: true, details });
+    expect(about.some((f) => MISSING.test(f.message))).toBe(false);
+    results.record({
+      action: NAME,
+      category: 'fetch-faults',
+      case: '/robots.txt held 60 s (timeout 5s)',
+      outcome: `exit 1; ${excerpt(about[0].message, 120)}`,
+      metrics: { elapsedMs: run.elapsedMs },
+    });
+  }, 45_000);
+});
+
 test("secrets: no injected credential appears in any output of this file's runs", () => {
   expect(scanned.length).toBeGreaterThan(0);
   expect(scanned.flatMap((r) => r.leaks)).toEqual([]);
   results.record({
     action: NAME,
     category: 'secrets',
-    case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (present in the environment)',
+    case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (present in the environment), presigned URLs',
     outcome: `not found in stdout, stderr, outputs, summary or report files of ${scanned.length} runs`,
   });
 });

@@ -69,13 +69,14 @@ export function inputKind(input: InputSpec, overrides: Record<string, InputKind>
   if (/^(true|false)$/i.test(value)) return 'boolean';
   if (DURATION_DEFAULT.test(value) || (DURATION_NAME.test(input.name) && /^\d+$/.test(value))) return 'duration';
   if (/^-?\d+$/.test(value)) return 'integer';
-  if (enumValues(input).length >= 2 && value && enumValues(input).includes(value)) return 'enum';
+  const values = enumValues(input);
+  if (values.length >= 2 && (value === '' || values.includes(value))) return 'enum';
   return 'other';
 }
 
-/** Back-quoted words in the description of an input whose default is one of them. */
+/** Back-quoted words in the description (`exec`, `run-task`; `ENABLED`, `DISABLED`): an enum's accepted values. */
 export function enumValues(input: InputSpec): string[] {
-  return [...new Set([...input.description.matchAll(/`([a-z][a-z0-9-]*)`/g)].map((m) => m[1]))];
+  return [...new Set([...input.description.matchAll(/`([A-Za-z][A-Za-z0-9-]*)`/g)].map((m) => m[1]))].filter((v) => !/^(true|false)$/i.test(v));
 }
 
 /** A value each kind must reject. */

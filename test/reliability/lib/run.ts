@@ -89,6 +89,10 @@ export function scanForSecrets(result: BundleResult, secrets: string[], extraFil
       if (secret && text.includes(secret)) leaks.push({ secret: `${secret.slice(0, 6)}…`, where });
     }
   }
+  // A presigned URL is a bearer credential until it expires: none may be printed either.
+  for (const [where, text] of places) {
+    if (/X-Amz-Signature=[0-9a-f]{16,}/i.test(text)) leaks.push({ secret: 'presigned URL (X-Amz-Signature)', where });
+  }
   return leaks;
 }
 
@@ -168,3 +172,19 @@ export function cancelWhen(ready: (stdoutSoFar: string) => boolean | Promise<boo
     });
   };
 }
+
+/**
+ * How a cancelled run ended: `exit 1` (the handlers saw SIGINT/SIGTERM and the step failed with
+ * its message), or terminated by the SIGTERM that followed after it had already printed its one
+ * `::error` line (the runner reports that step as cancelled too). Killed by SIGKILL (ignored both
+ * signals for 10 s) or any other ending is not prompt.
+ */
+export function cancelEnding(result: BundleResult, state: CancelState): string {
+  if (state.signalledAt === undefined) return 'never signalled (the phase was not reached)';
+  if (state.killed) return 'ignored SIGINT and SIGTERM: killed by SIGKILL';
+  if (result.exitCode === 1) return 'exit 1';
+  if (result.signal === 'SIGTERM' && result.errors.length === 1) return 'terminated by the follow-up SIGTERM after its ::error line';
+  return `ended with ${result.exitCode ?? result.signal}`;
+}
+
+export const PROMPT_ENDINGS = ['exit 1', 'terminated by the follow-up SIGTERM after its ::error line'];
