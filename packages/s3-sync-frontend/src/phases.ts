@@ -9,6 +9,9 @@ import { serializeManifest } from './manifest.js';
 import { htmlGroups, type PhaseReport, type PlannedFile, type SyncDeps, type SyncPlan } from './plan.js';
 import { SHA256_METADATA, isCancellation, s3Failure, unquote } from './s3.js';
 
+/** A long phase logs how far it got this often. */
+const PROGRESS_EVERY_MS = 10_000;
+
 /** DeleteObjects takes at most 1000 keys per call. */
 export const DELETE_BATCH = 1000;
 
@@ -41,9 +44,12 @@ async function runWrites(
   deps: SyncDeps,
   files: PlannedFile[],
   write: (file: PlannedFile) => Promise<void>,
+  label: string,
 ): Promise<TaskOutcome> {
   const limit = pLimit(plan.options.concurrency);
   const outcome: TaskOutcome = { done: 0, failures: [], cancelled: false };
+  const clock = deps.clock ?? systemClock;
+  let lastProgress = clock.now();
   await Promise.all(
     files.map((file) =>
       limit(async () => {
@@ -55,6 +61,10 @@ async function runWrites(
         try {
           await write(file);
           outcome.done++;
+          if (clock.now() - lastProgress >= PROGRESS_EVERY_MS && outcome.done < files.length) {
+            lastProgress = clock.now();
+            deps.logger.info(`  ${label}: ${outcome.done} of ${files.length} written...`);
+          }
         } catch (error) {
           if (isCancellation(error, deps.signal)) outcome.cancelled = true;
           else outcome.failures.push({ file, message: error instanceof ActionError ? error.message : String(error) });
@@ -160,8 +170,12 @@ async function writePhase(
     let done = 0;
     for (const group of groups) {
       const writes = group.filter((f) => f.action !== 'unchanged');
-      const outcome = await runWrites(plan, deps, writes, (file) =>
-        file.action === 'upload' ? uploadFile(plan, deps, file) : reheaderFile(plan, deps, file),
+      const outcome = await runWrites(
+        plan,
+        deps,
+        writes,
+        (file) => (file.action === 'upload' ? uploadFile(plan, deps, file) : reheaderFile(plan, deps, file)),
+        `Phase ${number} ${name}`,
       );
       done += outcome.done;
       if (outcome.cancelled) throw cancelled(`during phase ${number} (${name}) after ${done} of ${work.length} writes`, state);
