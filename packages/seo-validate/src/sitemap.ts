@@ -68,7 +68,35 @@ interface Entry {
   priority?: Field;
 }
 
-type FieldName = 'loc' | 'lastmod' | 'changefreq' | 'priority';
+// Fixed-shape access (a switch, not entry[name]) keeps these objects monomorphic for V8.
+function fieldOf(entry: Entry, name: string): Field | undefined {
+  switch (name) {
+    case 'loc':
+      return entry.loc;
+    case 'lastmod':
+      return entry.lastmod;
+    case 'changefreq':
+      return entry.changefreq;
+    default:
+      return entry.priority;
+  }
+}
+
+function setField(entry: Entry, name: string, field: Field): void {
+  switch (name) {
+    case 'loc':
+      entry.loc = field;
+      break;
+    case 'lastmod':
+      entry.lastmod = field;
+      break;
+    case 'changefreq':
+      entry.changefreq = field;
+      break;
+    default:
+      entry.priority = field;
+  }
+}
 
 async function* gunzip(chunks: AsyncIterable<Buffer>, onError: (message: string) => void): AsyncIterable<Buffer> {
   const inflater = zlib.createGunzip();
@@ -292,7 +320,8 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
     if (depth === 1) {
       const expected = result.kind === 'urlset' ? 'url' : 'sitemap';
       if (inSitemapNs) {
-        if (tag.local === expected) entry = { line: parser.line };
+        if (tag.local === expected)
+          entry = { line: parser.line, loc: undefined, lastmod: undefined, changefreq: undefined, priority: undefined };
         else {
           const nested =
             tag.local === 'sitemap' || tag.local === 'url'
@@ -315,7 +344,7 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
         );
         return;
       }
-      if (entry[tag.local as FieldName] !== undefined) {
+      if (fieldOf(entry, tag.local) !== undefined) {
         findings.add(
           'sitemap-duplicate-tag',
           'error',
@@ -342,7 +371,7 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
     const depth = stackLocal.length;
     if (depth === 2 && collecting && entry) {
       collecting = false;
-      entry[local as FieldName] = { value: text.trim(), line };
+      setField(entry, local, { value: text.trim(), line });
     } else if (depth === 1 && entry) {
       finishEntry(entry);
       entry = undefined;
