@@ -73,4 +73,41 @@ describe('dist/s3-sync-frontend/index.js (as the runner runs it)', () => {
     expect((await listKeys(s3)).size).toBe(0);
     result.cleanup();
   });
+
+  it('SIGINT during the asset uploads stops the deploy, says what state is left, and a re-run completes the deploy', async () => {
+    const s3 = await createBucket(moto);
+    const files: Record<string, string> = { 'index.html': '<p>new</p>' };
+    for (let i = 0; i < 800; i++) files[`assets/chunk-${i}-Ab12Cd3${i % 10}.js`] = `export const n = ${i};`.padEnd(2000, ' ');
+    const workspace = makeSite(files);
+    let signalledAt = 0;
+    const result = await runBundle('s3-sync-frontend', {
+      inputs: { bucket: BUCKET },
+      env: moto.env,
+      workspace,
+      onStart: (child) => {
+        child.stdout?.on('data', (data: Buffer) => {
+          if (!signalledAt && String(data).includes('Listed s3://')) {
+            signalledAt = Date.now();
+            setTimeout(() => child.kill('SIGINT'), 200);
+          }
+        });
+      },
+    });
+    expect(signalledAt).toBeGreaterThan(0);
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0].message).toMatch(/cancelled during phase 1\/4 \(content-hashed files\)/);
+    expect(result.errors[0].message).toMatch(/old HTML is still live and nothing was deleted.*Re-running the step completes the deploy/);
+    const keys = await listKeys(s3);
+    expect(keys.has('index.html')).toBe(false);
+    expect(keys.size).toBeLessThan(801); // stopped before the phase could finish
+    result.cleanup();
+
+    const rerun = await runBundle('s3-sync-frontend', { inputs: { bucket: BUCKET }, env: moto.env, workspace });
+    expect(rerun.exitCode).toBe(0);
+    expect(Number(rerun.outputs.uploaded) + Number(rerun.outputs.unchanged)).toBe(801);
+    expect(Number(rerun.outputs.unchanged)).toBeGreaterThanOrEqual(keys.size);
+    expect(await text(s3, 'index.html')).toBe('<p>new</p>');
+    rerun.cleanup();
+  }, 120_000);
 });
