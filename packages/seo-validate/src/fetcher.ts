@@ -7,7 +7,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import zlib from 'node:zlib';
-import { CancelledError } from '@allthrive/toolkit';
+import { CancelledError, formatDuration } from '@allthrive/toolkit';
 
 export const MAX_REDIRECTS = 5;
 
@@ -88,7 +88,13 @@ function getOnce(url: URL, options: FetchOptions): Promise<Single> {
       reject(error);
     };
     const timer = setTimeout(
-      () => fail(new FetchError(url.href, `no complete response within ${Math.round(options.timeoutMs / 1000)} s (timeout)`)),
+      () =>
+        fail(
+          new FetchError(
+            url.href,
+            `no complete response within ${formatDuration(options.timeoutMs)} (timeout; raise the timeout input if the server is just slow)`,
+          ),
+        ),
       options.timeoutMs,
     );
     const onAbort = () =>
