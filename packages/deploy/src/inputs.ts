@@ -1,0 +1,140 @@
+import { InputError, Inputs, readAwsInputs, type AwsOptions, type InputSource } from '@allthrive/toolkit';
+import { readOptions as readInvalidateOptions, type Options as InvalidateOptions } from '@allthrive/cloudfront-invalidate';
+import { readOptions as readDeployOptions, type DeployOptions } from '@allthrive/ecs-deploy-and-wait';
+import { readOptions as readMigrationOptions, type MigrationOptions } from '@allthrive/ecs-exec-migrate';
+import { readOptions as readSyncOptions, type SyncOptions } from '@allthrive/s3-sync-frontend';
+
+/** What the root action was asked to do: one entry per part, undefined when the part is skipped. */
+export interface WholeDeployOptions {
+  /** s3-sync-frontend (phases 1-2 before the backend, 3-4 after it); runs when `bucket` is given. */
+  frontend?: SyncOptions;
+  /** ecs-deploy-and-wait, always waiting; runs when `services` is given. */
+  backend?: DeployOptions;
+  /** ecs-exec-migrate; runs when `migrate-command` is given. */
+  migrate?: MigrationOptions;
+  /** cloudfront-invalidate of the frontend's changed paths plus `invalidate-paths`; runs when
+   * `distribution-id` or `stack-name` is given. */
+  invalidate?: InvalidateOptions;
+  /** Paths invalidated on every run, whatever the frontend changed (for example /api/*). */
+  extraInvalidatePaths: string[];
+  aws: AwsOptions;
+  summary: boolean;
+}
+
+/**
+ * How an engine's input names map onto the root action's: `engine input → root input`, or
+ * `{ fixed: value }` for an engine input the root action sets itself. Names not listed are the
+ * same in both (`bucket`, `cluster`, `services`, `image`, `stack-name`, ...): the root action
+ * reuses the five actions' names where they mean the same thing and prefixes the ones that would
+ * be ambiguous in one step (`migrate-command`, `deploy-timeout`, ...).
+ */
+type Renames = Record<string, string | { fixed: string }>;
+
+export const FRONTEND_RENAMES: Renames = { 'dry-run': { fixed: 'false' } };
+export const BACKEND_RENAMES: Renames = {
+  timeout: 'deploy-timeout',
+  // Migrations and new HTML must wait for the new backend: the root action always waits.
+  wait: { fixed: 'true' },
+};
+export const MIGRATE_RENAMES: Renames = {
+  command: 'migrate-command',
+  mode: 'migrate-mode',
+  container: 'migrate-container',
+  timeout: 'migrate-timeout',
+  service: 'migrate-service',
+  // Set at run time to the revision the backend part registered (run-task mode).
+  'task-definition': { fixed: '' },
+  task: { fixed: '' },
+  subnets: { fixed: '' },
+  'security-groups': { fixed: '' },
+  'assign-public-ip': { fixed: '' },
+  'launch-type': { fixed: '' },
+};
+export const INVALIDATE_RENAMES: Renames = {
+  // The paths come from the frontend part (plus invalidate-paths).
+  paths: { fixed: '' },
+  'caller-reference': { fixed: '' },
+  wait: 'invalidation-wait',
+};
+
+/** Every rename table by engine package (for tooling that checks action.yml against the code). */
+export const ENGINE_INPUT_RENAMES: Record<string, Renames> = {
+  's3-sync-frontend': FRONTEND_RENAMES,
+  'ecs-deploy-and-wait': BACKEND_RENAMES,
+  'ecs-exec-migrate': MIGRATE_RENAMES,
+  'cloudfront-invalidate': INVALIDATE_RENAMES,
+};
+
+/**
+ * Runs an engine's own readOptions on the root action's inputs through `renames`, so every
+ * validation rule is the engine's (no copied logic), and rewrites an InputError so it names the
+ * root action's input.
+ */
+export function readThrough<T>(source: InputSource, renames: Renames, read: (inputs: Inputs) => T): T {
+  const mapped = new Inputs((name) => {
+    const rename = renames[name];
+    if (rename === undefined) return source(name);
+    return typeof rename === 'string' ? source(rename) : rename.fixed;
+  });
+  try {
+    return read(mapped);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    let message = error.message;
+    for (const [engineName, rename] of Object.entries(renames)) {
+      if (typeof rename === 'string') message = message.replaceAll(`'${engineName}'`, `'${rename}'`);
+    }
+    const rename = renames[error.input];
+    throw new InputError(typeof rename === 'string' ? rename : error.input, message);
+  }
+}
+
+/**
+ * Reads and validates every input of the root action before anything touches AWS. A part runs
+ * when its key input is given: `bucket` (frontend), `services` (backend), `migrate-command`
+ * (migrations), `distribution-id` or `stack-name` (CloudFront).
+ */
+export function readOptions(source: InputSource): WholeDeployOptions {
+  const inputs = new Inputs(source);
+  const given = (name: string) => Boolean(inputs.optional(name));
+
+  const frontend = given('bucket') ? readThrough(source, FRONTEND_RENAMES, readSyncOptions) : undefined;
+  const backend = given('services') ? readThrough(source, BACKEND_RENAMES, readDeployOptions) : undefined;
+
+  let migrate: MigrationOptions | undefined;
+  if (inputs.optional('migrate-command')) {
+    // The service whose task runs the migrations: `migrate-service`, else the first of `services`.
+    const migrateService = inputs.optional('migrate-service') ?? backend?.services[0];
+    const withService: InputSource = (name) => (name === 'migrate-service' ? migrateService : source(name));
+    migrate = readThrough(withService, MIGRATE_RENAMES, readMigrationOptions);
+  } else {
+    for (const name of ['migrate-mode', 'migrate-service', 'migrate-container', 'migrate-timeout']) {
+      if (given(name))
+        throw new InputError(name, `Input '${name}' was given without 'migrate-command': give the migration command, or remove it.`);
+    }
+  }
+
+  const wantsInvalidation = given('distribution-id') || given('stack-name');
+  if (inputs.optional('invalidate-paths') && !wantsInvalidation) {
+    throw new InputError(
+      'invalidate-paths',
+      "Input 'invalidate-paths' was given without 'distribution-id' or 'stack-name': name the CloudFront distribution to invalidate.",
+    );
+  }
+  // `invalidate-paths` goes through the engine's own path rules (validated and normalized now).
+  const invalidate = wantsInvalidation
+    ? readThrough(source, { ...INVALIDATE_RENAMES, paths: 'invalidate-paths' }, readInvalidateOptions)
+    : undefined;
+  const extraInvalidatePaths = invalidate ? [...invalidate.paths] : [];
+
+  if (!frontend && !backend && !migrate && !invalidate) {
+    throw new InputError(
+      'bucket',
+      "Nothing to deploy: give 'bucket' (the frontend), 'services' (the ECS services), 'migrate-command' (migrations) and/or 'distribution-id' or 'stack-name' (CloudFront).",
+    );
+  }
+
+  const aws = readAwsInputs(inputs, { maxAttemptsDefault: 8 });
+  const summary = inputs.boolean('summary', true);
+  return { frontend, backend, migrate, invalidate, extraInvalidatePaths, aws, summary };
+}

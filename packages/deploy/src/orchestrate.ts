@@ -1,0 +1,275 @@
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { CancelledError, errorMessage, type Clock, type Logger } from '@allthrive/toolkit';
+import { runInvalidation, WaitTimeoutError, type InvalidationResult } from '@allthrive/cloudfront-invalidate';
+import { failureMessage, runDeploy, type DeployResult } from '@allthrive/ecs-deploy-and-wait';
+import { MigrationError, runMigration, type MigrationResult } from '@allthrive/ecs-exec-migrate';
+import { deleteStale, planSync, publishHtml, syncResult, uploadAssets, type SyncPlan, type SyncResult } from '@allthrive/s3-sync-frontend';
+import type { WholeDeployOptions } from './inputs.js';
+
+/** The engines the root action composes; injectable so the orchestration is tested with fakes. */
+export interface Engines {
+  planSync: typeof planSync;
+  uploadAssets: typeof uploadAssets;
+  publishHtml: typeof publishHtml;
+  deleteStale: typeof deleteStale;
+  syncResult: typeof syncResult;
+  runDeploy: typeof runDeploy;
+  runMigration: typeof runMigration;
+  runInvalidation: typeof runInvalidation;
+}
+
+export const realEngines: Engines = {
+  planSync,
+  uploadAssets,
+  publishHtml,
+  deleteStale,
+  syncResult,
+  runDeploy,
+  runMigration,
+  runInvalidation,
+};
+
+export interface WholeDeployDeps {
+  s3: S3Client;
+  ecs: ECSClient;
+  ecr?: ECRClient;
+  logs: CloudWatchLogsClient;
+  cloudfront: CloudFrontClient;
+  cloudformation?: CloudFormationClient;
+  logger: Logger;
+  clock: Clock;
+  signal: AbortSignal;
+  /** The folder `source` is relative to (GITHUB_WORKSPACE). */
+  root: string;
+  runId?: string;
+  runAttempt?: string;
+  engines?: Engines;
+}
+
+/** The five parts, in the order they run. */
+export const PARTS = ['frontend-assets', 'backend', 'migrate', 'frontend-html', 'invalidate'] as const;
+export type Part = (typeof PARTS)[number];
+
+/** `skipped`: its inputs were not given. `not-run`: an earlier part failed (or was cancelled). */
+export type PartStatus = 'success' | 'failed' | 'cancelled' | 'skipped' | 'not-run';
+
+export interface PartReport {
+  part: Part;
+  status: PartStatus;
+  /** One line: what it did, why it was skipped, or why it failed. */
+  detail: string;
+}
+
+export interface WholeDeployResult {
+  /** `success` when every part that was asked for succeeded. */
+  result: 'success' | 'failed' | 'cancelled';
+  parts: PartReport[];
+  /** The first failure's message (what failed, why, what to check), when any. */
+  failure?: string;
+  failedPart?: Part;
+  /** One sentence: what production runs now (e.g. "backend deployed, migrations failed, old HTML still live"). */
+  productionState: string;
+  frontend?: SyncResult;
+  backend?: DeployResult;
+  migrate?: Partial<MigrationResult>;
+  invalidate?: InvalidationResult;
+}
+
+const LABEL: Record<Part, string> = {
+  'frontend-assets': 'Frontend assets (s3-sync-frontend phases 1-2)',
+  backend: 'Backend services (ecs-deploy-and-wait)',
+  migrate: 'Migrations (ecs-exec-migrate)',
+  'frontend-html': 'Frontend HTML and clean-up (s3-sync-frontend phases 3-4)',
+  invalidate: 'CloudFront invalidation (cloudfront-invalidate)',
+};
+
+export function partLabel(part: Part): string {
+  return LABEL[part];
+}
+
+class PartFailure extends Error {}
+
+/**
+ * The whole deploy in one step, in the order that keeps production consistent: upload the new
+ * assets (unreferenced, harmless), deploy the backend and wait, run the migrations, then put the
+ * HTML live (new pages appear only once the API they call is deployed and migrated), delete stale
+ * files, and invalidate what changed. A part runs only when its inputs were given; a failure stops
+ * every later part. Returns what happened; never throws for a part's failure (the caller reports
+ * it after setting outputs and the summary).
+ */
+export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDeployDeps): Promise<WholeDeployResult> {
+  const engines = deps.engines ?? realEngines;
+  const { logger, clock, signal } = deps;
+  const result: WholeDeployResult = { result: 'success', parts: [], productionState: '' };
+  const status = new Map<Part, PartReport>();
+  const record = (part: Part, partStatus: PartStatus, detail: string) => status.set(part, { part, status: partStatus, detail });
+  let stopped = false;
+  let plan: SyncPlan | undefined;
+  const syncDeps = { s3: deps.s3, logger, clock, signal, root: deps.root };
+
+  const run = async (part: Part, enabled: string | true, body: () => Promise<string>) => {
+    if (enabled !== true) return record(part, 'skipped', enabled);
+    if (stopped) return record(part, 'not-run', `not run: ${partLabel(result.failedPart!)} did not succeed`);
+    try {
+      await logger.group(partLabel(part), async () => {
+        record(part, 'success', await body());
+      });
+    } catch (error) {
+      stopped = true;
+      const cancelled = error instanceof CancelledError || signal.aborted;
+      result.result = cancelled ? 'cancelled' : 'failed';
+      result.failedPart = part;
+      result.failure = errorMessage(error);
+      record(part, cancelled ? 'cancelled' : 'failed', result.failure);
+    }
+  };
+
+  await run('frontend-assets', options.frontend ? true : 'no `bucket` given', async () => {
+    plan = await engines.planSync(options.frontend!, syncDeps);
+    await engines.uploadAssets(plan, syncDeps);
+    const phases = plan.progress.phases;
+    const uploaded = phases.reduce((sum, p) => sum + p.uploaded, 0);
+    return `${uploaded} asset(s) uploaded to s3://${plan.bucket}/${plan.prefix}; no live page references them yet`;
+  });
+
+  await run('backend', options.backend ? true : 'no `services` given', async () => {
+    const deployed = await engines.runDeploy({ ...options.backend!, wait: true }, { ecs: deps.ecs, ecr: deps.ecr, logger, clock, signal });
+    result.backend = deployed;
+    const failed = failureMessage(deployed);
+    if (failed) throw new PartFailure(failed);
+    const services = Object.keys(deployed.services).join(', ');
+    return `${services} deployed${deployed.image ? ` to ${deployed.image}` : ''}`;
+  });
+
+  await run('migrate', options.migrate ? true : 'no `migrate-command` given', async () => {
+    const migrate = { ...options.migrate! };
+    // run-task: migrate on the exact revision the backend part just registered for that service.
+    const deployedRevision = migrate.service ? result.backend?.taskDefinitionArns[migrate.service] : undefined;
+    if (migrate.mode === 'run-task' && deployedRevision) migrate.taskDefinition = deployedRevision;
+    try {
+      const migrated = await engines.runMigration(migrate, { ecs: deps.ecs, logs: deps.logs, logger, clock, signal });
+      result.migrate = migrated;
+      if (migrated.exitCode !== 0) {
+        throw new PartFailure(
+          `\`${migrate.command}\` exited with code ${migrated.exitCode} (task ${shortId(migrated.taskArn)}); its output is above`,
+        );
+      }
+      return `\`${migrate.command}\` exited 0 (${migrate.mode}, task ${shortId(migrated.taskArn)})`;
+    } catch (error) {
+      if (error instanceof MigrationError) result.migrate = error.partial;
+      throw error;
+    }
+  });
+
+  await run('frontend-html', options.frontend ? true : 'no `bucket` given', async () => {
+    await engines.publishHtml(plan!, syncDeps);
+    await engines.deleteStale(plan!, syncDeps);
+    result.frontend = engines.syncResult(plan!, syncDeps);
+    const f = result.frontend;
+    return `HTML live; ${f.uploaded} uploaded, ${f.reheadered} re-headered, ${f.unchanged} unchanged, ${f.deleted} deleted, ${f.kept} kept`;
+  });
+  // A failure before the HTML part still reports what the frontend part uploaded.
+  if (plan && !result.frontend) result.frontend = engines.syncResult(plan, syncDeps);
+
+  const paths = [...new Set([...(result.frontend?.changedPaths ?? []), ...options.extraInvalidatePaths])];
+  const invalidateEnabled = !options.invalidate
+    ? 'no `distribution-id` or `stack-name` given'
+    : paths.length === 0 && !stopped
+      ? 'nothing changed in S3 and no `invalidate-paths`'
+      : true;
+  await run('invalidate', invalidateEnabled, async () => {
+    try {
+      const invalidated = await engines.runInvalidation(
+        { ...options.invalidate!, paths, runId: deps.runId, runAttempt: deps.runAttempt },
+        { cloudfront: deps.cloudfront, cloudformation: deps.cloudformation, logger, clock, signal },
+      );
+      result.invalidate = invalidated;
+      return `${invalidated.invalidationIds.join(', ')} for ${invalidated.paths.length} path(s): ${invalidated.status}`;
+    } catch (error) {
+      if (error instanceof WaitTimeoutError) result.invalidate = error.result;
+      throw error;
+    }
+  });
+
+  result.parts = PARTS.map((part) => status.get(part)!);
+  result.productionState = productionState(result);
+  return result;
+}
+
+function shortId(arn: string | undefined): string {
+  return arn ? arn.slice(arn.lastIndexOf('/') + 1) : 'unknown';
+}
+
+/**
+ * What production runs after this step, in one sentence built from the parts' outcomes, e.g.
+ * "backend deployed, migrations failed, old HTML still live". This is what a person reads first
+ * when a deploy fails half-way.
+ */
+export function productionState(result: Pick<WholeDeployResult, 'parts' | 'backend' | 'migrate' | 'frontend'>): string {
+  const of = (part: Part) => result.parts.find((p) => p.part === part)?.status ?? 'skipped';
+  const pieces: string[] = [];
+
+  switch (of('backend')) {
+    case 'success':
+      pieces.push('backend deployed');
+      break;
+    case 'failed':
+    case 'cancelled': {
+      const verdict = result.backend?.result;
+      pieces.push(
+        verdict === 'rolled-back'
+          ? 'backend deploy failed and was rolled back to the previous task definitions'
+          : `backend deploy ${of('backend') === 'cancelled' ? 'cancelled' : 'failed'}${verdict ? ` (${verdict})` : ''}: check each service, some may run the new image`,
+      );
+      break;
+    }
+    case 'not-run':
+      pieces.push('backend unchanged');
+      break;
+  }
+
+  switch (of('migrate')) {
+    case 'success':
+      pieces.push('migrations ran');
+      break;
+    case 'failed':
+    case 'cancelled':
+      pieces.push(
+        result.migrate?.exitCode !== undefined
+          ? `migrations failed (exit code ${result.migrate.exitCode})`
+          : 'migrations failed (outcome unknown)',
+      );
+      break;
+    case 'not-run':
+      pieces.push('migrations not run');
+      break;
+  }
+
+  const assets = of('frontend-assets');
+  const html = of('frontend-html');
+  if (assets !== 'skipped') {
+    if (html === 'success') pieces.push('new HTML live');
+    else if (html === 'failed' || html === 'cancelled') pieces.push('HTML partly published (some pages new, some old)');
+    else if (assets === 'success') pieces.push('old HTML still live (new assets uploaded, not referenced yet)');
+    else pieces.push('old HTML still live');
+  }
+
+  switch (of('invalidate')) {
+    case 'success':
+      pieces.push('CloudFront invalidated');
+      break;
+    case 'failed':
+    case 'cancelled':
+      pieces.push('CloudFront not invalidated (edge caches may serve old copies until they expire)');
+      break;
+  }
+
+  if (!pieces.length) return 'nothing changed';
+  const sentence = pieces.join(', ');
+  return sentence[0].toUpperCase() + sentence.slice(1);
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from '@jest/globals';
+import { InputError, mapInputSource } from '@allthrive/toolkit';
+import { readOptions } from '@allthrive/deploy';
+
+const read = (values: Record<string, string>) => readOptions(mapInputSource(values));
+
+function inputError(values: Record<string, string>): InputError {
+  try {
+    read(values);
+  } catch (error) {
+    if (error instanceof InputError) return error;
+    throw error;
+  }
+  throw new Error('no InputError');
+}
+
+describe('root action inputs', () => {
+  it('reads each part through its engine, with the root action fixing what it must', () => {
+    const options = read({
+      bucket: 'site',
+      delete: 'true',
+      cluster: 'c',
+      services: 'web, celery',
+      'deploy-timeout': '20m',
+      'migrate-command': 'python manage.py migrate',
+      'migrate-timeout': '5',
+      'distribution-id': 'E2QWRUHAPOMQZL',
+      'invalidate-paths': 'api/*',
+      'invalidation-wait': 'false',
+    });
+    expect(options.frontend).toMatchObject({ bucket: 'site', delete: true, dryRun: false, source: 'dist' });
+    expect(options.backend).toMatchObject({ cluster: 'c', services: ['web', 'celery'], timeoutMs: 20 * 60_000, wait: true });
+    // migrate-service defaults to the first service; a bare migrate-timeout is minutes, as in ecs-exec-migrate.
+    expect(options.migrate).toMatchObject({ service: 'web', mode: 'exec', container: 'web', timeoutMs: 5 * 60_000 });
+    expect(options.invalidate).toMatchObject({ distributionId: 'E2QWRUHAPOMQZL', wait: false });
+    expect(options.extraInvalidatePaths).toEqual(['/api/*']);
+    expect(options.aws.maxAttempts).toBe(8);
+  });
+
+  it('skips parts whose inputs are absent', () => {
+    const options = read({ cluster: 'c', services: 'web' });
+    expect(options.frontend).toBeUndefined();
+    expect(options.migrate).toBeUndefined();
+    expect(options.invalidate).toBeUndefined();
+  });
+
+  it('refuses an empty deploy, naming what would make a part run', () => {
+    const error = inputError({});
+    expect(error.input).toBe('bucket');
+    expect(error.message).toMatch(/Nothing to deploy: give 'bucket'.*'services'.*'migrate-command'.*'stack-name'/);
+  });
+
+  it("names the root action's input, not the engine's, in an engine's validation error", () => {
+    const timeout = inputError({ cluster: 'c', services: 'web', 'deploy-timeout': 'soon' });
+    expect(timeout.input).toBe('deploy-timeout');
+    expect(timeout.message).toMatch(/^Input 'deploy-timeout' has the value 'soon'/);
+
+    const mode = inputError({ cluster: 'c', 'migrate-command': 'x', 'migrate-service': 'web', 'migrate-mode': 'ssh' });
+    expect(mode.input).toBe('migrate-mode');
+    expect(mode.message).toContain("Input 'migrate-mode' has the value 'ssh'");
+
+    const service = inputError({ cluster: 'c', 'migrate-command': 'python manage.py migrate' });
+    expect(service.input).toBe('migrate-service');
+    expect(service.message).toContain("Input 'migrate-service' is required with mode: exec");
+
+    const paths = inputError({ bucket: 'site', 'distribution-id': 'E2QWRUHAPOMQZL', 'invalidate-paths': '/a*b' });
+    expect(paths.input).toBe('invalidate-paths');
+  });
+
+  it('keeps the engines’ own names where they mean the same thing', () => {
+    expect(inputError({ bucket: 'Not_A_Bucket' }).input).toBe('bucket');
+    expect(inputError({ cluster: 'c', services: 'web', image: 'not an image' }).input).toBe('image');
+    expect(inputError({ bucket: 'site', 'distribution-id': 'E1', 'stack-name': 's' }).input).toMatch(/distribution-id|stack-name/);
+  });
+
+  it('rejects options for a part that would not run', () => {
+    expect(inputError({ bucket: 'site', 'migrate-mode': 'run-task' }).input).toBe('migrate-mode');
+    expect(inputError({ bucket: 'site', 'invalidate-paths': '/api/*' }).input).toBe('invalidate-paths');
+  });
+});

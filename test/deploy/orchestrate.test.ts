@@ -1,0 +1,226 @@
+import { describe, expect, it } from '@jest/globals';
+import { CancelledError, mapInputSource, memoryLogger, virtualClock } from '@allthrive/toolkit';
+import type { InvalidationResult } from '@allthrive/cloudfront-invalidate';
+import type { DeployResult } from '@allthrive/ecs-deploy-and-wait';
+import { MigrationError, type MigrationResult } from '@allthrive/ecs-exec-migrate';
+import type { SyncPlan, SyncResult } from '@allthrive/s3-sync-frontend';
+import { readOptions, runWholeDeploy, wholeDeploySummary, type Engines, type WholeDeployDeps } from '@allthrive/deploy';
+
+const ALL = {
+  bucket: 'production-allthrive-frontend',
+  source: 'frontend/dist',
+  cluster: 'production-allthrive-cluster',
+  services: 'web,celery,celery-beat',
+  image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/allthrive-web:abc',
+  'migrate-command': 'python manage.py migrate --noinput',
+  'migrate-mode': 'run-task',
+  'stack-name': 'production-allthrive',
+};
+
+const WEB_REVISION = 'arn:aws:ecs:us-east-1:123456789012:task-definition/production-allthrive-web:7';
+
+/** Scripted engines that record the order they were called in and what they were given. */
+function fakeEngines(overrides: Partial<Engines> = {}) {
+  const calls: string[] = [];
+  const given: Record<string, unknown> = {};
+  const plan = { bucket: 'production-allthrive-frontend', prefix: '', progress: { phases: [{ uploaded: 3 }] } } as unknown as SyncPlan;
+  const base: Engines = {
+    planSync: async () => (calls.push('planSync'), plan),
+    uploadAssets: async () => (calls.push('uploadAssets'), []),
+    publishHtml: async () => (calls.push('publishHtml'), {} as never),
+    deleteStale: async () => (calls.push('deleteStale'), {} as never),
+    syncResult: () =>
+      ({ uploaded: 5, reheadered: 0, unchanged: 2, deleted: 1, kept: 0, changedPaths: ['/', '/index.html'] }) as unknown as SyncResult,
+    runDeploy: async (options) => {
+      calls.push('runDeploy');
+      given.deploy = options;
+      return {
+        result: 'success',
+        image: 'repo@sha256:1',
+        services: { web: { status: 'success' } },
+        taskDefinitionArns: { web: WEB_REVISION, celery: 'c:2', 'celery-beat': 'b:2' },
+      } as unknown as DeployResult;
+    },
+    runMigration: async (options) => {
+      calls.push('runMigration');
+      given.migrate = options;
+      return { exitCode: 0, taskArn: 'arn:aws:ecs:us-east-1:1:task/c/abc', mode: options.mode } as MigrationResult;
+    },
+    runInvalidation: async (options) => {
+      calls.push('runInvalidation');
+      given.invalidate = options;
+      return { invalidationIds: ['I1'], status: 'Completed', paths: [...options.paths] } as unknown as InvalidationResult;
+    },
+  };
+  const engines = { ...base } as Engines;
+  for (const [name, fn] of Object.entries(overrides)) {
+    (engines as unknown as Record<string, unknown>)[name] = async (...args: unknown[]) => {
+      calls.push(name);
+      return (fn as (...a: unknown[]) => unknown)(...args);
+    };
+  }
+  return { engines, calls, given };
+}
+
+function deps(engines: Engines, signal = new AbortController().signal): WholeDeployDeps & { logger: ReturnType<typeof memoryLogger> } {
+  return {
+    s3: {},
+    ecs: {},
+    logs: {},
+    cloudfront: {},
+    logger: memoryLogger(),
+    clock: virtualClock(),
+    signal,
+    root: '/ws',
+    engines,
+  } as never;
+}
+
+const options = (values: Record<string, string>) => readOptions(mapInputSource(values));
+
+describe('runWholeDeploy: order, skipping, failures, production state', () => {
+  it('runs assets, backend, migrations, HTML, invalidation in that order and chains their results', async () => {
+    const fake = fakeEngines();
+    const result = await runWholeDeploy(options({ ...ALL, 'invalidate-paths': '/api/*' }), deps(fake.engines));
+    expect(fake.calls).toEqual(['planSync', 'uploadAssets', 'runDeploy', 'runMigration', 'publishHtml', 'deleteStale', 'runInvalidation']);
+    expect(result.result).toBe('success');
+    expect(result.parts.map((p) => p.status)).toEqual(['success', 'success', 'success', 'success', 'success']);
+    // The backend is always waited for; run-task migrates on the revision the backend part registered.
+    expect((fake.given.deploy as { wait: boolean }).wait).toBe(true);
+    expect((fake.given.migrate as { taskDefinition: string; service: string }).taskDefinition).toBe(WEB_REVISION);
+    expect((fake.given.migrate as { service: string }).service).toBe('web');
+    // The invalidation gets what the frontend changed plus invalidate-paths.
+    expect((fake.given.invalidate as { paths: string[] }).paths).toEqual(['/', '/index.html', '/api/*']);
+    expect(result.productionState).toBe('Backend deployed, migrations ran, new HTML live, CloudFront invalidated');
+  });
+
+  it('a frontend-only deploy skips the backend and migration parts', async () => {
+    const fake = fakeEngines();
+    const result = await runWholeDeploy(options({ bucket: 'site', 'distribution-id': 'E2QWRUHAPOMQZL' }), deps(fake.engines));
+    expect(fake.calls).toEqual(['planSync', 'uploadAssets', 'publishHtml', 'deleteStale', 'runInvalidation']);
+    expect(result.parts.map((p) => [p.part, p.status])).toEqual([
+      ['frontend-assets', 'success'],
+      ['backend', 'skipped'],
+      ['migrate', 'skipped'],
+      ['frontend-html', 'success'],
+      ['invalidate', 'success'],
+    ]);
+    expect(result.parts[1].detail).toBe('no `services` given');
+    expect(result.productionState).toBe('New HTML live, CloudFront invalidated');
+  });
+
+  it('a backend-only deploy in exec mode lets the engine pick the task (no task definition forced)', async () => {
+    const fake = fakeEngines();
+    const result = await runWholeDeploy(
+      options({ cluster: 'c', services: 'web', image: 'repo:1', 'migrate-command': 'python manage.py migrate' }),
+      deps(fake.engines),
+    );
+    expect(fake.calls).toEqual(['runDeploy', 'runMigration']);
+    expect((fake.given.migrate as { mode: string; taskDefinition?: string }).mode).toBe('exec');
+    expect((fake.given.migrate as { taskDefinition?: string }).taskDefinition).toBeUndefined();
+    expect(result.productionState).toBe('Backend deployed, migrations ran');
+  });
+
+  it('a failed migration stops the HTML and the invalidation: "backend deployed, migrations failed, old HTML still live"', async () => {
+    const fake = fakeEngines({
+      runMigration: async () => ({ exitCode: 3, taskArn: 'arn:aws:ecs:us-east-1:1:task/c/t1', mode: 'run-task' }) as MigrationResult,
+    });
+    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
+    expect(fake.calls).toEqual(['planSync', 'uploadAssets', 'runDeploy', 'runMigration']);
+    expect(result.result).toBe('failed');
+    expect(result.failedPart).toBe('migrate');
+    expect(result.failure).toContain('exited with code 3 (task t1)');
+    expect(result.parts.map((p) => p.status)).toEqual(['success', 'success', 'failed', 'not-run', 'not-run']);
+    expect(result.productionState).toBe(
+      'Backend deployed, migrations failed (exit code 3), old HTML still live (new assets uploaded, not referenced yet)',
+    );
+    expect(result.migrate?.exitCode).toBe(3);
+    const summary = wholeDeploySummary(result);
+    expect(summary.title).toBe('Deploy: failed');
+    expect(summary.lines?.[0]).toBe(`Production now: ${result.productionState}.`);
+    expect(summary.table?.rows.map((r) => r[1])).toEqual(['✅ ran', '✅ ran', '❌ failed', '⏸ not run', '⏸ not run']);
+  });
+
+  it('a migration whose outcome is unknown keeps what is known (task, mode)', async () => {
+    const fake = fakeEngines({
+      runMigration: async () => {
+        throw new MigrationError('The exec session was lost before the command finished.', { mode: 'exec', taskArn: 'arn:task/x' });
+      },
+    });
+    const result = await runWholeDeploy(options({ ...ALL, 'migrate-mode': 'exec' }), deps(fake.engines));
+    expect(result.migrate).toEqual({ mode: 'exec', taskArn: 'arn:task/x' });
+    expect(result.productionState).toContain('migrations failed (outcome unknown)');
+  });
+
+  it('a rolled-back backend says so and runs nothing after it', async () => {
+    const fake = fakeEngines({
+      runDeploy: async () =>
+        ({
+          result: 'rolled-back',
+          image: 'repo@sha256:1',
+          services: { web: { status: 'rolled-back', reason: 'circuit breaker' } },
+          taskDefinitionArns: {},
+        }) as unknown as DeployResult,
+    });
+    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
+    expect(fake.calls).toEqual(['planSync', 'uploadAssets', 'runDeploy']);
+    expect(result.failure).toContain('web rolled-back (circuit breaker)');
+    expect(result.productionState).toBe(
+      'Backend deploy failed and was rolled back to the previous task definitions, migrations not run, old HTML still live (new assets uploaded, not referenced yet)',
+    );
+  });
+
+  it('a cancelled run reports cancelled, not failed, and stops', async () => {
+    const controller = new AbortController();
+    const fake = fakeEngines({
+      runDeploy: async () => {
+        controller.abort();
+        throw new CancelledError('Cancelled while waiting for the deployments; they continue in ECS.');
+      },
+    });
+    const result = await runWholeDeploy(options(ALL), deps(fake.engines, controller.signal));
+    expect(result.result).toBe('cancelled');
+    expect(result.parts.map((p) => p.status)).toEqual(['success', 'cancelled', 'not-run', 'not-run', 'not-run']);
+    expect(wholeDeploySummary(result).title).toBe('Deploy: cancelled');
+  });
+
+  it('an asset upload failure leaves everything as it was', async () => {
+    const fake = fakeEngines({
+      uploadAssets: async () => {
+        throw new Error('S3 PutObject failed: AccessDenied');
+      },
+    });
+    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
+    expect(fake.calls).toEqual(['planSync', 'uploadAssets']);
+    expect(result.productionState).toBe('Backend unchanged, migrations not run, old HTML still live');
+  });
+
+  it('a failed invalidation after the HTML says the CDN may serve old copies', async () => {
+    const fake = fakeEngines({
+      runInvalidation: async () => {
+        throw new Error('CloudFront kept answering TooManyInvalidationsInProgress');
+      },
+    });
+    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
+    expect(result.parts.map((p) => p.status)).toEqual(['success', 'success', 'success', 'success', 'failed']);
+    expect(result.productionState).toBe(
+      'Backend deployed, migrations ran, new HTML live, CloudFront not invalidated (edge caches may serve old copies until they expire)',
+    );
+  });
+
+  it('skips the invalidation when nothing changed in S3 and no extra paths were given', async () => {
+    const fake = fakeEngines({
+      syncResult: (() => ({
+        uploaded: 0,
+        reheadered: 0,
+        unchanged: 9,
+        deleted: 0,
+        kept: 0,
+        changedPaths: [],
+      })) as unknown as Engines['syncResult'],
+    });
+    const result = await runWholeDeploy(options({ bucket: 'site', 'stack-name': 'production-allthrive' }), deps(fake.engines));
+    expect(fake.calls).not.toContain('runInvalidation');
+    expect(result.parts[4]).toEqual({ part: 'invalidate', status: 'skipped', detail: 'nothing changed in S3 and no `invalidate-paths`' });
+  });
+});
