@@ -59,6 +59,12 @@ describe('the diff (decideFile)', () => {
     expect(decideFile(local, desired, kms, { ...desired, sha256: local.sha256 }).action).toBe('unchanged');
   });
 
+  it('needs no MD5 when the SHA-256 of a trusted record settles it', () => {
+    const noMd5 = { size: 10, sha256: local.sha256 };
+    expect(decideFile(noMd5, desired, remote(), { ...desired, sha256: local.sha256 }).action).toBe('unchanged');
+    expect(decideFile(noMd5, desired, remote(), { ...desired, sha256: 'e'.repeat(64) }).action).toBe('upload');
+  });
+
   it('trusts a manifest record only for the same ETag, not written after the manifest', () => {
     const record = { etag: 'a'.repeat(32), sha256: local.sha256, ...desired };
     expect(trustedRecord(remote({ lastModified: 1000 }), record, 1000)).toBe(true);

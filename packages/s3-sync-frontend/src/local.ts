@@ -11,9 +11,13 @@ export interface LocalFile {
   path: string;
   absPath: string;
   size: number;
-  /** Hex digests of the content. */
-  md5: string;
+  /** Hex SHA-256 of the content (always computed). */
   sha256: string;
+  /**
+   * Hex MD5, computed only when an object's plain ETag must be compared with it (an object this
+   * action has no trusted record of): SHA-256 alone settles every other comparison.
+   */
+  md5?: string;
 }
 
 export interface LocalScan {
@@ -88,7 +92,8 @@ export async function scanSource(
     found.map((file) =>
       limit(async () => {
         if (options.signal?.aborted) throw new CancelledError('the run was cancelled while hashing local files; nothing was changed');
-        return { ...file, ...(await hashFile(file.absPath)) };
+        const { size, digests } = await digestFile(file.absPath, ['sha256']);
+        return { ...file, size, sha256: digests.sha256 };
       }),
     ),
   );
@@ -98,21 +103,28 @@ export async function scanSource(
 /** Files up to this size are read in one call (much faster than a stream for many small files). */
 const READ_WHOLE = 16 * 1024 * 1024;
 
-export async function hashFile(file: string): Promise<{ size: number; md5: string; sha256: string }> {
-  const md5 = createHash('md5');
-  const sha256 = createHash('sha256');
+export type Digest = 'md5' | 'sha256';
+
+/** Hex digests of a file in one read. */
+export async function digestFile(file: string, algorithms: Digest[]): Promise<{ size: number; digests: Record<Digest, string> }> {
+  const hashes = algorithms.map((algorithm) => [algorithm, createHash(algorithm)] as const);
   let size = 0;
   if ((await stat(file)).size <= READ_WHOLE) {
     const content = await readFile(file);
-    md5.update(content);
-    sha256.update(content);
+    for (const [, hash] of hashes) hash.update(content);
     size = content.length;
   } else {
     for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-      md5.update(chunk as Buffer);
-      sha256.update(chunk as Buffer);
+      for (const [, hash] of hashes) hash.update(chunk as Buffer);
       size += (chunk as Buffer).length;
     }
   }
-  return { size, md5: md5.digest('hex'), sha256: sha256.digest('hex') };
+  const digests = {} as Record<Digest, string>;
+  for (const [algorithm, hash] of hashes) digests[algorithm] = hash.digest('hex');
+  return { size, digests };
+}
+
+export async function hashFile(file: string): Promise<{ size: number; md5: string; sha256: string }> {
+  const { size, digests } = await digestFile(file, ['md5', 'sha256']);
+  return { size, md5: digests.md5, sha256: digests.sha256 };
 }

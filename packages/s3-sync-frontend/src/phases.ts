@@ -81,7 +81,7 @@ async function uploadFile(plan: SyncPlan, deps: SyncDeps, file: PlannedFile): Pr
   // wrong). The SHA-256 from planning goes as x-amz-checksum-sha256: S3 verifies the transfer with
   // it, and the SDK computes no checksum of its own.
   const body = await readFile(file.absPath);
-  if (body.length !== file.size || createHash('md5').update(body).digest('hex') !== file.md5) {
+  if (body.length !== file.size || createHash('sha256').update(body).digest('hex') !== file.sha256) {
     throw new ActionError(
       `${file.path} changed after it was hashed (is a build still writing to the source directory?); it was not uploaded.`,
     );
@@ -100,7 +100,7 @@ async function uploadFile(plan: SyncPlan, deps: SyncDeps, file: PlannedFile): Pr
       }),
       deps.signal ? { abortSignal: deps.signal } : {},
     );
-    plan.progress.etags.set(file.key, unquote(response.ETag ?? file.md5));
+    plan.progress.etags.set(file.key, unquote(response.ETag ?? createHash('md5').update(body).digest('hex')));
     plan.progress.bytesUploaded += body.length;
     deps.logger.debug(`PutObject ${file.key} (${file.reason}, ${formatBytes(body.length)})`);
   } catch (error) {
@@ -127,7 +127,7 @@ async function reheaderFile(plan: SyncPlan, deps: SyncDeps, file: PlannedFile): 
       }),
       deps.signal ? { abortSignal: deps.signal } : {},
     );
-    plan.progress.etags.set(file.key, unquote(response.CopyObjectResult?.ETag ?? file.remoteEtag ?? file.md5));
+    plan.progress.etags.set(file.key, unquote(response.CopyObjectResult?.ETag ?? file.remoteEtag ?? ''));
     deps.logger.debug(`CopyObject ${file.key} (new headers: ${file.cacheControl} | ${file.contentType})`);
   } catch (error) {
     if (isCancellation(error, deps.signal)) throw error;

@@ -4,7 +4,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { InputError, systemClock, type Clock, type Logger } from '@allthrive/toolkit';
 import { FALLBACK_CONTENT_TYPE } from './content-type.js';
-import { scanSource, type LocalFile } from './local.js';
+import { digestFile, scanSource, type LocalFile } from './local.js';
 import { decideStale, parseManifest, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
 import { MANIFEST_NAME, type SyncOptions } from './options.js';
 import { directoryPathOfIndex, urlPathOfKey } from './paths.js';
@@ -117,14 +117,14 @@ export function needsHead(local: { size: number }, remote: RemoteObject | undefi
  * but other Cache-Control/Content-Type is re-headered in place.
  */
 export function decideFile(
-  local: { size: number; md5: string; sha256: string },
+  local: { size: number; md5?: string; sha256: string },
   desired: { cacheControl: string; contentType: string },
   remote: RemoteObject | undefined,
   known: KnownState | undefined,
 ): { action: FileAction; reason: FileReason } {
   if (!remote) return { action: 'upload', reason: 'new' };
   if (remote.size !== local.size) return { action: 'upload', reason: 'size changed' };
-  const md5Known = isPlainMd5(remote.etag);
+  const md5Known = isPlainMd5(remote.etag) && local.md5 !== undefined;
   const sameContent =
     (md5Known && remote.etag.toLowerCase() === local.md5) || (known?.sha256 !== undefined && known.sha256 === local.sha256);
   if (!sameContent) {
@@ -269,7 +269,15 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     return needsHead(file, object, object ? trustedRecord(object, previousManifest?.objects.get(file.path), manifestTime) : false);
   });
   const limit = pLimit(options.concurrency);
-  await Promise.all(toHead.map((file) => limit(async () => heads.set(file.key, await headObject(s3, options.bucket, file.key, signal)))));
+  await Promise.all(
+    toHead.map((file) =>
+      limit(async () => {
+        heads.set(file.key, await headObject(s3, options.bucket, file.key, signal));
+        // an untrusted object may have been written by another tool: its plain ETag is the MD5 to compare
+        file.md5 ??= (await digestFile(file.absPath, ['md5'])).digests.md5;
+      }),
+    ),
+  );
   if (toHead.length) logger.info(`Compared ${toHead.length} objects by HeadObject (headers or content not known from the listing).`);
 
   const files: PlannedFile[] = described.map((file) => {
