@@ -22,6 +22,21 @@ const CATEGORY_TITLES = {
   secrets: 'Secrets',
 };
 const CATEGORY_ORDER = Object.keys(CATEGORY_TITLES);
+const CATEGORY_NOTES = {
+  'bad-input':
+    'Rows are generated from each action.yml (every required input missing; every boolean, duration, integer, enum, region and URL input malformed) plus hand-written rows (JSON, exclusive inputs, paths outside the workspace, resources that do not exist). Each must exit 1 with exactly one `::error` line naming the input or the resource, with no mutating request seen by the proxy (for missing resources: none accepted).',
+  'faults-10':
+    'About 10% of all requests faulted, spread over 503 SlowDown / 500 InternalError / 400 Throttling (in each protocol’s own error shape), connection resets before and after forwarding, and truncated bodies.',
+  'faults-30': 'The same mix at about 30%, plus targeted storms.',
+  connection:
+    'Deterministic faults on one operation: responses lost after AWS applied the request (idempotence), held answers, truncated bodies.',
+  'fetch-faults':
+    'seo-validate against a loopback site behind the proxy: each fault must be reported as a fetch fault, never as a missing file.',
+  cancellation:
+    'SIGINT, then SIGTERM 300 ms later (GitHub waits longer), while the action is held in a long phase. `exitAfterSignalMs` is the measured time from SIGINT to process exit (target: under 2 s); the tests fail only if the process ignores both signals for 10 s.',
+  secrets:
+    'Random `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` values (and the SSM session token for ecs-exec-migrate) are injected into every run; none may appear in stdout (apart from `::add-mask::` commands), stderr, outputs, the job summary or any file the run wrote; nor may any presigned URL (`X-Amz-Signature=`).',
+};
 const ACTIONS = ['s3-sync-frontend', 'cloudfront-invalidate', 'ecs-deploy-and-wait', 'ecs-exec-migrate', 'seo-validate'];
 
 if (!existsSync(resultsDir)) {
@@ -85,6 +100,10 @@ lines.push('');
 for (const category of categories) {
   lines.push(`## ${CATEGORY_TITLES[category]}`);
   lines.push('');
+  if (CATEGORY_NOTES[category]) {
+    lines.push(CATEGORY_NOTES[category]);
+    lines.push('');
+  }
   lines.push('| Action | Fault / case | Outcome | Measured |');
   lines.push('| --- | --- | --- | --- |');
   const rows = outcomes.filter((o) => o.category === category).sort((a, b) => byAction(a.action, b.action) || a.case.localeCompare(b.case));

@@ -192,6 +192,34 @@ describe('s3-sync-frontend cancellation', () => {
   }, 60_000);
 });
 
+describe('s3-sync-frontend cancellation in the HTML phase', () => {
+  test('SIGINT then SIGTERM while index.html uploads hang: exits promptly, nothing deleted, re-run completes', async () => {
+    const state: CancelState = {};
+    const rules: FaultRule[] = [{ fault: 'delay', operation: 'PutObject', path: /index\.html$/, delayMs: 30_000 }];
+    const run = await sync('v2', rules, { onStart: cancelWhen(() => proxy?.requests.some((r) => isIndexPut(r)) ?? false, state) });
+    const exitMs = (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0);
+    const ending = cancelEnding(run, state);
+    const details = describeRun(run);
+    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0].message).toMatch(/cancel/i);
+    expect(proxy!.requests.filter((r) => isDelete(r) && r.forwarded)).toEqual([]);
+    // Every hashed asset v2 needs is already there, whichever index.html is live.
+    const bucket = await readBucket(moto, FIXTURE.bucket);
+    for (const key of Object.keys(V2).filter((k) => k.startsWith('assets/'))) expect(bucket[key]?.body).toBe(V2[key]);
+    const rerun = await sync('v2');
+    expect(rerun.exitCode).toBe(0);
+    expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
+    results.record({
+      action: NAME,
+      category: 'cancellation',
+      case: 'during phase 3 (index.html PUTs held 30 s)',
+      outcome: `${ending}: ${excerpt(run.errors[0].message, 140)}; v2 assets all present, nothing deleted; re-run completes`,
+      metrics: { exitAfterSignalMs: exitMs },
+    });
+  }, 60_000);
+});
+
 test("secrets: no injected credential appears in any output of this file's runs", () => {
   expect(scanned.length).toBeGreaterThan(0);
   expect(scanned.flatMap((r) => r.leaks)).toEqual([]);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startFaultProxy, type FaultKind, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { describeFaults } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import { describeRun, runChecked, type CheckedResult } from './lib/run.js';
+import { cancelEnding, cancelWhen, describeRun, PROMPT_ENDINGS, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
 
 /**
  * seo-validate against a loopback site behind the fault proxy: a fetch fault on the target
@@ -183,6 +183,37 @@ describe('seo-validate: a hung site against the timeout input', () => {
       outcome: `exit 1; ${excerpt(about[0].message, 120)}`,
       metrics: { elapsedMs: run.elapsedMs },
     });
+  }, 45_000);
+});
+
+describe('seo-validate cancellation', () => {
+  test('SIGINT then SIGTERM while robots.txt hangs: exits promptly', async () => {
+    const proxy = await startFaultProxy({ upstream: origin, rules: [{ fault: 'delay', path: '/robots.txt', delayMs: 60_000 }] });
+    try {
+      const state: CancelState = {};
+      const run = await runChecked(NAME, {
+        inputs: { url: proxy.endpoint, 'site-url': 'https://allthrive.ai', checks: 'robots,sitemap,llms', timeout: '60s' },
+        workspace,
+        timeoutMs: 60_000,
+        onStart: cancelWhen(() => proxy.requests.some((r) => r.path === '/robots.txt'), state),
+      });
+      run.cleanup();
+      scanned.push(run);
+      const ending = cancelEnding(run, state);
+      const details = describeRun(run);
+      expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0].message).toMatch(/cancel/i);
+      results.record({
+        action: NAME,
+        category: 'cancellation',
+        case: 'while robots.txt is being fetched (held 60 s)',
+        outcome: `${ending}: ${excerpt(run.errors[0].message, 140)}`,
+        metrics: { exitAfterSignalMs: (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0) },
+      });
+    } finally {
+      await proxy.close();
+    }
   }, 45_000);
 });
 

@@ -31,6 +31,16 @@ export function actionYmlPath(name: string): string {
 
 /** An action is testable once both its metadata and its committed bundle exist. */
 export function hasBundle(name: string): boolean {
+  if (process.env.RELIABILITY_BUNDLES === 'committed') {
+    // As committed (see lib/run.ts): the working tree's dist/ may be mid-rebuild.
+    try {
+      execFileSync('git', ['cat-file', '-e', `HEAD:actions/${name}/action.yml`], { cwd: repoRoot, stdio: 'ignore' });
+      execFileSync('git', ['log', '-1', '--format=%H', '--', `dist/${name}/index.js`], { cwd: repoRoot, stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  }
   return existsSync(bundlePath(name)) && existsSync(actionYmlPath(name));
 }
 
@@ -76,7 +86,9 @@ export function inputKind(input: InputSpec, overrides: Record<string, InputKind>
 
 /** Back-quoted words in the description (`exec`, `run-task`; `ENABLED`, `DISABLED`): an enum's accepted values. */
 export function enumValues(input: InputSpec): string[] {
-  return [...new Set([...input.description.matchAll(/`([A-Za-z][A-Za-z0-9-]*)`/g)].map((m) => m[1]))].filter((v) => !/^(true|false)$/i.test(v));
+  return [...new Set([...input.description.matchAll(/`([A-Za-z][A-Za-z0-9-]*)`/g)].map((m) => m[1]))].filter(
+    (v) => !/^(true|false)$/i.test(v),
+  );
 }
 
 /** A value each kind must reject. */
