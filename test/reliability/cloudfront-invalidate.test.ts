@@ -136,6 +136,37 @@ describe('cloudfront-invalidate under faults', () => {
   }, 60_000);
 });
 
+describe('cloudfront-invalidate: a hung request against wait-timeout', () => {
+  test('GetInvalidation held 60 s with wait-timeout 8s: the step still ends at its timeout', async () => {
+    cloudfront.completeAfter = Infinity;
+    cfnProxy = await startFaultProxy({ upstream: moto.endpoint });
+    cfProxy = await startFaultProxy({
+      upstream: cloudfront.endpoint,
+      rules: [{ fault: 'delay', operation: 'GetInvalidation', delayMs: 60_000 }],
+    });
+    const run = await runChecked(NAME, {
+      inputs: { 'stack-name': STACK, paths: '/index.html', 'wait-timeout': '8s' },
+      env: { ...moto.env, AWS_ENDPOINT_URL: cfnProxy.endpoint, AWS_ENDPOINT_URL_CLOUDFRONT: cfProxy.endpoint },
+      timeoutMs: 25_000,
+    });
+    run.cleanup();
+    scanned.push(run);
+    // Not a timing assertion: the generous 25 s kill timer did not fire.
+    expect({ signal: run.signal, exit: run.exitCode, status: run.outputs.status, details: describeRun(run) }).toMatchObject({
+      signal: null,
+      exit: 0,
+      status: 'InProgress',
+    });
+    results.record({
+      action: NAME,
+      category: 'connection',
+      case: 'GetInvalidation held 60 s (wait-timeout 8s)',
+      outcome: 'exit 0 with status=InProgress and a warning at the wait timeout (fail-on-wait-timeout: false)',
+      metrics: { elapsedMs: run.elapsedMs },
+    });
+  }, 40_000);
+});
+
 describe('cloudfront-invalidate cancellation', () => {
   test('SIGINT then SIGTERM during the invalidation wait: exits promptly, says the invalidation keeps running', async () => {
     cloudfront.completeAfter = Infinity;
