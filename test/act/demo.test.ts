@@ -6,9 +6,9 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { requireBundles } from '../harness/act.js';
 import { repoRoot } from '../harness/bundle.js';
 
-function demo(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function demo(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'demo.mjs')], {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'scripts', 'demo.mjs'), ...args], {
       cwd: repoRoot,
       env: { ...process.env, NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -23,7 +23,9 @@ function demo(env: Record<string, string>): Promise<{ code: number | null; stdou
 }
 
 describe('npm run demo', () => {
-  beforeAll(() => requireBundles('s3-sync-frontend', 'cloudfront-invalidate', 'ecs-deploy-and-wait', 'ecs-exec-migrate', 'seo-validate'));
+  beforeAll(() =>
+    requireBundles('s3-sync-frontend', 'cloudfront-invalidate', 'ecs-deploy-and-wait', 'ecs-exec-migrate', 'seo-validate', 'deploy'),
+  );
 
   it('runs the example deploy job end to end against moto and shows what changed', async () => {
     const out = mkdtempSync(path.join(tmpdir(), 'demo-'));
@@ -55,6 +57,25 @@ describe('npm run demo', () => {
       const summaries = readFileSync(path.join(out, 'job-summary.md'), 'utf8');
       for (const name of order) expect(summaries).toContain(`## ${name}`);
       expect(existsSync(path.join(out, 'act.log'))).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('--one-step runs deploy-one-step.yml: the same deploy through the root action', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'demo-'));
+    try {
+      const result = await demo({ ALLTHRIVE_DEMO_OUT: out }, ['--one-step']);
+      expect({ code: result.code, tail: result.stdout.slice(-300) }).toEqual({
+        code: 0,
+        tail: expect.stringContaining('The deploy job succeeded.'),
+      });
+      expect(result.stdout).toContain('examples/workflows/deploy-one-step.yml');
+      expect(result.stdout).toContain('✓ Deploy (assets, services, migrations, HTML, CloudFront)');
+      expect(result.stdout).toContain('production-state = Backend deployed, migrations ran, new HTML live, CloudFront invalidated');
+      expect(result.stdout).toMatch(/web\s+production-allthrive-web:2\s+\S+allthrive-web@sha256:/);
+      expect(result.stdout).toMatch(/CloudFront \w+ invalidations\n\s+\w+: \/ /);
+      expect(readFileSync(path.join(out, 'job-summary.md'), 'utf8')).toContain('Production now: Backend deployed');
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
