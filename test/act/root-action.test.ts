@@ -96,8 +96,8 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
         invalidate: 'not-run',
       });
       expect(deploy.outputs.result).toBe('failed');
-      expect(deploy.outputs['production-state']).toMatch(
-        /^Backend deploy failed.*old HTML still live \(new assets uploaded, not referenced yet\)$/,
+      expect(deploy.outputs['production-state']).toBe(
+        'Backend deploy failed before it finished (the error says which services, if any, were updated), migrations not run, old HTML still live (new assets uploaded, not referenced yet)',
       );
       expect(run.step('after').outputs.state).toBe(deploy.outputs['production-state']);
       const error = deploy.annotations.find((a) => a.level === 'error');

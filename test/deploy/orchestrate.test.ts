@@ -158,7 +158,11 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
         ({
           result: 'rolled-back',
           image: 'repo@sha256:1',
-          services: { web: { status: 'rolled-back', reason: 'circuit breaker' } },
+          services: {
+            web: { status: 'rolled-back', reason: 'circuit breaker' },
+            celery: { status: 'success', reason: 'completed' },
+            'celery-beat': { status: 'success', reason: 'completed' },
+          },
           taskDefinitionArns: {},
         }) as unknown as DeployResult,
     });
@@ -166,7 +170,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
     expect(fake.calls).toEqual(['planSync', 'uploadAssets', 'runDeploy']);
     expect(result.failure).toContain('web rolled-back (circuit breaker)');
     expect(result.productionState).toBe(
-      'Backend deploy failed and was rolled back to the previous task definitions, migrations not run, old HTML still live (new assets uploaded, not referenced yet)',
+      'Backend deploy failed: web rolled back to the previous task definition; celery, celery-beat on the new image, migrations not run, old HTML still live (new assets uploaded, not referenced yet)',
     );
   });
 

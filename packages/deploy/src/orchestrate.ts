@@ -201,6 +201,26 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
   return result;
 }
 
+const SERVICE_STATE: Record<string, string> = {
+  success: 'on the new image',
+  'rolled-back': 'rolled back to the previous task definition',
+  failed: 'failed (old and new tasks may be mixed)',
+  'timed-out': 'still rolling out (timed out)',
+  superseded: 'taken over by another deployment',
+  started: 'rolling out',
+};
+
+/** What the services run after a backend part that did not succeed, service by service. */
+function backendState(backend: DeployResult | undefined, cancelled: boolean): string {
+  const verb = cancelled ? 'cancelled' : 'failed';
+  // The engine threw before returning: its error says which services, if any, it updated.
+  if (!backend) return `backend deploy ${verb} before it finished (the error says which services, if any, were updated)`;
+  const groups = new Map<string, string[]>();
+  for (const [name, service] of Object.entries(backend.services)) groups.set(service.status, [...(groups.get(service.status) ?? []), name]);
+  const services = [...groups].map(([status, names]) => `${names.join(', ')} ${SERVICE_STATE[status] ?? status}`).join('; ');
+  return `backend deploy ${verb}: ${services}`;
+}
+
 function shortId(arn: string | undefined): string {
   return arn ? arn.slice(arn.lastIndexOf('/') + 1) : 'unknown';
 }
@@ -219,15 +239,9 @@ export function productionState(result: Pick<WholeDeployResult, 'parts' | 'backe
       pieces.push('backend deployed');
       break;
     case 'failed':
-    case 'cancelled': {
-      const verdict = result.backend?.result;
-      pieces.push(
-        verdict === 'rolled-back'
-          ? 'backend deploy failed and was rolled back to the previous task definitions'
-          : `backend deploy ${of('backend') === 'cancelled' ? 'cancelled' : 'failed'}${verdict ? ` (${verdict})` : ''}: check each service, some may run the new image`,
-      );
+    case 'cancelled':
+      pieces.push(backendState(result.backend, of('backend') === 'cancelled'));
       break;
-    }
     case 'not-run':
       pieces.push('backend unchanged');
       break;
