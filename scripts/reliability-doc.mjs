@@ -37,7 +37,15 @@ const CATEGORY_NOTES = {
   secrets:
     'Random `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` values (and the SSM session token for ecs-exec-migrate) are injected into every run; none may appear in stdout (apart from `::add-mask::` commands), stderr, outputs, the job summary or any file the run wrote; nor may any presigned URL (`X-Amz-Signature=`).',
 };
-const ACTIONS = ['s3-sync-frontend', 'cloudfront-invalidate', 'ecs-deploy-and-wait', 'ecs-exec-migrate', 'seo-validate'];
+const ACTIONS = [
+  's3-sync-frontend',
+  'cloudfront-invalidate',
+  'ecs-deploy-and-wait',
+  'ecs-exec-migrate',
+  'seo-validate',
+  'deploy',
+  'deploy (root action)',
+];
 
 if (!existsSync(resultsDir)) {
   console.error(`No results in ${path.relative(root, resultsDir)}: run the suites first (npm test -- test/reliability).`);

@@ -172,6 +172,57 @@ const TABLES: Record<(typeof ACTION_NAMES)[number], ActionTable> = {
       { case: 'require with an unknown file', inputs: { require: 'robots,humans' }, names: { input: 'require' } },
     ],
   },
+  deploy: {
+    // The whole deploy in one step: frontend, backend, migration, invalidation.
+    base: {
+      source: 'dist',
+      bucket: FIXTURE.bucket,
+      cluster: FIXTURE.cluster,
+      services: 'web,celery',
+      image: `${IMAGE_REPO}:v2`,
+      'deploy-timeout': '20s',
+      'poll-interval': '1s',
+      'stack-name': FIXTURE.stack,
+      'invalidation-wait': 'false',
+      'max-attempts': '2',
+    },
+    kinds: { 'invalidate-paths': 'other' },
+    // The frontend and invalidation parts only (moto never completes an ECS rollout here).
+    sanity: { cluster: '', services: '', image: '' },
+    sanitySucceeds: true,
+    rows: [
+      {
+        case: 'distribution-id and stack-name together',
+        inputs: { 'distribution-id': 'E123EXAMPLE' },
+        names: { anyOf: ['distribution-id', 'stack-name'] },
+      },
+      { case: 'source does not exist', inputs: { source: 'no-such-dir' }, names: { input: 'source' } },
+      {
+        case: 'bucket that does not exist',
+        inputs: { bucket: 'no-such-bucket-reliability' },
+        names: { text: 'no-such-bucket-reliability' },
+        resource: true,
+      },
+      {
+        case: 'cluster that does not exist',
+        inputs: { cluster: 'no-such-cluster-reliability' },
+        names: { text: 'no-such-cluster-reliability' },
+        resource: true,
+      },
+      {
+        case: 'one service that does not exist',
+        inputs: { services: 'web,ghost-service' },
+        names: { text: 'ghost-service' },
+        resource: true,
+      },
+      {
+        case: 'image tag that does not exist in ECR',
+        inputs: { image: `${IMAGE_REPO}:no-such-tag` },
+        names: { text: 'no-such-tag' },
+        resource: true,
+      },
+    ],
+  },
 };
 
 /** Rows read from action.yml: every required input missing, every typed input malformed. */

@@ -4,13 +4,15 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '../../harness/bundle.js';
 
-/** The five actions this suite covers. */
+/** The five actions and the root action this suite covers. */
 export const ACTION_NAMES = [
   's3-sync-frontend',
   'cloudfront-invalidate',
   'ecs-deploy-and-wait',
   'ecs-exec-migrate',
   'seo-validate',
+  // The root action (action.yml at the top, bundled as dist/deploy).
+  'deploy',
 ] as const;
 export type ActionName = (typeof ACTION_NAMES)[number];
 
@@ -25,8 +27,13 @@ export function bundlePath(name: string): string {
   return path.join(repoRoot, 'dist', name, 'index.js');
 }
 
+/** Where an action's metadata lives, relative to the repository root. */
+export function actionYmlFile(name: string): string {
+  return name === 'deploy' ? 'action.yml' : `actions/${name}/action.yml`;
+}
+
 export function actionYmlPath(name: string): string {
-  return path.join(repoRoot, 'actions', name, 'action.yml');
+  return path.join(repoRoot, actionYmlFile(name));
 }
 
 /** An action is testable once both its metadata and its committed bundle exist. */
@@ -34,9 +41,12 @@ export function hasBundle(name: string): boolean {
   if (process.env.RELIABILITY_BUNDLES === 'committed') {
     // As committed (see lib/run.ts): the working tree's dist/ may be mid-rebuild.
     try {
-      execFileSync('git', ['cat-file', '-e', `HEAD:actions/${name}/action.yml`], { cwd: repoRoot, stdio: 'ignore' });
-      execFileSync('git', ['log', '-1', '--format=%H', '--', `dist/${name}/index.js`], { cwd: repoRoot, stdio: 'ignore' });
-      return true;
+      execFileSync('git', ['cat-file', '-e', `HEAD:${actionYmlFile(name)}`], { cwd: repoRoot, stdio: 'ignore' });
+      const commit = execFileSync('git', ['log', '-1', '--diff-filter=AM', '--format=%H', '--', `dist/${name}/index.js`], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      });
+      return commit.trim() !== '';
     } catch {
       return false;
     }
@@ -48,7 +58,7 @@ export function readInputs(name: string): InputSpec[] {
   // RELIABILITY_BUNDLES=committed (see lib/run.ts): read the metadata committed with the bundle.
   const text =
     process.env.RELIABILITY_BUNDLES === 'committed'
-      ? execFileSync('git', ['show', `HEAD:actions/${name}/action.yml`], { cwd: repoRoot, encoding: 'utf8' })
+      ? execFileSync('git', ['show', `HEAD:${actionYmlFile(name)}`], { cwd: repoRoot, encoding: 'utf8' })
       : readFileSync(actionYmlPath(name), 'utf8');
   const metadata = parse(text) as {
     inputs?: Record<string, { description?: string; required?: boolean | string; default?: unknown }>;
