@@ -40,7 +40,7 @@ function filesOf(action: { name: string; entry: string }): string[] {
   return [...own, ...borrowed];
 }
 
-const READER = /\.(?:string|optional|boolean|list|lines|duration|integer|enumeration|json)\(\s*['"]([a-z0-9-]+)['"]/g;
+const READER = /\.(?:string|optional|boolean|list|lines|duration|integer|enumeration|json|workspacePath)\(\s*['"]([a-z0-9-]+)['"]/g;
 
 export function inputsReadBy(files: string[]): Set<string> {
   const names = new Set<string>();

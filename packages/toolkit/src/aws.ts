@@ -1,3 +1,4 @@
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { InputError } from './errors.js';
 import type { Inputs } from './inputs.js';
 import { USER_AGENT } from './version.js';
@@ -9,6 +10,11 @@ export interface AwsOptions {
   endpointUrl?: string;
   /** SDK attempts per request, retries included (adaptive mode backs off on throttling and 5xx). */
   maxAttempts?: number;
+  /**
+   * How long one request may wait for the service's answer before it is abandoned (and retried):
+   * without it the SDK waits forever on a held connection and a step can outlive its own timeout.
+   */
+  requestTimeoutMs?: number;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -61,6 +67,7 @@ export interface AwsClientConfig {
   maxAttempts: number;
   retryMode: 'adaptive';
   customUserAgent: string;
+  requestHandler: NodeHttpHandler;
   endpoint?: string;
   forcePathStyle?: boolean;
 }
@@ -77,6 +84,11 @@ export function awsClientConfig(serviceId: string, options: AwsOptions = {}): Aw
     maxAttempts: options.maxAttempts ?? 3,
     retryMode: 'adaptive',
     customUserAgent: USER_AGENT,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 10_000,
+      requestTimeout: options.requestTimeoutMs ?? 60_000,
+      throwOnRequestTimeout: true,
+    }),
   };
   if (options.endpointUrl) config.endpoint = options.endpointUrl;
   if (serviceId.toUpperCase() === 'S3' && overriddenEndpoint('S3', options)) config.forcePathStyle = true;

@@ -55,3 +55,12 @@ export function virtualClock(start = 0): Clock & { sleeps: number[]; advance(ms:
 export function jitter(ms: number, fraction = 0.1, random: () => number = Math.random): number {
   return Math.round(ms * (1 - fraction + 2 * fraction * random()));
 }
+
+/**
+ * A signal that aborts when `signal` does or when `ms` have passed: give it to `client.send(command,
+ * { abortSignal })` so an in-flight request cannot outlive the step's own deadline.
+ */
+export function deadlineSignal(ms: number, signal?: AbortSignal): AbortSignal {
+  const timeout = AbortSignal.timeout(Math.max(1, Math.round(ms)));
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}

@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import { InputError } from './errors.js';
 import { parseDuration, type DurationUnit } from './duration.js';
 
@@ -146,6 +148,36 @@ export class Inputs {
     } catch (error) {
       return this.fail(name, value, `${accepted} (${(error as Error).message})`);
     }
+  }
+
+  /**
+   * A path inside the workspace (GITHUB_WORKSPACE, else the working directory), returned absolute.
+   * Relative values are taken from the workspace; anything that resolves outside it (`../x`, `/etc`,
+   * or a symlink pointing out) is refused, so an action never reads or uploads files it was not meant to.
+   */
+  workspacePath(name: string, options: { default?: string; required?: boolean; workspace?: string } = {}): string {
+    const workspace = path.resolve(options.workspace ?? (process.env.GITHUB_WORKSPACE || process.cwd()));
+    let value = this.raw(name);
+    if (!value) {
+      if (options.default === undefined || options.required) this.missing(name, 'a path inside the workspace');
+      value = options.default;
+    }
+    const resolved = path.resolve(workspace, value);
+    // The real path of the deepest part that exists, so a symlink anywhere on the way is followed
+    // even when the rest does not exist yet (the caller reports a missing path in its own words).
+    const real = (p: string): string => {
+      try {
+        return realpathSync(p);
+      } catch {
+        const parent = path.dirname(p);
+        return parent === p ? p : path.join(real(parent), path.basename(p));
+      }
+    };
+    const relative = path.relative(real(workspace), real(resolved));
+    if (relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
+      return this.fail(name, value, `a path inside the workspace (${workspace}); this one resolves outside it`);
+    }
+    return resolved;
   }
 
   /** Throws when more than one of the named inputs is given. */
