@@ -359,5 +359,19 @@ for (const name of available) {
         metrics: { awsRequests: awsCalls, mutatingSent: sent.length },
       });
     });
+
+    test('secrets: no injected credential in any run of this table', async () => {
+      const runs = await Promise.all([...outcomes.values()]);
+      expect(runs.length).toBeGreaterThan(0);
+      expect(runs.flatMap((r) => r.run.leaks)).toEqual([]);
+      if (name === 'deploy') {
+        results.record({
+          action: name,
+          category: 'secrets',
+          case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, presigned URLs (bad-input runs)',
+          outcome: `not found in stdout, stderr, outputs, summary or files of ${runs.length} runs`,
+        });
+      }
+    });
   });
 }
