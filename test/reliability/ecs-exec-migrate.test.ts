@@ -156,7 +156,11 @@ const commandStarts = () => channel.sessions.filter((s) => s.openFrame !== undef
 describe('exec mode under faults', () => {
   test.each([
     [10, 'faults-10', 71, 0],
+    [10, 'faults-10', 72, 3],
+    [10, 'faults-10', 74, 137],
     [30, 'faults-30', 73, 3],
+    [30, 'faults-30', 75, 0],
+    [30, 'faults-30', 76, 1],
   ] as const)(
     '%d%% faults on ECS (%s, seed %d), remote exit %d: the exit code is the remote one or the step fails; never started twice',
     async (percent, category, seed, remote) => {
@@ -226,6 +230,7 @@ describe('run-task mode under faults', () => {
   test.each([
     [10, 'faults-10', 81, 0],
     [30, 'faults-30', 83, 3],
+    [30, 'faults-30', 84, 137],
   ] as const)(
     '%d%% faults on ECS and Logs (%s, seed %d), container exit %d: one task (one clientToken), the container’s exit code',
     async (percent, category, seed, remote) => {
