@@ -61,7 +61,8 @@ describe('dist/s3-sync-frontend/index.js (as the runner runs it)', () => {
     [{ bucket: BUCKET, delete: 'yes' }, 'delete', /Input 'delete' has the value 'yes'/],
     [{ bucket: BUCKET, 'cache-control': '*.html no-cache' }, 'cache-control', /expected one rule per line as '<glob>: <value>'/],
     [{ bucket: 'missing-bucket' }, 'bucket', /'missing-bucket', but that bucket does not exist/],
-    [{ bucket: BUCKET, source: 'build' }, 'source', /Input 'source' is 'build'.*does not exist/],
+    [{ bucket: BUCKET, source: 'build' }, 'source', /Input 'source' points to .*\/build, which does not exist/],
+    [{ bucket: BUCKET, source: '../outside' }, 'source', /Input 'source' has the value '..\/outside'.*inside the workspace/],
   ])('bad input %j fails with one error titled %s and writes nothing', async (inputs, title, message) => {
     const s3 = await createBucket(moto);
     const workspace = makeSite(SITE_V1);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { InputError, Inputs, mapInputSource } from '@allthrive/toolkit';
 import {
@@ -153,7 +154,7 @@ describe('readOptions', () => {
 
   it('applies the documented defaults', () => {
     expect(read({ bucket: 'my-site' })).toEqual({
-      source: 'dist',
+      source: path.resolve(process.env.GITHUB_WORKSPACE || process.cwd(), 'dist'),
       bucket: 'my-site',
       prefix: '',
       cacheControl: [],
@@ -205,6 +206,7 @@ describe('readOptions', () => {
     [{ bucket: 'b-1', delete: 'yes' }, 'delete', /Input 'delete' has the value 'yes'.*`true` or `false`/],
     [{ bucket: 'b-1', 'dry-run': 'maybe' }, 'dry-run', /`true` or `false`/],
     [{ bucket: 'b-1', 'delete-grace': '1 week' }, 'delete-grace', /Input 'delete-grace' has the value '1 week'/],
+    [{ bucket: 'b-1', source: '../elsewhere' }, 'source', /Input 'source' has the value '..\/elsewhere'.*inside the workspace/],
     [{ bucket: 'b-1', concurrency: '0' }, 'concurrency', /from 1 to 50/],
     [{ bucket: 'b-1', concurrency: '200' }, 'concurrency', /from 1 to 50/],
   ])('rejects %j naming the input %s', (values, input, message) => {

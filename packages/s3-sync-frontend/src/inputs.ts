@@ -7,7 +7,8 @@ import { validateGlobs } from './rules.js';
  * problem is an InputError, raised before anything touches AWS.
  */
 export function readOptions(inputs: Inputs): SyncOptions {
-  const source = inputs.string('source', { default: 'dist' });
+  // absolute, and refused when it resolves outside the workspace (a symlink or `..` could publish other files)
+  const source = inputs.workspacePath('source', { default: 'dist' });
   const bucket = validateBucket(inputs.string('bucket', { required: true, accepted: 'an S3 bucket name such as my-site-bucket' }));
   const prefix = normalizePrefix(inputs.string('prefix'));
   const cacheControl = parseRules(

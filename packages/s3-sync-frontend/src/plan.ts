@@ -186,19 +186,16 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
   if (!stats) {
     throw new InputError(
       'source',
-      `Input 'source' is '${options.source}', which resolves to ${sourceDir}: that directory does not exist. Build the site before this step, or set 'source' to the build output directory (relative to the workspace). Nothing was changed.`,
+      `Input 'source' points to ${sourceDir}, which does not exist. Build the site before this step, or set 'source' to the build output directory (relative to the workspace). Nothing was changed.`,
     );
   }
   if (!stats.isDirectory()) {
-    throw new InputError(
-      'source',
-      `Input 'source' is '${options.source}', which resolves to ${sourceDir}: that is a file, not a directory.`,
-    );
+    throw new InputError('source', `Input 'source' points to ${sourceDir}, which is a file, not a directory.`);
   }
   if ((await readdir(sourceDir)).length === 0) {
     throw new InputError(
       'source',
-      `Input 'source' is '${options.source}' (${sourceDir}), which is empty: nothing to deploy. Did the build run? Nothing was changed.`,
+      `Input 'source' points to ${sourceDir}, which is empty: nothing to deploy. Did the build run? Nothing was changed.`,
     );
   }
   // The bucket is read (never written) while the files are hashed: the listing and the manifest
@@ -213,8 +210,8 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     throw new InputError(
       'source',
       scan.excluded.length
-        ? `Input 'source' is '${options.source}': all ${scan.excluded.length} files in it are excluded by 'exclude', so there is nothing to deploy. Nothing was changed.`
-        : `Input 'source' is '${options.source}' (${sourceDir}), which contains no files: nothing to deploy. Did the build run? Nothing was changed.`,
+        ? `Input 'source' points to ${sourceDir}: all ${scan.excluded.length} files in it are excluded by 'exclude', so there is nothing to deploy. Nothing was changed.`
+        : `Input 'source' points to ${sourceDir}, which contains no files: nothing to deploy. Did the build run? Nothing was changed.`,
     );
   }
   if (scan.files.some((f) => f.path === MANIFEST_NAME)) {
@@ -244,7 +241,7 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
   }
   const totalBytes = described.reduce((sum, f) => sum + f.size, 0);
   logger.info(
-    `Source ${options.source}: ${described.length} files, ${formatBytes(totalBytes)}${scan.excluded.length ? ` (${scan.excluded.length} excluded)` : ''}.`,
+    `Source ${path.relative(deps.root ?? process.cwd(), sourceDir) || '.'}: ${described.length} files, ${formatBytes(totalBytes)}${scan.excluded.length ? ` (${scan.excluded.length} excluded)` : ''}.`,
   );
 
   const [remote, manifestRead] = await remoteRead;
