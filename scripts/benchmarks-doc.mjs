@@ -10,7 +10,7 @@ const sections = readdirSync('bench')
   .map((name) =>
     readFileSync(path.join('bench', name, 'RESULTS.md'), 'utf8')
       .trim()
-      .replace(/^# /, '## '),
+      .replace(/^(#+) /gm, '#$1 '),
   );
 const text = `# Benchmarks
 
