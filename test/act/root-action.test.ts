@@ -17,7 +17,13 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
     return { ...frontend, ...backend };
   }
 
-  const vars = (image: string) => ({ FRONTEND_BUCKET: DEMO.bucket, CLUSTER: DEMO.cluster, STACK_NAME: DEMO.stackName, IMAGE: image });
+  const vars = (image: string, containers = '') => ({
+    FRONTEND_BUCKET: DEMO.bucket,
+    CLUSTER: DEMO.cluster,
+    STACK_NAME: DEMO.stackName,
+    IMAGE: image,
+    CONTAINERS: containers,
+  });
 
   it('runs every part in order and reports each part through prefixed outputs', async () => {
     const seeded = await seed('sha-root');
@@ -75,7 +81,7 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
     }
   });
 
-  it('stops at a failed backend: later parts do not run, the old HTML stays live, the summary says so', async () => {
+  it('checks every part before the first write: a missing image tag changes nothing at all', async () => {
     const seeded = await seed('sha-root');
     const missingTag = `${DEMO.registry}/${DEMO.repository}:no-such-tag`;
     const run = await runAct({
@@ -89,32 +95,65 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
       const deploy = run.step('deploy');
       expect(deploy.result).toBe('failure');
       expect(JSON.parse(deploy.outputs.parts)).toEqual({
-        'frontend-assets': 'success',
+        'frontend-assets': 'not-run',
         backend: 'failed',
         migrate: 'not-run',
         'frontend-html': 'not-run',
         invalidate: 'not-run',
       });
       expect(deploy.outputs.result).toBe('failed');
-      expect(deploy.outputs['production-state']).toBe(
-        'Backend deploy failed before it finished (the error says which services, if any, were updated), migrations not run, old HTML still live (new assets uploaded, not referenced yet)',
-      );
+      expect(deploy.outputs['production-state']).toBe('Nothing changed: a pre-flight check failed before the first write');
       expect(run.step('after').outputs.state).toBe(deploy.outputs['production-state']);
       const error = deploy.annotations.find((a) => a.level === 'error');
       expect(error?.properties.title).toBe('Deploy failed');
       expect(error?.message).toContain('no-such-tag');
-      expect(error?.message).toContain('Production now:');
+      expect(error?.message).toContain('pre-flight check: nothing was changed');
+      expect(error?.message).toContain('Production now: Nothing changed');
       expect(deploy.summary).toContain('not run');
 
-      // Production untouched where it matters: old HTML, services on their old revisions, no invalidation.
+      // Nothing was written: old HTML, no new asset, services on their old revisions, no invalidation.
       const s3 = new S3Client(moto.clientConfig);
       const html = await (await s3.send(new GetObjectCommand({ Bucket: DEMO.bucket, Key: 'index.html' }))).Body!.transformToString();
       expect(html).toContain('app-0ldRe1se.js');
       const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: DEMO.bucket }))).Contents ?? []).map((o) => o.Key);
-      expect(keys.some((k) => /^assets\/app-[\w-]{8}\.js$/.test(k!) && k !== 'assets/app-0ldRe1se.js')).toBe(true);
+      expect(keys.sort()).toEqual(['assets/app-0ldRe1se.js', 'favicon.svg', 'index.html', 'robots.txt']);
       const ecs = new ECSClient(moto.clientConfig);
       const services = await ecs.send(new DescribeServicesCommand({ cluster: DEMO.cluster, services: ['web'] }));
       expect(services.services?.[0].taskDefinition).toBe(seeded.taskDefinitions.web);
+      const cloudfront = new CloudFrontClient(moto.clientConfig);
+      const invalidations = await cloudfront.send(new ListInvalidationsCommand({ DistributionId: seeded.distributionId }));
+      expect(invalidations.InvalidationList?.Items ?? []).toEqual([]);
+    } finally {
+      run.cleanup();
+    }
+  });
+  it('stops at a backend that fails after the assets went up: later parts do not run, the old HTML stays live', async () => {
+    const seeded = await seed('sha-root');
+    // Passes the pre-flight (services, tag and stack exist) but no service has a container named 'api'.
+    const run = await runAct({
+      workflow: 'test/workflows/root-action.yml',
+      files: sampleFrontendWorkspace(),
+      vars: vars(seeded.image, 'api'),
+      ...motoActSettings(moto),
+    });
+    try {
+      expect(run.jobs.deploy).toBe('failure');
+      const deploy = run.step('deploy');
+      expect(JSON.parse(deploy.outputs.parts)).toEqual({
+        'frontend-assets': 'success',
+        backend: 'failed',
+        migrate: 'not-run',
+        'frontend-html': 'not-run',
+        invalidate: 'not-run',
+      });
+      expect(deploy.outputs['production-state']).toMatch(/^Backend deploy failed/);
+      expect(deploy.outputs['production-state']).toContain('old HTML still live (new assets uploaded, not referenced yet)');
+      expect(deploy.annotations.find((a) => a.level === 'error')?.message).toContain("'api'");
+      const s3 = new S3Client(moto.clientConfig);
+      const html = await (await s3.send(new GetObjectCommand({ Bucket: DEMO.bucket, Key: 'index.html' }))).Body!.transformToString();
+      expect(html).toContain('app-0ldRe1se.js');
+      const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: DEMO.bucket }))).Contents ?? []).map((o) => o.Key!);
+      expect(keys.some((k) => /^assets\/app-[\w-]{8}\.js$/.test(k) && k !== 'assets/app-0ldRe1se.js')).toBe(true);
       const cloudfront = new CloudFrontClient(moto.clientConfig);
       const invalidations = await cloudfront.send(new ListInvalidationsCommand({ DistributionId: seeded.distributionId }));
       expect(invalidations.InvalidationList?.Items ?? []).toEqual([]);

@@ -28,7 +28,7 @@ describe('root action inputs', () => {
       'invalidate-paths': 'api/*',
       'invalidation-wait': 'false',
     });
-    expect(options.frontend).toMatchObject({ bucket: 'site', delete: true, dryRun: false, source: 'dist' });
+    expect(options.frontend).toMatchObject({ bucket: 'site', delete: true, dryRun: false, source: expect.stringMatching(/dist$/) });
     expect(options.backend).toMatchObject({ cluster: 'c', services: ['web', 'celery'], timeoutMs: 20 * 60_000, wait: true });
     // migrate-service defaults to the first service; a bare migrate-timeout is minutes, as in ecs-exec-migrate.
     expect(options.migrate).toMatchObject({ service: 'web', mode: 'exec', container: 'web', timeoutMs: 5 * 60_000 });

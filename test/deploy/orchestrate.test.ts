@@ -46,6 +46,9 @@ function fakeEngines(overrides: Partial<Engines> = {}) {
       given.migrate = options;
       return { exitCode: 0, taskArn: 'arn:aws:ecs:us-east-1:1:task/c/abc', mode: options.mode } as MigrationResult;
     },
+    preflight: async (_ecs, _cluster, services) => (calls.push(`preflight ${services.join(',')}`), []),
+    pinDigest: async (image) => (calls.push('pinDigest'), { image: `${image.split(':')[0]}@sha256:${'a'.repeat(64)}`, digest: 'x' }),
+    resolveDistributionId: async (source) => (calls.push('resolveDistributionId'), source.distributionId ?? 'EFROMSTACK123'),
     runInvalidation: async (options) => {
       calls.push('runInvalidation');
       given.invalidate = options;
@@ -82,7 +85,18 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   it('runs assets, backend, migrations, HTML, invalidation in that order and chains their results', async () => {
     const fake = fakeEngines();
     const result = await runWholeDeploy(options({ ...ALL, 'invalidate-paths': '/api/*' }), deps(fake.engines));
-    expect(fake.calls).toEqual(['planSync', 'uploadAssets', 'runDeploy', 'runMigration', 'publishHtml', 'deleteStale', 'runInvalidation']);
+    expect(fake.calls).toEqual([
+      'planSync',
+      'preflight web,celery,celery-beat',
+      'pinDigest',
+      'resolveDistributionId',
+      'uploadAssets',
+      'runDeploy',
+      'runMigration',
+      'publishHtml',
+      'deleteStale',
+      'runInvalidation',
+    ]);
     expect(result.result).toBe('success');
     expect(result.parts.map((p) => p.status)).toEqual(['success', 'success', 'success', 'success', 'success']);
     // The backend is always waited for; run-task migrates on the revision the backend part registered.
@@ -97,7 +111,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   it('a frontend-only deploy skips the backend and migration parts', async () => {
     const fake = fakeEngines();
     const result = await runWholeDeploy(options({ bucket: 'site', 'distribution-id': 'E2QWRUHAPOMQZL' }), deps(fake.engines));
-    expect(fake.calls).toEqual(['planSync', 'uploadAssets', 'publishHtml', 'deleteStale', 'runInvalidation']);
+    expect(fake.calls).toEqual(['planSync', 'resolveDistributionId', 'uploadAssets', 'publishHtml', 'deleteStale', 'runInvalidation']);
     expect(result.parts.map((p) => [p.part, p.status])).toEqual([
       ['frontend-assets', 'success'],
       ['backend', 'skipped'],
@@ -115,7 +129,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
       options({ cluster: 'c', services: 'web', image: 'repo:1', 'migrate-command': 'python manage.py migrate' }),
       deps(fake.engines),
     );
-    expect(fake.calls).toEqual(['runDeploy', 'runMigration']);
+    expect(fake.calls).toEqual(['preflight web', 'pinDigest', 'runDeploy', 'runMigration']);
     expect((fake.given.migrate as { mode: string; taskDefinition?: string }).mode).toBe('exec');
     expect((fake.given.migrate as { taskDefinition?: string }).taskDefinition).toBeUndefined();
     expect(result.productionState).toBe('Backend deployed, migrations ran');
@@ -126,7 +140,15 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
       runMigration: async () => ({ exitCode: 3, taskArn: 'arn:aws:ecs:us-east-1:1:task/c/t1', mode: 'run-task' }) as MigrationResult,
     });
     const result = await runWholeDeploy(options(ALL), deps(fake.engines));
-    expect(fake.calls).toEqual(['planSync', 'uploadAssets', 'runDeploy', 'runMigration']);
+    expect(fake.calls).toEqual([
+      'planSync',
+      'preflight web,celery,celery-beat',
+      'pinDigest',
+      'resolveDistributionId',
+      'uploadAssets',
+      'runDeploy',
+      'runMigration',
+    ]);
     expect(result.result).toBe('failed');
     expect(result.failedPart).toBe('migrate');
     expect(result.failure).toContain('exited with code 3 (task t1)');
@@ -167,7 +189,14 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
         }) as unknown as DeployResult,
     });
     const result = await runWholeDeploy(options(ALL), deps(fake.engines));
-    expect(fake.calls).toEqual(['planSync', 'uploadAssets', 'runDeploy']);
+    expect(fake.calls).toEqual([
+      'planSync',
+      'preflight web,celery,celery-beat',
+      'pinDigest',
+      'resolveDistributionId',
+      'uploadAssets',
+      'runDeploy',
+    ]);
     expect(result.failure).toContain('web rolled-back (circuit breaker)');
     expect(result.productionState).toBe(
       'Backend deploy failed: web rolled back to the previous task definition; celery, celery-beat on the new image, migrations not run, old HTML still live (new assets uploaded, not referenced yet)',
@@ -195,7 +224,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
       },
     });
     const result = await runWholeDeploy(options(ALL), deps(fake.engines));
-    expect(fake.calls).toEqual(['planSync', 'uploadAssets']);
+    expect(fake.calls).toEqual(['planSync', 'preflight web,celery,celery-beat', 'pinDigest', 'resolveDistributionId', 'uploadAssets']);
     expect(result.productionState).toBe('Backend unchanged, migrations not run, old HTML still live');
   });
 
@@ -210,6 +239,47 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
     expect(result.productionState).toBe(
       'Backend deployed, migrations ran, new HTML live, CloudFront not invalidated (edge caches may serve old copies until they expire)',
     );
+  });
+
+  it('checks every part before the first write: a missing stack changes nothing', async () => {
+    const fake = fakeEngines({
+      resolveDistributionId: async () => {
+        throw new Error("CloudFormation stack 'production-allthrive' does not exist");
+      },
+    });
+    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
+    // Only reads happened: no upload, no deploy, no migration, no HTML, no invalidation.
+    expect(fake.calls).toEqual(['planSync', 'preflight web,celery,celery-beat', 'pinDigest', 'resolveDistributionId']);
+    expect(result.result).toBe('failed');
+    expect(result.failedPart).toBe('invalidate');
+    expect(result.failure).toBe("CloudFormation stack 'production-allthrive' does not exist (pre-flight check: nothing was changed)");
+    expect(result.parts.map((p) => p.status)).toEqual(['not-run', 'not-run', 'not-run', 'not-run', 'failed']);
+    expect(result.productionState).toBe('Nothing changed: a pre-flight check failed before the first write');
+  });
+
+  it('checks a migration service that the backend part does not deploy', async () => {
+    const fake = fakeEngines({
+      preflight: async (_ecs, _cluster, services) => {
+        if (services.includes('worker')) throw new Error("service 'worker' does not exist in cluster c");
+        return [];
+      },
+    });
+    const result = await runWholeDeploy(
+      options({ cluster: 'c', services: 'web', image: 'repo:1', 'migrate-command': 'm', 'migrate-service': 'worker' }),
+      deps(fake.engines),
+    );
+    expect(fake.calls).toEqual(['preflight', 'pinDigest', 'preflight']);
+    expect(result.failedPart).toBe('migrate');
+    expect(result.parts.map((p) => p.status)).toEqual(['skipped', 'not-run', 'failed', 'skipped', 'skipped']);
+  });
+
+  it('deploys the digest the pre-flight pinned, and invalidates the distribution it resolved', async () => {
+    const fake = fakeEngines();
+    await runWholeDeploy(options(ALL), deps(fake.engines));
+    expect((fake.given.deploy as { image: string }).image).toBe(
+      `123456789012.dkr.ecr.us-east-1.amazonaws.com/allthrive-web@sha256:${'a'.repeat(64)}`,
+    );
+    expect((fake.given.invalidate as { distributionId: string }).distributionId).toBe('EFROMSTACK123');
   });
 
   it('skips the invalidation when nothing changed in S3 and no extra paths were given', async () => {

@@ -5,8 +5,8 @@ import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CancelledError, errorMessage, type Clock, type Logger } from '@allthrive/toolkit';
-import { runInvalidation, WaitTimeoutError, type InvalidationResult } from '@allthrive/cloudfront-invalidate';
-import { failureMessage, runDeploy, type DeployResult } from '@allthrive/ecs-deploy-and-wait';
+import { resolveDistributionId, runInvalidation, WaitTimeoutError, type InvalidationResult } from '@allthrive/cloudfront-invalidate';
+import { failureMessage, pinDigest, preflight, runDeploy, type DeployResult } from '@allthrive/ecs-deploy-and-wait';
 import { MigrationError, runMigration, type MigrationResult } from '@allthrive/ecs-exec-migrate';
 import { deleteStale, planSync, publishHtml, syncResult, uploadAssets, type SyncPlan, type SyncResult } from '@allthrive/s3-sync-frontend';
 import type { WholeDeployOptions } from './inputs.js';
@@ -21,6 +21,10 @@ export interface Engines {
   runDeploy: typeof runDeploy;
   runMigration: typeof runMigration;
   runInvalidation: typeof runInvalidation;
+  /** Read-only checks run for every part before the first write. */
+  preflight: typeof preflight;
+  pinDigest: typeof pinDigest;
+  resolveDistributionId: typeof resolveDistributionId;
 }
 
 export const realEngines: Engines = {
@@ -32,6 +36,9 @@ export const realEngines: Engines = {
   runDeploy,
   runMigration,
   runInvalidation,
+  preflight,
+  pinDigest,
+  resolveDistributionId,
 };
 
 export interface WholeDeployDeps {
@@ -74,6 +81,8 @@ export interface WholeDeployResult {
   failedPart?: Part;
   /** One sentence: what production runs now (e.g. "backend deployed, migrations failed, old HTML still live"). */
   productionState: string;
+  /** True when a read-only pre-flight check failed, so nothing was written. */
+  preflightFailed?: boolean;
   frontend?: SyncResult;
   backend?: DeployResult;
   migrate?: Partial<MigrationResult>;
@@ -129,8 +138,67 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
     }
   };
 
+  // Pre-flight: every part's read-only checks (source and bucket, services, image tag, migration
+  // service, stack output) before the first write, so a missing resource changes nothing.
+  let checking: Part = 'frontend-assets';
+  let image = options.backend?.image;
+  let distributionId = options.invalidate?.distributionId;
+  try {
+    await logger.group('Pre-flight checks (read-only)', async () => {
+      if (options.frontend) {
+        checking = 'frontend-assets';
+        plan = await engines.planSync(options.frontend, syncDeps);
+      }
+      if (options.backend) {
+        checking = 'backend';
+        await engines.preflight(deps.ecs, options.backend.cluster, options.backend.services, signal);
+        if (image && options.backend.pinDigest) image = (await engines.pinDigest(image, deps.ecr, logger, signal)).image;
+      }
+      const migrateService = options.migrate?.service;
+      if (options.migrate && migrateService && !options.backend?.services.includes(migrateService)) {
+        checking = 'migrate';
+        await engines.preflight(deps.ecs, options.migrate.cluster, [migrateService], signal);
+      }
+      if (options.invalidate) {
+        checking = 'invalidate';
+        distributionId = await engines.resolveDistributionId(
+          {
+            distributionId: options.invalidate.distributionId,
+            stackName: options.invalidate.stackName,
+            stackOutput: options.invalidate.stackOutput ?? 'DistributionId',
+          },
+          { cloudformation: deps.cloudformation, signal },
+        );
+      }
+    });
+  } catch (error) {
+    const cancelled = error instanceof CancelledError || signal.aborted;
+    result.result = cancelled ? 'cancelled' : 'failed';
+    result.failedPart = checking;
+    result.failure = `${errorMessage(error)} (pre-flight check: nothing was changed)`;
+    result.preflightFailed = true;
+    const enabled: Record<Part, boolean> = {
+      'frontend-assets': Boolean(options.frontend),
+      backend: Boolean(options.backend),
+      migrate: Boolean(options.migrate),
+      'frontend-html': Boolean(options.frontend),
+      invalidate: Boolean(options.invalidate),
+    };
+    result.parts = PARTS.map((part) =>
+      part === checking
+        ? { part, status: cancelled ? 'cancelled' : 'failed', detail: result.failure! }
+        : {
+            part,
+            status: enabled[part] ? 'not-run' : 'skipped',
+            detail: enabled[part] ? 'not run: a pre-flight check failed' : 'not asked for',
+          },
+    );
+    result.productionState = productionState(result);
+    return result;
+  }
+
   await run('frontend-assets', options.frontend ? true : 'no `bucket` given', async () => {
-    plan = await engines.planSync(options.frontend!, syncDeps);
+    plan ??= await engines.planSync(options.frontend!, syncDeps);
     await engines.uploadAssets(plan, syncDeps);
     const phases = plan.progress.phases;
     const uploaded = phases.reduce((sum, p) => sum + p.uploaded, 0);
@@ -138,7 +206,10 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
   });
 
   await run('backend', options.backend ? true : 'no `services` given', async () => {
-    const deployed = await engines.runDeploy({ ...options.backend!, wait: true }, { ecs: deps.ecs, ecr: deps.ecr, logger, clock, signal });
+    const deployed = await engines.runDeploy(
+      { ...options.backend!, image, wait: true },
+      { ecs: deps.ecs, ecr: deps.ecr, logger, clock, signal },
+    );
     result.backend = deployed;
     const failed = failureMessage(deployed);
     if (failed) throw new PartFailure(failed);
@@ -185,7 +256,7 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
   await run('invalidate', invalidateEnabled, async () => {
     try {
       const invalidated = await engines.runInvalidation(
-        { ...options.invalidate!, paths, runId: deps.runId, runAttempt: deps.runAttempt },
+        { ...options.invalidate!, distributionId, paths, runId: deps.runId, runAttempt: deps.runAttempt },
         { cloudfront: deps.cloudfront, cloudformation: deps.cloudformation, logger, clock, signal },
       );
       result.invalidate = invalidated;
@@ -230,7 +301,8 @@ function shortId(arn: string | undefined): string {
  * "backend deployed, migrations failed, old HTML still live". This is what a person reads first
  * when a deploy fails half-way.
  */
-export function productionState(result: Pick<WholeDeployResult, 'parts' | 'backend' | 'migrate' | 'frontend'>): string {
+export function productionState(result: Pick<WholeDeployResult, 'parts' | 'backend' | 'migrate' | 'frontend' | 'preflightFailed'>): string {
+  if (result.preflightFailed) return 'Nothing changed: a pre-flight check failed before the first write';
   const of = (part: Part) => result.parts.find((p) => p.part === part)?.status ?? 'skipped';
   const pieces: string[] = [];
 
