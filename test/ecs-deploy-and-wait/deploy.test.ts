@@ -111,7 +111,7 @@ describe('runDeploy: the waiter against a scripted ECS', () => {
     const message = failureMessage(result)!;
     expect(message).toContain('1 of 3 services did not deploy: web failed');
     expect(message).toContain('circuit breaker');
-    expect(logger.entries.some((e) => e.level === 'error' && e.message.startsWith('web: failed'))).toBe(true);
+    expect(logger.entries.some((e) => e.level === 'warning' && e.message.startsWith('web: failed'))).toBe(true);
     // ECS rolls back by itself here, so the action does not (even with rollback: true it would not).
     expect(fake.count('UpdateService')).toBe(3);
   });

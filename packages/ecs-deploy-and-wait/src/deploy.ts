@@ -61,10 +61,16 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
   const started = await startDeployments(
     ecs,
     options.cluster,
-    ready.map((s) => ({ name: s.name, taskDefinitionArn: newArns.get(s.name) })),
+    ready.map((s) => ({
+      name: s.name,
+      taskDefinitionArn: newArns.get(s.name),
+      currentTaskDefinitionArn: s.previousTaskDefinitionArn,
+      knownDeploymentIds: (s.service.deployments ?? []).map((d) => d.id!).filter(Boolean),
+    })),
     options.forceNewDeployment,
     logger,
     clock,
+    signal,
   );
   const byName = new Map(ready.map((s) => [s.name, s]));
 

@@ -44,10 +44,15 @@ export async function rollBack(
   const started = await startDeployments(
     settings.ecs,
     settings.cluster,
-    candidates.map((c) => ({ name: c.name, taskDefinitionArn: c.previousTaskDefinitionArn })),
+    candidates.map((c) => ({
+      name: c.name,
+      taskDefinitionArn: c.previousTaskDefinitionArn,
+      knownDeploymentIds: (c.outcome.service?.deployments ?? []).map((d) => d.id!).filter(Boolean),
+    })),
     false,
     logger,
     settings.clock,
+    settings.signal,
   );
   const outcomes = await waitForDeployments(
     started.map((s, i) => {

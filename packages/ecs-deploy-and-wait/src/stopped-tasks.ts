@@ -1,5 +1,5 @@
 import { DescribeTasksCommand, ListTasksCommand, type ECSClient, type Task } from '@aws-sdk/client-ecs';
-import { describeAwsError, isAccessDenied, type Logger } from '@allthrive/toolkit';
+import { deadlineSignal, describeAwsError, formatDuration, isAccessDenied, type Logger } from '@allthrive/toolkit';
 import { isAbort } from './aws-errors.js';
 
 /**
@@ -21,16 +21,18 @@ export class StoppedTaskReporter {
   ) {}
 
   /** Lists and prints the stopped tasks of `deploymentId` not printed yet. Never throws, except on cancellation. */
-  async report(deploymentId: string, signal?: AbortSignal): Promise<void> {
+  async report(deploymentId: string, signal?: AbortSignal, budgetMs?: number): Promise<void> {
     if (this.disabled) return;
     let operation = 'ListTasks';
+    // The whole report is abandoned after budgetMs (the waiter's deadline): a held answer must not hold the step.
+    const callSignal = budgetMs === undefined ? signal : deadlineSignal(budgetMs, signal);
     try {
       const arns: string[] = [];
       let nextToken: string | undefined;
       do {
         const page = await this.ecs.send(
           new ListTasksCommand({ cluster: this.cluster, startedBy: deploymentId, desiredStatus: 'STOPPED', nextToken }),
-          { abortSignal: signal },
+          { abortSignal: callSignal },
         );
         arns.push(...(page.taskArns ?? []));
         nextToken = page.nextToken;
@@ -39,7 +41,7 @@ export class StoppedTaskReporter {
       operation = 'DescribeTasks';
       for (let i = 0; i < fresh.length; i += 100) {
         const response = await this.ecs.send(new DescribeTasksCommand({ cluster: this.cluster, tasks: fresh.slice(i, i + 100) }), {
-          abortSignal: signal,
+          abortSignal: callSignal,
         });
         const tasks = [...(response.tasks ?? [])].sort((a, b) => stoppedAt(a) - stoppedAt(b));
         for (const task of tasks) {
@@ -52,6 +54,10 @@ export class StoppedTaskReporter {
       }
     } catch (error) {
       if (isAbort(error, signal)) throw error;
+      if (callSignal?.aborted && budgetMs !== undefined) {
+        this.logger.debug(`${this.service}: ${operation} did not answer within ${formatDuration(budgetMs)}; stopped tasks not listed.`);
+        return;
+      }
       if (isAccessDenied(error)) {
         // Reasons are a diagnosis aid; a missing permission for them must not fail a deployment.
         this.disabled = true;

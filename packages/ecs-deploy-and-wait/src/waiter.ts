@@ -2,6 +2,7 @@ import type { ECSClient, Service } from '@aws-sdk/client-ecs';
 import {
   ActionError,
   CancelledError,
+  deadlineSignal,
   describeAwsError,
   formatDuration,
   isAccessDenied,
@@ -14,6 +15,12 @@ import { describeServices, type DescribedServices } from './describe-services.js
 import { EventLog } from './events.js';
 import { StoppedTaskReporter } from './stopped-tasks.js';
 import { judge, ourDeployment, progress, type TrackedDeployment } from './verdict.js';
+
+/**
+ * A call made at (or after) the deadline still gets this long to answer, so the final poll at the
+ * deadline can happen; no call outlives the deadline by more than this.
+ */
+export const LATE_CALL_BUDGET_MS = 5000;
 
 export type WaitStatus = 'success' | 'failed' | 'rolled-back' | 'superseded' | 'timed-out';
 
@@ -72,11 +79,13 @@ export async function waitForDeployments(targets: WaitTarget[], settings: WaitSe
     lastFailedTasks: 0,
   }));
   const deadline = clock.now() + settings.timeoutMs;
+  // In-flight requests are aborted at the deadline (a held answer must not outlive the step's timeout).
+  const callBudget = () => Math.max(deadline - clock.now(), LATE_CALL_BUDGET_MS);
   let pending = states;
 
   const finish = async (state: TargetState, status: WaitStatus, reason: string) => {
     const ours = ourDeployment(state.last, state.target.deploymentId);
-    if (status !== 'success') await state.stopped.report(state.target.deploymentId, signal);
+    if (status !== 'success') await state.stopped.report(state.target.deploymentId, signal, callBudget());
     const lastStop = state.stopped.reasons.at(-1);
     const fullReason = status !== 'success' && lastStop ? `${reason}; last stopped task: ${lastStop}` : reason;
     const outcome: WaitOutcome = {
@@ -90,7 +99,8 @@ export async function waitForDeployments(targets: WaitTarget[], settings: WaitSe
     outcomes.set(state.target.name, outcome);
     const line = `${state.target.name}: ${status} after ${formatDuration(outcome.durationMs)}: ${fullReason}`;
     if (status === 'success') logger.info(line);
-    else logger.error(line, { title: `ECS deployment ${status}: ${state.target.name}` });
+    // A warning: the step's single ::error (failureMessage) names every service that did not deploy.
+    else logger.warning(line, { title: `ECS deployment ${status}: ${state.target.name}` });
   };
 
   try {
@@ -100,7 +110,7 @@ export async function waitForDeployments(targets: WaitTarget[], settings: WaitSe
         settings,
         deadline,
       );
-      if (snapshot) {
+      if (snapshot && snapshot !== 'deadline') {
         for (const state of pending) {
           const name = state.target.name;
           const service = snapshot.services.get(name);
@@ -110,7 +120,7 @@ export async function waitForDeployments(targets: WaitTarget[], settings: WaitSe
           }
           const ours = ourDeployment(service, state.target.deploymentId);
           const failedTasks = ours?.failedTasks ?? 0;
-          if (failedTasks > state.lastFailedTasks) await state.stopped.report(state.target.deploymentId, signal);
+          if (failedTasks > state.lastFailedTasks) await state.stopped.report(state.target.deploymentId, signal, callBudget());
           state.lastFailedTasks = failedTasks;
           const verdict = judge(service, snapshot.failures.get(name), state.target);
           if (verdict.status !== 'waiting') {
@@ -125,13 +135,13 @@ export async function waitForDeployments(targets: WaitTarget[], settings: WaitSe
       }
       if (!pending.length) break;
       const now = clock.now();
-      if (now >= deadline) {
+      if (now >= deadline || snapshot === 'deadline') {
         for (const state of pending) {
           const events = state.target.events.recent.map((e) => e.message).filter(Boolean);
           await finish(
             state,
             'timed-out',
-            `no verdict within ${formatDuration(settings.timeoutMs)}: ${progress(state.last, state.target.deploymentId)}` +
+            `no verdict within ${formatDuration(settings.timeoutMs)}: ${state.last ? progress(state.last, state.target.deploymentId) : 'ECS never answered DescribeServices in time'}` +
               (events.length ? `; last events: ${events.join(' | ')}` : '; no new service events'),
           );
         }
@@ -153,14 +163,30 @@ export async function waitForDeployments(targets: WaitTarget[], settings: WaitSe
   return outcomes;
 }
 
-/** One tick's DescribeServices calls, retried inside the tick on throttling/5xx until the deadline. */
-async function pollWithRetry(names: string[], settings: WaitSettings, deadline: number): Promise<DescribedServices | undefined> {
+/**
+ * One tick's DescribeServices calls, retried inside the tick on throttling/5xx until the deadline.
+ * Each call is aborted at the deadline (a call made at the deadline gets LATE_CALL_BUDGET_MS):
+ * 'deadline' means no answer came in time, and the services are judged on the last data seen.
+ */
+async function pollWithRetry(
+  names: string[],
+  settings: WaitSettings,
+  deadline: number,
+): Promise<DescribedServices | 'deadline' | undefined> {
   const { ecs, cluster, logger, clock, signal } = settings;
   for (let attempt = 1; ; attempt++) {
+    const budget = Math.max(deadline - clock.now(), LATE_CALL_BUDGET_MS);
+    const callSignal = deadlineSignal(budget, signal);
     try {
-      return await describeServices(ecs, cluster, names, signal);
+      return await describeServices(ecs, cluster, names, callSignal);
     } catch (error) {
       if (isAbort(error, signal) || signal?.aborted) throw signal?.reason ?? error;
+      if (callSignal.aborted) {
+        logger.warning(
+          `DescribeServices did not answer within ${formatDuration(budget)}, by the deadline (timeout ${formatDuration(settings.timeoutMs)}): the request was abandoned; judging on the last data seen.`,
+        );
+        return 'deadline';
+      }
       if (isAccessDenied(error)) {
         throw new ActionError(
           `${describeAwsError(error, { service: 'ECS', operation: 'DescribeServices' })} The deployments were started and keep rolling out on ECS, but this step cannot follow them.`,
