@@ -21,6 +21,10 @@ export function readOptions(inputs: Inputs): Options {
   inputs.exclusive('url', 'directory');
   const url = inputs.optional('url');
   const directory = inputs.optional('directory');
+  // Refuses `../x`, `/etc` and symlinks that lead out of GITHUB_WORKSPACE before anything is read.
+  // The value itself is kept: the engine resolves it against the same workspace, and findings name
+  // files by the path the user wrote.
+  if (directory !== undefined) inputs.workspacePath('directory');
   if (!url && !directory) {
     throw new InputError(
       'url',
