@@ -25,19 +25,49 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** The files whose input reads and outputs belong to an action: its adapter, its engine package and
- * the `inputs.ts` of any engine package the adapter or engine imports (the root action reuses them). */
-function filesOf(action: { name: string; entry: string }): string[] {
+/** The files whose input reads and outputs belong to an action: its adapter and its engine package. */
+function ownFiles(action: { name: string; entry: string }): string[] {
   const adapterDir = path.join(repoRoot, path.dirname(action.entry));
-  const own = [...sourceFiles(adapterDir), ...sourceFiles(path.join(repoRoot, 'packages', action.name, 'src'))];
-  const imported = new Set<string>();
-  for (const file of own) {
+  return [...sourceFiles(adapterDir), ...sourceFiles(path.join(repoRoot, 'packages', action.name, 'src'))];
+}
+
+/** Engine packages whose `inputs.ts` the action reuses (the root action reads each part through them). */
+function borrowedPackages(files: string[], own: string): string[] {
+  const packages = new Set<string>();
+  for (const file of files) {
     for (const [, pkg] of readFileSync(file, 'utf8').matchAll(/from '@allthrive\/([a-z0-9-]+)'/g)) {
-      if (pkg !== action.name && pkg !== 'toolkit') imported.add(pkg);
+      if (pkg !== own && pkg !== 'toolkit' && existsSync(path.join(repoRoot, 'packages', pkg, 'src', 'inputs.ts'))) packages.add(pkg);
     }
   }
-  const borrowed = [...imported].map((pkg) => path.join(repoRoot, 'packages', pkg, 'src', 'inputs.ts')).filter(existsSync);
-  return [...own, ...borrowed];
+  return [...packages];
+}
+
+type Renames = Record<string, string | { fixed: string }>;
+
+/**
+ * The inputs an action reads: its own reader calls, plus those of each engine it reuses, renamed
+ * the way the action maps them (`ENGINE_INPUT_RENAMES`: engine name → the action's name, or a
+ * value the action fixes itself and so does not declare).
+ */
+async function inputsOf(action: { name: string; entry: string }): Promise<Set<string>> {
+  const own = ownFiles(action);
+  const names = inputsReadBy(own);
+  const borrowed = borrowedPackages(own, action.name);
+  let renames: Record<string, Renames> = {};
+  if (borrowed.length) {
+    const engine = (await import(path.join(repoRoot, 'packages', action.name, 'src', 'index.ts'))) as {
+      ENGINE_INPUT_RENAMES?: Record<string, Renames>;
+    };
+    renames = engine.ENGINE_INPUT_RENAMES ?? {};
+  }
+  for (const pkg of borrowed) {
+    for (const name of inputsReadBy([path.join(repoRoot, 'packages', pkg, 'src', 'inputs.ts')])) {
+      const rename = renames[pkg]?.[name];
+      if (rename === undefined) names.add(name);
+      else if (typeof rename === 'string') names.add(rename);
+    }
+  }
+  return names;
 }
 
 const READER = /\.(?:string|optional|boolean|list|lines|duration|integer|enumeration|json|workspacePath)\(\s*['"]([a-z0-9-]+)['"]/g;
@@ -81,7 +111,7 @@ describe('action metadata', () => {
     } catch (error) {
       yamlError = (error as Error).message;
     }
-    const files = filesOf(action);
+    const files = ownFiles(action);
 
     it('is valid YAML (the runner refuses to load an action whose metadata does not parse)', () => {
       expect(yamlError).toBe('');
@@ -107,8 +137,8 @@ describe('action metadata', () => {
       }
     });
 
-    it('declares every input the code reads, and reads every input it declares', () => {
-      const read = [...inputsReadBy(files)].sort();
+    it('declares every input the code reads, and reads every input it declares', async () => {
+      const read = [...(await inputsOf(action))].sort();
       const declared = Object.keys(metadata.inputs ?? {}).sort();
       expect(read.filter((n) => !declared.includes(n))).toEqual([]);
       expect(declared.filter((n) => !read.includes(n))).toEqual([]);
