@@ -55,6 +55,12 @@ const TABLES: Record<(typeof ACTION_NAMES)[number], ActionTable> = {
     base: { source: 'dist', bucket: FIXTURE.bucket, delete: 'true', 'max-attempts': '2' },
     kinds: { 'delete-grace': 'duration' },
     rows: [
+      {
+        case: 'source outside the workspace (a sibling folder with files)',
+        inputs: { source: 'PRIVATE_SIBLING' },
+        names: { input: 'source' },
+      },
+      { case: 'source outside the workspace (/etc)', inputs: { source: '/etc' }, names: { input: 'source' } },
       { case: 'source does not exist', inputs: { source: 'no-such-dir' }, names: { input: 'source' } },
       { case: 'source is empty', inputs: { source: 'empty' }, names: { input: 'source' } },
       { case: 'cache-control rule without a colon', inputs: { 'cache-control': 'assets/** immutable' }, names: { input: 'cache-control' } },
@@ -221,6 +227,18 @@ const TABLES: Record<(typeof ACTION_NAMES)[number], ActionTable> = {
         names: { text: 'no-such-tag' },
         resource: true,
       },
+      {
+        case: 'stack that does not exist',
+        inputs: { 'stack-name': 'no-such-stack-reliability' },
+        names: { text: 'no-such-stack-reliability' },
+        resource: true,
+      },
+      {
+        case: 'run-task migration with a migrate-service that does not exist',
+        inputs: { 'migrate-command': 'true', 'migrate-mode': 'run-task', 'migrate-service': 'ghost-service' },
+        names: { text: 'ghost-service' },
+        resource: true,
+      },
     ],
   },
 };
@@ -252,6 +270,8 @@ beforeAll(async () => {
       '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://allthrive.ai/</loc></url></urlset>\n',
   });
   writeFileSync(path.join(workspace, 'README.md'), 'workspace');
+  // A folder beside the workspace: nothing in it may ever be published.
+  writeSite(`${workspace}-private`, { id_rsa: 'not for the bucket', 'notes.txt': 'private' });
   await seedBucket(moto);
   await seedEcs(moto);
   await seedCloudFront(moto);
@@ -271,6 +291,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((resolve) => site?.close(resolve));
   if (workspace) rmSync(workspace, { recursive: true, force: true });
+  if (workspace) rmSync(`${workspace}-private`, { recursive: true, force: true });
 });
 
 interface RowResult {
@@ -283,7 +304,8 @@ async function runRow(name: string, row: Row): Promise<RowResult> {
   try {
     const inputs: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...TABLES[name as keyof typeof TABLES].base, ...row.inputs })) {
-      if (value !== undefined) inputs[key] = value === 'SITE_ORIGIN' ? siteOrigin : value;
+      if (value !== undefined)
+        inputs[key] = value === 'SITE_ORIGIN' ? siteOrigin : value === 'PRIVATE_SIBLING' ? `../${path.basename(workspace)}-private` : value;
     }
     const run = await runChecked(name, { inputs, workspace, env: { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint }, timeoutMs: 40_000 });
     run.cleanup();

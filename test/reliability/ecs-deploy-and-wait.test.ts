@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { CreateServiceCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { useMoto } from '../harness/moto.js';
-import { startFaultProxy, type FaultProxy, type FaultRule, type RequestInfo } from '../harness/fault-proxy.js';
+import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import { cancelEnding, cancelWhen, PROMPT_ENDINGS, describeRun, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
@@ -84,13 +84,7 @@ describe('ecs-deploy-and-wait under faults', () => {
   ] as const)(
     '%d%% faults on every ECS/ECR request (4 seeds): verdict unchanged, exactly one UpdateService per service',
     async (percent, category, seeds) => {
-      // A lost UpdateService answer (reset after forwarding, truncation) is its own case: a known
-      // defect kept in test/reliability/pending/ until fixed. Here it gets only faults that never reach ECS.
-      const rules = faultMix(percent / 100).map((rule) =>
-        rule.fault === 'reset-after' || rule.fault === 'truncate'
-          ? { ...rule, when: (r: RequestInfo) => r.operation !== 'UpdateService' }
-          : rule,
-      );
+      const rules = faultMix(percent / 100);
       let requests = 0;
       let faulted = 0;
       for (const seed of seeds) {
@@ -124,6 +118,36 @@ describe('ecs-deploy-and-wait under faults', () => {
       metrics: { throttled: proxy.faults().length, describes: proxy.count('DescribeServices', { all: true }) },
     });
   });
+});
+
+describe('ecs-deploy-and-wait: lost and hung answers', () => {
+  test('the UpdateService response is lost (reset after ECS applied it): the update is not sent again', async () => {
+    // The SDK retries a reset connection; for UpdateService a repeat starts a second deployment.
+    const run = await deploy([{ fault: 'reset-after', operation: 'UpdateService', times: 1 }]);
+    const details = describeRun(run);
+    expect({ updates: updatesPerService(), details }).toEqual({ updates: ONE_EACH, details });
+    expect(run.exitCode === 0 ? run.outputs.result : 'failed-clearly').toMatch(/^(success|failed-clearly)$/);
+    results.record({
+      action: NAME,
+      category: 'connection',
+      case: 'UpdateService response lost (reset after forwarding)',
+      outcome: `exit ${run.exitCode}; UpdateService once per service`,
+    });
+  });
+
+  test('a DescribeServices answer held for 40 s: the action still ends by its own timeout (5s)', async () => {
+    const run = await deploy([{ fault: 'delay', operation: 'DescribeServices', delayMs: 40_000, after: 1 }], 1, { timeout: '5s' }, 20_000);
+    // Not a timing assertion: the generous 20 s kill timer did not fire and the step said why it stopped.
+    expect({ signal: run.signal, exit: run.exitCode, details: describeRun(run) }).toMatchObject({ signal: null, exit: 1 });
+    expect(run.errors).toHaveLength(1);
+    results.record({
+      action: NAME,
+      category: 'connection',
+      case: 'DescribeServices held 40 s (timeout 5s)',
+      outcome: `exit 1: ${run.errors[0].message.slice(0, 120)}`,
+      metrics: { elapsedMs: run.elapsedMs },
+    });
+  }, 45_000);
 });
 
 describe('ecs-deploy-and-wait cancellation', () => {

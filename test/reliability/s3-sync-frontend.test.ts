@@ -23,8 +23,8 @@ const NAME = 's3-sync-frontend';
 const moto = useMoto();
 const results = useResults(NAME);
 const scanned: CheckedResult[] = [];
-const V1 = viteSite('v1', 3);
-const V2 = viteSite('v2', 3);
+const V1 = viteSite('v1', 12);
+const V2 = viteSite('v2', 12);
 let workspace: string;
 let proxy: FaultProxy | undefined;
 
@@ -85,7 +85,9 @@ function deletesAfterHtml(requests: RecordedRequest[]): { ok: boolean; detail: s
 describe('s3-sync-frontend under faults', () => {
   test.each([
     [10, 'faults-10', 11],
+    [10, 'faults-10', 12],
     [30, 'faults-30', 31],
+    [30, 'faults-30', 32],
   ] as const)('%d%% S3 faults: the bucket is v2 exactly, or v1 HTML is still live; re-run completes', async (percent, category, seed) => {
     const run = await sync('v2', faultMix(percent / 100), { seed });
     const requests = proxy!.requests;
