@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Writes docs/reliability.md from what the reliability suites recorded in reports/reliability/*.json
 // (each test records its observed outcome only after its assertions held) plus the list of open
-// defects the suites found (test/reliability/defects.json, kept by hand until each is fixed).
+// defects the suites found (test/reliability/defects.json: open ones with their pending test, and fixed ones).
 // Usage: npm test -- test/reliability test/harness/fault-proxy && node scripts/reliability-doc.mjs
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -57,7 +57,7 @@ for (const file of readdirSync(resultsDir)
   .sort()) {
   outcomes.push(...JSON.parse(readFileSync(path.join(resultsDir, file), 'utf8')).outcomes);
 }
-const defects = existsSync(defectsFile) ? JSON.parse(readFileSync(defectsFile, 'utf8')) : [];
+const { open: defects = [], fixed = [] } = existsSync(defectsFile) ? JSON.parse(readFileSync(defectsFile, 'utf8')) : {};
 
 const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const metrics = (m) =>
@@ -137,6 +137,19 @@ if (defects.length === 0) {
   }
 }
 lines.push('');
+
+if (fixed.length) {
+  lines.push('## Defects found by these suites and fixed');
+  lines.push('');
+  lines.push('Their tests now run in the suite above.');
+  lines.push('');
+  lines.push('| Action | Input / fault | Found | Now |');
+  lines.push('| --- | --- | --- | --- |');
+  for (const d of [...fixed].sort((a, b) => byAction(a.action, b.action))) {
+    lines.push(`| ${d.action} | ${cell(d.fault)} | ${cell(d.found)} | ${cell(d.now)} |`);
+  }
+  lines.push('');
+}
 
 let text = lines.join('\n');
 try {
