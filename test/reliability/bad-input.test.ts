@@ -171,6 +171,12 @@ const TABLES: Record<(typeof ACTION_NAMES)[number], ActionTable> = {
     rows: [
       { case: 'url and directory together', inputs: { url: 'SITE_ORIGIN' }, names: { anyOf: ['url', 'directory'] } },
       { case: 'neither url nor directory', inputs: { directory: undefined }, names: { anyOf: ['url', 'directory'] } },
+      {
+        case: 'directory outside the workspace (../../../../../../etc)',
+        inputs: { directory: '../../../../../../etc' },
+        names: { input: 'directory' },
+      },
+      { case: 'directory outside the workspace (/etc)', inputs: { directory: '/etc' }, names: { input: 'directory' } },
       { case: 'directory that does not exist', inputs: { directory: 'no-such-dir' }, names: { input: 'directory' } },
       { case: 'url that is not a URL', inputs: { directory: undefined, url: 'localhost 8000' }, names: { input: 'url' } },
       { case: 'site-url that is not a URL', inputs: { 'site-url': 'allthrive dot ai' }, names: { input: 'site-url' } },
