@@ -34,7 +34,11 @@ export function renderTables(metadata) {
 
 let stale = 0;
 for (const action of discoverActions(root)) {
-  const readme = path.join(root, path.dirname(action.metadata), 'README.md');
+  // The root action's README is the repository's own; its reference page is docs/root-action.md.
+  const readme =
+    action.metadata === 'action.yml'
+      ? path.join(root, 'docs', 'root-action.md')
+      : path.join(root, path.dirname(action.metadata), 'README.md');
   const metadata = parse(readFileSync(path.join(root, action.metadata), 'utf8'));
   const current = existsSync(readme) ? readFileSync(readme, 'utf8') : '';
   const start = current.indexOf(START);
