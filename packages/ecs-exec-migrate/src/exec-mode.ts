@@ -42,7 +42,11 @@ export async function runExec(options: MigrationOptions, deps: MigrationDeps): P
   if (signal.aborted) throw new CancelledError('the run was cancelled before the command was started; nothing ran');
 
   const nonce = newNonce();
-  const response = await executeOnce(options, selected.taskArn, wrapCommand(options.command, nonce), deps);
+  const response = await executeOnce(options, selected.taskArn, wrapCommand(options.command, nonce), deps, {
+    mode: 'exec',
+    taskArn: selected.taskArn,
+    container: options.container,
+  });
   const session = response.session;
   // Masked before anything else is logged: it is a bearer token for the session.
   if (session?.tokenValue) logger.secret(session.tokenValue);
@@ -116,6 +120,7 @@ async function executeOnce(
   taskArn: string,
   command: string,
   deps: MigrationDeps,
+  partial: MigrationError['partial'],
 ): Promise<ExecuteCommandCommandOutput> {
   const request = new ExecuteCommandCommand({
     cluster: options.cluster,
@@ -133,11 +138,20 @@ async function executeOnce(
     override: true,
     tags: ['RETRY'],
   });
+  const { signal } = deps;
   try {
-    // No abort signal: an aborted request could still have started the command, and we would not
-    // know its session. A cancellation during the call is handled once the session is known.
-    return await deps.ecs.send(request);
+    // The cancellation aborts the call: GitHub kills the step a few seconds after SIGINT, so waiting
+    // for a held answer is not an option. ECS may have started the command before the answer was
+    // lost; the error says so, and this run never sends ExecuteCommand again.
+    return await deps.ecs.send(request, { abortSignal: signal });
   } catch (error) {
+    if (signal.aborted) {
+      throw new MigrationError(
+        `The run was cancelled while starting the command with ECS ExecuteCommand (no answer had arrived yet). ECS may already have started it in task ${taskId(taskArn)} (container ${options.container}), and it may still be running there; this run did not send it again and did not connect to its output. Re-running the step starts the command once more: first check the task's logs and the database, because two migrations at once can conflict.`,
+        partial,
+        'Migration cancelled',
+      );
+    }
     throw new ActionError(`${describeAwsError(error, { service: 'ECS', operation: 'ExecuteCommand' })} ${executeHint(error)}`.trim());
   }
 }

@@ -12,7 +12,8 @@ import {
   type RunTaskCommandInput,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { ActionError, CancelledError, describeAwsError, errorMessage, formatDuration } from '@allthrive/toolkit';
+import { ActionError, CancelledError, deadlineSignal, describeAwsError, errorMessage, formatDuration } from '@allthrive/toolkit';
+import { ecsFailure } from './aws-errors.js';
 import { LogTail } from './log-tail.js';
 import { taskDefinitionName, taskId } from './task-selection.js';
 import { MigrationError, type MigrationDeps, type MigrationOptions, type MigrationResult } from './types.js';
@@ -21,6 +22,8 @@ import { MigrationError, type MigrationDeps, type MigrationOptions, type Migrati
 export const STARTED_BY = 'ecs-exec-migrate';
 const POLL_MS = 6000;
 const MISSING_RETRIES = 5;
+/** A call made at (or after) the timeout still gets this long, so the last look at the task can happen. */
+const LATE_CALL_BUDGET_MS = 5000;
 
 interface LaunchPlan {
   taskDefinition: string;
@@ -62,7 +65,7 @@ export async function runOneOffTask(options: MigrationOptions, deps: MigrationDe
   try {
     response = await ecs.send(new RunTaskCommand(input));
   } catch (error) {
-    throw new ActionError(describeAwsError(error, { service: 'ECS', operation: 'RunTask' }));
+    throw ecsFailure(error, 'RunTask', { cluster: options.cluster });
   }
   const task = response.tasks?.[0];
   if (!task?.taskArn) {
@@ -103,30 +106,43 @@ export async function runOneOffTask(options: MigrationOptions, deps: MigrationDe
   let stopped: Task | undefined;
   let missing = 0;
   let lastStatus = '';
+  const deadline = started + options.timeoutMs;
   try {
     while (true) {
-      const described = await describe(options.cluster, taskArn, deps);
-      if (!described) {
+      // Every call is abandoned at the timeout: a held DescribeTasks answer must not keep the step
+      // (and the task) running past it.
+      const budget = Math.max(deadline - clock.now(), LATE_CALL_BUDGET_MS);
+      const callSignal = deadlineSignal(budget, signal);
+      let described: Task | undefined;
+      let unanswered = false;
+      try {
+        described = await describe(options.cluster, taskArn, deps, callSignal);
+        await tail?.poll(callSignal);
+      } catch (error) {
+        if (signal.aborted || !callSignal.aborted) throw error;
+        unanswered = true;
+        logger.warning(`ECS did not answer within ${formatDuration(budget)}, by the timeout: the request was abandoned.`);
+      }
+      if (!unanswered && !described) {
         // RunTask is eventually consistent: a new task can be MISSING for a moment.
         if (++missing > MISSING_RETRIES) throw new MigrationError(`Task ${id} disappeared: DescribeTasks reports it MISSING.`, partial);
-      } else if (described.lastStatus !== lastStatus) {
+      } else if (described && described.lastStatus !== lastStatus) {
         lastStatus = described.lastStatus ?? '';
         logger.debug(`task ${id}: ${lastStatus}`);
       }
-      await tail?.poll(signal);
       if (described?.lastStatus === 'STOPPED') {
         stopped = described;
         break;
       }
-      if (clock.now() - started >= options.timeoutMs) {
+      if (unanswered || clock.now() >= deadline) {
         await stopTask(options.cluster, taskArn, `ecs-exec-migrate: timed out after ${formatDuration(options.timeoutMs)}`, deps);
         throw new MigrationError(
-          `The task did not stop within the timeout (${formatDuration(options.timeoutMs)}): it was stopped (StopTask). The migration was interrupted; check the database state before re-running.`,
+          `The task did not stop within the timeout (${formatDuration(options.timeoutMs)}): task ${id} was stopped (StopTask). The migration was interrupted; check the database state before re-running (a re-run starts a new task).`,
           partial,
           'Migration timed out',
         );
       }
-      await clock.sleep(POLL_MS, signal);
+      await clock.sleep(Math.min(POLL_MS, Math.max(0, deadline - clock.now())), signal);
     }
   } catch (error) {
     if (signal.aborted || error instanceof CancelledError) {
@@ -173,7 +189,7 @@ async function launchPlan(options: MigrationOptions, { ecs }: MigrationDeps): Pr
     try {
       out = await ecs.send(new DescribeServicesCommand({ cluster: options.cluster, services: [options.service] }));
     } catch (error) {
-      throw new ActionError(describeAwsError(error, { service: 'ECS', operation: 'DescribeServices' }));
+      throw ecsFailure(error, 'DescribeServices', { cluster: options.cluster });
     }
     const service = out.services?.[0];
     if (!service || service.status === 'INACTIVE') {
@@ -219,7 +235,10 @@ async function describeDefinition(options: MigrationOptions, taskDefinition: str
   try {
     out = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
   } catch (error) {
-    throw new ActionError(describeAwsError(error, { service: 'ECS', operation: 'DescribeTaskDefinition' }));
+    throw ecsFailure(error, 'DescribeTaskDefinition', {
+      taskDefinition: options.taskDefinition,
+      taskDefinitionFromService: options.taskDefinition ? undefined : taskDefinition,
+    });
   }
   const definition = out.taskDefinition;
   const containers = definition?.containerDefinitions ?? [];
@@ -259,12 +278,18 @@ async function warnAboutOtherMigrations(options: MigrationOptions, { ecs, logger
   }
 }
 
-async function describe(cluster: string, taskArn: string, { ecs, signal }: MigrationDeps): Promise<Task | undefined> {
+async function describe(
+  cluster: string,
+  taskArn: string,
+  { ecs, signal }: MigrationDeps,
+  callSignal: AbortSignal,
+): Promise<Task | undefined> {
   try {
-    const out = await ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] }), { abortSignal: signal });
+    const out = await ecs.send(new DescribeTasksCommand({ cluster, tasks: [taskArn] }), { abortSignal: callSignal });
     return out.tasks?.[0];
   } catch (error) {
     if (signal.aborted) throw new CancelledError();
+    if (callSignal.aborted) throw error;
     throw new ActionError(describeAwsError(error, { service: 'ECS', operation: 'DescribeTasks' }));
   }
 }

@@ -6,7 +6,8 @@ import {
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { ActionError, describeAwsError, type Clock, type Logger } from '@allthrive/toolkit';
+import { ActionError, type Clock, type Logger } from '@allthrive/toolkit';
+import { ecsFailure } from './aws-errors.js';
 
 /**
  * Which running task an exec session goes into. `aws ecs list-tasks | head -1` can pick a task of
@@ -100,7 +101,7 @@ async function primaryDeployment(ecs: ECSClient, cluster: string, service: strin
   try {
     described = await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
   } catch (error) {
-    throw new ActionError(describeAwsError(error, { service: 'ECS', operation: 'DescribeServices' }));
+    throw ecsFailure(error, 'DescribeServices', { cluster });
   }
   const found = described.services?.[0];
   if (!found || found.status === 'INACTIVE') {
@@ -122,7 +123,7 @@ async function describeTasks(ecs: ECSClient, cluster: string, arns: string[]): P
       const out = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }));
       tasks.push(...(out.tasks ?? []));
     } catch (error) {
-      throw new ActionError(describeAwsError(error, { service: 'ECS', operation: 'DescribeTasks' }));
+      throw ecsFailure(error, 'DescribeTasks', { cluster });
     }
   }
   return tasks;
@@ -137,7 +138,7 @@ async function serviceTasks(ecs: ECSClient, cluster: string, service: string): P
       arns.push(...(out.taskArns ?? []));
       nextToken = out.nextToken;
     } catch (error) {
-      throw new ActionError(describeAwsError(error, { service: 'ECS', operation: 'ListTasks' }));
+      throw ecsFailure(error, 'ListTasks', { cluster });
     }
   } while (nextToken);
   return arns;
