@@ -155,6 +155,18 @@ const TABLES: Record<(typeof ACTION_NAMES)[number], ActionTable> = {
     kinds: { service: 'other' },
     rows: [
       { case: 'neither service nor task', inputs: { service: undefined }, names: { anyOf: ['service', 'task'] } },
+      {
+        case: 'cluster that does not exist',
+        inputs: { cluster: 'no-such-cluster-reliability' },
+        names: { text: 'no-such-cluster-reliability' },
+        resource: true,
+      },
+      {
+        case: 'run-task: task definition that does not exist',
+        inputs: { mode: 'run-task', 'task-definition': 'no-such-family:7' },
+        names: { text: 'no-such-family' },
+        resource: true,
+      },
       { case: 'service that does not exist', inputs: { service: 'ghost-service' }, names: { text: 'ghost-service' }, resource: true },
       {
         case: 'run-task: service that does not exist',

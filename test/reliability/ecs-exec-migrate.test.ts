@@ -278,6 +278,58 @@ describe('run-task mode under faults', () => {
   }, 60_000);
 });
 
+describe('ecs-exec-migrate: a hung request against the timeout', () => {
+  test('run-task: DescribeTasks held 60 s with timeout 10s: the step ends at its timeout and stops the task', async () => {
+    state.primaryRevision = -1;
+    oneOff.stops = false;
+    const run = await migrate(
+      [{ fault: 'delay', operation: 'DescribeTasks', delayMs: 60_000 }],
+      1,
+      { mode: 'run-task', timeout: '10s' },
+      undefined,
+      30_000,
+    );
+    // Not a timing assertion: the generous 25 s kill timer did not fire.
+    expect({ signal: run.signal, exit: run.exitCode, details: describeRun(run) }).toMatchObject({ signal: null, exit: 1 });
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0].message).not.toMatch(/^Input '/);
+    expect(run.errors[0].message).toMatch(/time/i);
+    results.record({
+      action: NAME,
+      category: 'connection',
+      case: 'run-task: DescribeTasks held 60 s (timeout 10s)',
+      outcome: `exit 1${oneOff.stopped ? ', task stopped' : ''}: ${excerpt(run.errors[0].message, 120)}`,
+      metrics: { elapsedMs: run.elapsedMs },
+    });
+  }, 45_000);
+});
+
+describe('ecs-exec-migrate: cancelled while ExecuteCommand is in flight', () => {
+  test('SIGINT during ExecuteCommand: reported as a cancellation that may have started the command', async () => {
+    const cancel: CancelState = {};
+    const run = await migrate(
+      [{ fault: 'delay', operation: 'ExecuteCommand', delayMs: 30_000 }],
+      1,
+      {},
+      cancelWhen(() => proxy?.requests.some((r) => r.operation === 'ExecuteCommand') ?? false, cancel),
+    );
+    const ending = cancelEnding(run, cancel);
+    const details = describeRun(run);
+    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
+    expect(run.errors).toHaveLength(1);
+    // ECS may have started the session before the answer was lost: the step must say so, not blame ECS.
+    expect(run.errors[0].message).toMatch(/cancel/i);
+    expect(run.errors[0].message).toMatch(/may (have started|still be running)|unknown/i);
+    results.record({
+      action: NAME,
+      category: 'cancellation',
+      case: 'while the ExecuteCommand answer is held (30 s)',
+      outcome: `${ending}: ${excerpt(run.errors[0].message, 140)}`,
+      metrics: { exitAfterSignalMs: (cancel.exitedAt ?? Date.now()) - (cancel.signalledAt ?? 0) },
+    });
+  }, 45_000);
+});
+
 describe('ecs-exec-migrate cancellation', () => {
   test('SIGINT then SIGTERM during the exec session: Ctrl-C sent, exits promptly, says the migration may still be running', async () => {
     state.script = { token: TOKEN, shell: true, end: 'never' };
