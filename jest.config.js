@@ -10,6 +10,8 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // The demo's scratch workspace holds a copy of package.json; jest must not index it.
+  modulePathIgnorePatterns: ['<rootDir>/.tmp/'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

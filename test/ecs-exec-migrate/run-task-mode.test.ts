@@ -293,7 +293,9 @@ describe('run-task mode (scripted ECS + Logs)', () => {
   it('stops the task on timeout and fails', async () => {
     script.statuses = ['RUNNING'];
     const { error, clock } = await run({ timeoutMs: 60_000 });
-    expect(error?.message).toMatch(/did not stop within the timeout \(1m\): task 0123456789abcdef0123456789abcdef was stopped \(StopTask\)/);
+    expect(error?.message).toMatch(
+      /did not stop within the timeout \(1m\): task 0123456789abcdef0123456789abcdef was stopped \(StopTask\)/,
+    );
     expect(body('StopTask')).toEqual({
       cluster: 'production-allthrive-cluster',
       task: taskArn(TASK_ID),

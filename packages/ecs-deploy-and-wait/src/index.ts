@@ -5,7 +5,14 @@ export { preflight, type PreflightService } from './preflight.js';
 export { pinDigest, type PinnedImage } from './digest.js';
 export { parseImage, formatImage, ecrRepository, sameRepository, normalizeRepository, type ImageRef } from './image-ref.js';
 export { registrationInput, replaceImage, planTaskDefinitions, registerTaskDefinitions, shortArn } from './task-definition.js';
-export { appliedDeployment, outcomeUnknown, startDeployments, UPDATE_ATTEMPTS, type StartedDeployment, type UpdateTarget } from './update.js';
+export {
+  appliedDeployment,
+  outcomeUnknown,
+  startDeployments,
+  UPDATE_ATTEMPTS,
+  type StartedDeployment,
+  type UpdateTarget,
+} from './update.js';
 export { waitForDeployments, type WaitOutcome, type WaitSettings, type WaitTarget } from './waiter.js';
 export { judge, progress, type TrackedDeployment, type Verdict } from './verdict.js';
 export { EventLog } from './events.js';
