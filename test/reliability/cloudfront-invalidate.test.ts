@@ -5,7 +5,16 @@ import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fau
 import { startFakeCloudFront, type FakeCloudFront } from './lib/fake-cloudfront.js';
 import { describeFaults, faultMix } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import { cancelEnding, cancelWhen, PROMPT_ENDINGS, describeRun, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
+import {
+  cancelEnding,
+  cancelWhen,
+  PROMPT_ENDINGS,
+  describeRun,
+  runChecked,
+  type CancelState,
+  type CheckedResult,
+  testNoSecretLeaks,
+} from './lib/run.js';
 
 /**
  * cloudfront-invalidate under faults. The distribution id comes from a CloudFormation stack in
@@ -229,13 +238,4 @@ describe('cloudfront-invalidate: cancelled while a request hangs', () => {
   }, 45_000);
 });
 
-test("secrets: no injected credential appears in any output of this file's runs", () => {
-  expect(scanned.length).toBeGreaterThan(0);
-  expect(scanned.flatMap((r) => r.leaks)).toEqual([]);
-  results.record({
-    action: NAME,
-    category: 'secrets',
-    case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, presigned URLs',
-    outcome: `not found in stdout, stderr, outputs, summary or files of ${scanned.length} runs`,
-  });
-});
+testNoSecretLeaks(NAME, scanned, results);

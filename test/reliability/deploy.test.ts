@@ -9,7 +9,16 @@ import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fau
 import { expectedObjects, readBucket } from './lib/bucket.js';
 import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import { cancelEnding, cancelWhen, describeRun, PROMPT_ENDINGS, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
+import {
+  cancelEnding,
+  cancelWhen,
+  describeRun,
+  PROMPT_ENDINGS,
+  runChecked,
+  type CancelState,
+  type CheckedResult,
+  testNoSecretLeaks,
+} from './lib/run.js';
 import { FIXTURE, IMAGE_REPO, seedCloudFront, seedEcs, viteSite, writeSite } from './lib/seed.js';
 
 /**
@@ -186,13 +195,7 @@ describe('deploy (root action) cancellation', () => {
   }, 90_000);
 });
 
-test("secrets: no injected credential appears in any output of this file's runs", () => {
-  expect(scanned.length).toBeGreaterThan(0);
-  expect(scanned.flatMap((r) => r.leaks)).toEqual([]);
-  results.record({
-    action: NAME,
-    category: 'secrets',
-    case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, presigned URLs (fault runs)',
-    outcome: `not found in stdout, stderr, outputs, summary or files of ${scanned.length} runs`,
-  });
+testNoSecretLeaks(NAME, scanned, results, {
+  case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, presigned URLs (fault runs)',
+  places: 'stdout, stderr, outputs, summary or files',
 });

@@ -4,7 +4,16 @@ import { useMoto } from '../harness/moto.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import { cancelEnding, cancelWhen, PROMPT_ENDINGS, describeRun, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
+import {
+  cancelEnding,
+  cancelWhen,
+  PROMPT_ENDINGS,
+  describeRun,
+  runChecked,
+  type CancelState,
+  type CheckedResult,
+  testNoSecretLeaks,
+} from './lib/run.js';
 import { FIXTURE, IMAGE_REPO, seedEcs } from './lib/seed.js';
 
 /**
@@ -224,13 +233,4 @@ describe('ecs-deploy-and-wait: cancelled while a request hangs', () => {
   }, 45_000);
 });
 
-test("secrets: no injected credential appears in any output of this file's runs", () => {
-  expect(scanned.length).toBeGreaterThan(0);
-  expect(scanned.flatMap((r) => r.leaks)).toEqual([]);
-  results.record({
-    action: NAME,
-    category: 'secrets',
-    case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, presigned URLs',
-    outcome: `not found in stdout, stderr, outputs, summary or files of ${scanned.length} runs`,
-  });
-});
+testNoSecretLeaks(NAME, scanned, results);

@@ -9,7 +9,16 @@ import { startFaultProxy, type FaultProxy, type FaultRule, type RecordedRequest 
 import { expectedObjects, readBucket } from './lib/bucket.js';
 import { describeFaults, faultMix } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import { cancelEnding, cancelWhen, PROMPT_ENDINGS, describeRun, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
+import {
+  cancelEnding,
+  cancelWhen,
+  PROMPT_ENDINGS,
+  describeRun,
+  runChecked,
+  type CancelState,
+  type CheckedResult,
+  testNoSecretLeaks,
+} from './lib/run.js';
 import { FIXTURE, viteSite, writeSite } from './lib/seed.js';
 
 /**
@@ -222,13 +231,4 @@ describe('s3-sync-frontend cancellation in the HTML phase', () => {
   }, 60_000);
 });
 
-test("secrets: no injected credential appears in any output of this file's runs", () => {
-  expect(scanned.length).toBeGreaterThan(0);
-  expect(scanned.flatMap((r) => r.leaks)).toEqual([]);
-  results.record({
-    action: NAME,
-    category: 'secrets',
-    case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, presigned URLs',
-    outcome: `not found in stdout, stderr, outputs, summary or files of ${scanned.length} runs`,
-  });
-});
+testNoSecretLeaks(NAME, scanned, results);

@@ -6,7 +6,16 @@ import path from 'node:path';
 import { startFaultProxy, type FaultKind, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { describeFaults } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import { cancelEnding, cancelWhen, describeRun, PROMPT_ENDINGS, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
+import {
+  cancelEnding,
+  cancelWhen,
+  describeRun,
+  PROMPT_ENDINGS,
+  runChecked,
+  type CancelState,
+  type CheckedResult,
+  testNoSecretLeaks,
+} from './lib/run.js';
 
 /**
  * seo-validate against a loopback site behind the fault proxy: a fetch fault on the target
@@ -217,13 +226,7 @@ describe('seo-validate cancellation', () => {
   }, 45_000);
 });
 
-test("secrets: no injected credential appears in any output of this file's runs", () => {
-  expect(scanned.length).toBeGreaterThan(0);
-  expect(scanned.flatMap((r) => r.leaks)).toEqual([]);
-  results.record({
-    action: NAME,
-    category: 'secrets',
-    case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (present in the environment), presigned URLs',
-    outcome: `not found in stdout, stderr, outputs, summary or report files of ${scanned.length} runs`,
-  });
+testNoSecretLeaks(NAME, scanned, results, {
+  case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (present in the environment), presigned URLs',
+  places: 'stdout, stderr, outputs, summary or report files',
 });

@@ -1,3 +1,4 @@
+import { expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -188,3 +189,25 @@ export function cancelEnding(result: BundleResult, state: CancelState): string {
 }
 
 export const PROMPT_ENDINGS = ['exit 1', 'terminated by the follow-up SIGTERM after its ::error line'];
+
+/**
+ * The closing test of a fault suite: no injected secret reached anything any of the file's runs
+ * produced (each run was scanned by runChecked), recorded for docs/reliability.md.
+ */
+export function testNoSecretLeaks(
+  action: string,
+  scanned: CheckedResult[],
+  results: { record(outcome: { action: string; category: string; case: string; outcome: string }): void },
+  what = { case: 'AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, presigned URLs', places: 'stdout, stderr, outputs, summary or files' },
+): void {
+  test("secrets: no injected credential appears in any output of this file's runs", () => {
+    expect(scanned.length).toBeGreaterThan(0);
+    expect(scanned.flatMap((r) => r.leaks)).toEqual([]);
+    results.record({
+      action,
+      category: 'secrets',
+      case: what.case,
+      outcome: `not found in ${what.places} of ${scanned.length} runs`,
+    });
+  });
+}
