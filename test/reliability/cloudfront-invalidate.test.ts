@@ -6,14 +6,13 @@ import { startFakeCloudFront, type FakeCloudFront } from './lib/fake-cloudfront.
 import { describeFaults, faultMix } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import {
-  cancelEnding,
   cancelWhen,
-  PROMPT_ENDINGS,
   describeRun,
   runChecked,
   type CancelState,
   type CheckedResult,
   testNoSecretLeaks,
+  expectPromptCancellation,
 } from './lib/run.js';
 
 /**
@@ -187,10 +186,7 @@ describe('cloudfront-invalidate cancellation', () => {
       cancelWhen(() => cloudfront.invalidations.length > 0, state),
     );
     const exitMs = (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0);
-    const details = describeRun(run);
-    const ending = cancelEnding(run, state);
-    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
-    expect(run.errors).toHaveLength(1);
+    const ending = expectPromptCancellation(run, state);
     const said = `${run.errors[0].message}\n${run.log}`;
     expect(said).toMatch(/cancel/i);
     expect(said).toContain(cloudfront.invalidations[0].id);
@@ -222,10 +218,7 @@ describe('cloudfront-invalidate: cancelled while a request hangs', () => {
     });
     run.cleanup();
     scanned.push(run);
-    const ending = cancelEnding(run, state);
-    const details = describeRun(run);
-    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
-    expect(run.errors).toHaveLength(1);
+    const ending = expectPromptCancellation(run, state);
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(run.errors[0].message).toContain(cloudfront.invalidations[0].id);
     results.record({

@@ -5,14 +5,13 @@ import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fau
 import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import {
-  cancelEnding,
   cancelWhen,
-  PROMPT_ENDINGS,
   describeRun,
   runChecked,
   type CancelState,
   type CheckedResult,
   testNoSecretLeaks,
+  expectPromptCancellation,
 } from './lib/run.js';
 import { FIXTURE, IMAGE_REPO, seedEcs } from './lib/seed.js';
 
@@ -185,10 +184,7 @@ describe('ecs-deploy-and-wait cancellation', () => {
     run.cleanup();
     scanned.push(run);
     const exitMs = (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0);
-    const details = describeRun(run);
-    const ending = cancelEnding(run, state);
-    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
-    expect(run.errors).toHaveLength(1);
+    const ending = expectPromptCancellation(run, state);
     const said = `${run.errors[0].message}\n${run.log}`;
     expect(said).toMatch(/cancel/i);
     expect(said).toMatch(/re-?run/i);
@@ -218,10 +214,7 @@ describe('ecs-deploy-and-wait: cancelled while a request hangs', () => {
     });
     run.cleanup();
     scanned.push(run);
-    const ending = cancelEnding(run, state);
-    const details = describeRun(run);
-    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
-    expect(run.errors).toHaveLength(1);
+    const ending = expectPromptCancellation(run, state);
     expect(run.errors[0].message).toMatch(/cancel/i);
     results.record({
       action: NAME,

@@ -8,7 +8,7 @@ import { djangoOutput, startFakeDataChannel, type FakeDataChannel } from '../ecs
 import { CLUSTER_ARN, execHandlers, taskArn, taskDef, type ExecState } from '../ecs-exec-migrate/exec-fixtures.js';
 import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import { cancelEnding, cancelWhen, PROMPT_ENDINGS, describeRun, runChecked, type CancelState, type CheckedResult } from './lib/run.js';
+import { cancelWhen, describeRun, runChecked, type CancelState, type CheckedResult, expectPromptCancellation } from './lib/run.js';
 
 /**
  * ecs-exec-migrate under faults. moto does not implement ExecuteCommand and its one-off tasks
@@ -313,10 +313,7 @@ describe('ecs-exec-migrate: cancelled while ExecuteCommand is in flight', () => 
       {},
       cancelWhen(() => proxy?.requests.some((r) => r.operation === 'ExecuteCommand') ?? false, cancel),
     );
-    const ending = cancelEnding(run, cancel);
-    const details = describeRun(run);
-    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
-    expect(run.errors).toHaveLength(1);
+    const ending = expectPromptCancellation(run, cancel);
     // ECS may have started the session before the answer was lost: the step must say so, not blame ECS.
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(run.errors[0].message).toMatch(/may (have started|still be running)|unknown/i);
@@ -341,10 +338,7 @@ describe('ecs-exec-migrate cancellation', () => {
       cancelWhen(() => (channel.sessions[0]?.sent.length ?? 0) > 0, cancel),
     );
     const exitMs = (cancel.exitedAt ?? Date.now()) - (cancel.signalledAt ?? 0);
-    const details = describeRun(run);
-    const ending = cancelEnding(run, cancel);
-    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
-    expect(run.errors).toHaveLength(1);
+    const ending = expectPromptCancellation(run, cancel);
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(run.errors[0].message).toMatch(/may still be running|still running/i);
     expect(channel.sessions[0].ctrlC).toBe(true);
@@ -368,10 +362,7 @@ describe('ecs-exec-migrate cancellation', () => {
       cancelWhen(() => aws.count('DescribeTasks') >= 1, cancel),
     );
     const exitMs = (cancel.exitedAt ?? Date.now()) - (cancel.signalledAt ?? 0);
-    const details = describeRun(run);
-    const ending = cancelEnding(run, cancel);
-    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
-    expect(run.errors).toHaveLength(1);
+    const ending = expectPromptCancellation(run, cancel);
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(run.errors[0].message).toContain(RUN_TASK_ID.slice(0, 30));
     results.record({

@@ -10,14 +10,13 @@ import { expectedObjects, readBucket } from './lib/bucket.js';
 import { describeFaults, faultMix } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import {
-  cancelEnding,
   cancelWhen,
-  PROMPT_ENDINGS,
   describeRun,
   runChecked,
   type CancelState,
   type CheckedResult,
   testNoSecretLeaks,
+  expectPromptCancellation,
 } from './lib/run.js';
 import { FIXTURE, viteSite, writeSite } from './lib/seed.js';
 
@@ -181,10 +180,7 @@ describe('s3-sync-frontend cancellation', () => {
       onStart: cancelWhen(() => proxy?.requests.some((r) => r.operation === 'PutObject') ?? false, state),
     });
     const exitMs = (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0);
-    const details = describeRun(run);
-    const ending = cancelEnding(run, state);
-    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
-    expect(run.errors).toHaveLength(1);
+    const ending = expectPromptCancellation(run, state);
     const said = `${run.errors[0].message}\n${run.log}`;
     expect(said).toMatch(/cancel/i);
     expect(said).toMatch(/re-?run/i);
@@ -209,10 +205,7 @@ describe('s3-sync-frontend cancellation in the HTML phase', () => {
     const rules: FaultRule[] = [{ fault: 'delay', operation: 'PutObject', path: /index\.html$/, delayMs: 30_000 }];
     const run = await sync('v2', rules, { onStart: cancelWhen(() => proxy?.requests.some((r) => isIndexPut(r)) ?? false, state) });
     const exitMs = (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0);
-    const ending = cancelEnding(run, state);
-    const details = describeRun(run);
-    expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
-    expect(run.errors).toHaveLength(1);
+    const ending = expectPromptCancellation(run, state);
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(proxy!.requests.filter((r) => isDelete(r) && r.forwarded)).toEqual([]);
     // Every hashed asset v2 needs is already there, whichever index.html is live.

@@ -7,14 +7,13 @@ import { startFaultProxy, type FaultKind, type FaultProxy, type FaultRule } from
 import { describeFaults } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import {
-  cancelEnding,
   cancelWhen,
   describeRun,
-  PROMPT_ENDINGS,
   runChecked,
   type CancelState,
   type CheckedResult,
   testNoSecretLeaks,
+  expectPromptCancellation,
 } from './lib/run.js';
 
 /**
@@ -208,10 +207,7 @@ describe('seo-validate cancellation', () => {
       });
       run.cleanup();
       scanned.push(run);
-      const ending = cancelEnding(run, state);
-      const details = describeRun(run);
-      expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
-      expect(run.errors).toHaveLength(1);
+      const ending = expectPromptCancellation(run, state);
       expect(run.errors[0].message).toMatch(/cancel/i);
       results.record({
         action: NAME,

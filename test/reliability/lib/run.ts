@@ -211,3 +211,15 @@ export function testNoSecretLeaks(
     });
   });
 }
+
+/**
+ * Asserts that a cancelled run ended promptly (one of PROMPT_ENDINGS) with exactly one `::error`
+ * line, and returns how it ended for the record. Each suite then checks what that line says.
+ */
+export function expectPromptCancellation(run: BundleResult, state: CancelState): string {
+  const ending = cancelEnding(run, state);
+  const details = describeRun(run);
+  expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
+  expect(run.errors).toHaveLength(1);
+  return ending;
+}
