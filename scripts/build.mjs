@@ -3,9 +3,10 @@
 // each bundle once under Node 24 (a smoke test: an ESM/CJS mix-up builds fine and crashes at start).
 // Usage: node scripts/build.mjs [action-name ...]   (no names: every action)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { discoverActions, node24 } from './lib/actions.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,6 +57,20 @@ for (const action of selected) {
     'es2022',
     '--transpile-only',
   ]);
+  embedMetadata(action, path.join(root, out, 'index.js'));
+}
+
+/**
+ * Prepends `globalThis.__allthriveAction = {name, inputs}` (the inputs action.yml declares) to the
+ * bundle: runAction refuses any INPUT_* variable not in that list before the action starts (a typo
+ * such as `prefx:` would otherwise silently fall back to the default). Why embedded at build time
+ * and not read at run time: see packages/toolkit/src/declared-inputs.ts.
+ */
+function embedMetadata(action, bundle) {
+  const metadata = parse(readFileSync(path.join(root, action.metadata), 'utf8'));
+  const embedded = { name: action.name, inputs: Object.keys(metadata?.inputs ?? {}) };
+  const prelude = `globalThis.__allthriveAction=${JSON.stringify(embedded)};\n`;
+  writeFileSync(bundle, prelude + readFileSync(bundle, 'utf8'));
 }
 
 let failed = 0;

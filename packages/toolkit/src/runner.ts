@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { cancellationOnSignals } from './cancellation.js';
+import { checkDeclaredInputs, embeddedActionMetadata, type ActionMetadata } from './declared-inputs.js';
 import { systemClock, type Clock } from './clock.js';
 import { ActionError, CancelledError, InputError, errorMessage } from './errors.js';
 import { Inputs } from './inputs.js';
@@ -22,7 +23,14 @@ export interface ActionContext {
  * every failure into exit code 1 with one actionable line. Input errors become
  * `::error title=<input>::<message>`; other failures `::error::<message>`; stack traces go to debug.
  */
-export async function runAction(main: (context: ActionContext) => Promise<void>, options: { summaryInput?: boolean } = {}): Promise<void> {
+export async function runAction(
+  main: (context: ActionContext) => Promise<void>,
+  options: {
+    summaryInput?: boolean;
+    /** The action's declared inputs; default: what scripts/build.mjs embedded in the bundle. */
+    metadata?: ActionMetadata;
+  } = {},
+): Promise<void> {
   const inputs = new Inputs();
   const cancellation = cancellationOnSignals((name) => core.info(`Received ${name}: stopping.`));
   const context: ActionContext = {
@@ -37,6 +45,10 @@ export async function runAction(main: (context: ActionContext) => Promise<void>,
   };
   let summaryEnabled = true;
   try {
+    // First of all: an input action.yml does not declare is a typo whose default would be used.
+    const metadata = options.metadata ?? embeddedActionMetadata();
+    if (metadata) checkDeclaredInputs(metadata);
+    else core.debug('No declared inputs embedded (not a bundle built by scripts/build.mjs): unknown inputs are not checked.');
     // Validated before the action starts, so a malformed `summary` fails before any AWS call.
     if (options.summaryInput !== false) summaryEnabled = inputs.boolean('summary', true);
     await main(context);
