@@ -9,3 +9,4 @@ export * from './logger.js';
 export * from './runner.js';
 export * from './summary.js';
 export * from './version.js';
+export * from './workflow-commands.js';

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { neutraliseWorkflowCommands } from './workflow-commands.js';
 
 export interface AnnotationProperties {
   title?: string;
@@ -23,14 +24,22 @@ export interface Logger {
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
 }
 
+/**
+ * Every line goes through neutraliseWorkflowCommands: engines log remote text (S3 keys, ECS events,
+ * stopped-task reasons, CloudWatch log lines, command output) and must not have to remember to clean
+ * it. `info` is the only raw stdout write in @actions/core; debug, annotations and group names are
+ * issued as `::command::data` with the data escaped (`%`, CR, LF → %25, %0D, %0A in
+ * @actions/core lib/command.js escapeData), so the runner parses the action's own command first and
+ * never sees a second one in the data; their text is still cleaned so C1 controls never show.
+ */
 export const coreLogger: Logger = {
-  info: (m) => core.info(m),
-  debug: (m) => core.debug(m),
-  notice: (m, p) => core.notice(m, p),
-  warning: (m, p) => core.warning(m, p),
-  error: (m, p) => core.error(m, p),
+  info: (m) => core.info(neutraliseWorkflowCommands(m)),
+  debug: (m) => core.debug(neutraliseWorkflowCommands(m)),
+  notice: (m, p) => core.notice(neutraliseWorkflowCommands(m), p),
+  warning: (m, p) => core.warning(neutraliseWorkflowCommands(m), p),
+  error: (m, p) => core.error(neutraliseWorkflowCommands(m), p),
   secret: (v) => core.setSecret(v),
-  group: (name, fn) => core.group(name, fn),
+  group: (name, fn) => core.group(neutraliseWorkflowCommands(name), fn),
 };
 
 export type LogLevel = 'info' | 'debug' | 'notice' | 'warning' | 'error';
