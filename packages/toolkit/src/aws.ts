@@ -1,4 +1,5 @@
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { noteCredentialFailure } from './credentials.js';
 import { InputError } from './errors.js';
 import type { Inputs } from './inputs.js';
 import { USER_AGENT } from './version.js';
@@ -97,5 +98,35 @@ export function awsClientConfig(serviceId: string, options: AwsOptions = {}): Aw
 
 /** `createAwsClient(S3Client, 'S3', options)`: one way to build any SDK v3 client. */
 export function createAwsClient<C>(Client: new (config: AwsClientConfig) => C, serviceId: string, options: AwsOptions = {}): C {
-  return new Client(awsClientConfig(serviceId, options));
+  const client = new Client(awsClientConfig(serviceId, options));
+  watchCredentials(client, serviceId);
+  return client;
+}
+
+interface WithMiddleware {
+  middlewareStack?: {
+    add(
+      middleware: (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => (args: unknown) => Promise<unknown>,
+      options: { step: 'initialize'; name: string },
+    ): void;
+  };
+}
+
+/**
+ * Notes credential failures (none found, expired, rejected, role not assumable) for runAction's
+ * `AWS credentials` error; see credentials.ts. At the initialize step, so it sees both errors from
+ * resolving credentials (thrown before any request is sent) and the service's answers after retries.
+ */
+function watchCredentials(client: unknown, serviceId: string): void {
+  (client as WithMiddleware).middlewareStack?.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        noteCredentialFailure(error, `${serviceId} ${(context.commandName ?? '').replace(/Command$/, '')}`.trim());
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'allthriveCredentialWatch' },
+  );
 }

@@ -1,6 +1,7 @@
 export * from './aws.js';
 export * from './cancellation.js';
 export * from './clock.js';
+export * from './credentials.js';
 export * from './declared-inputs.js';
 export * from './duration.js';
 export * from './errors.js';

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { cancellationOnSignals } from './cancellation.js';
+import { credentialFailure, describeCredentialFailure, resetCredentialFailure } from './credentials.js';
 import { checkDeclaredInputs, embeddedActionMetadata, type ActionMetadata } from './declared-inputs.js';
 import { systemClock, type Clock } from './clock.js';
 import { ActionError, CancelledError, InputError, errorMessage } from './errors.js';
@@ -32,6 +33,7 @@ export async function runAction(
   } = {},
 ): Promise<void> {
   const inputs = new Inputs();
+  resetCredentialFailure();
   const cancellation = cancellationOnSignals((name) => core.info(`Received ${name}: stopping.`));
   const context: ActionContext = {
     inputs,
@@ -61,6 +63,13 @@ export async function runAction(
 
 export function reportFailure(error: unknown): void {
   process.exitCode = 1;
+  const credentials = credentialFailure();
+  if (credentials && !(error instanceof CancelledError)) {
+    // The engine's own sentence blames whatever it was doing (often an input such as `bucket`).
+    core.debug(`Failure as the action saw it: ${errorMessage(error)}`);
+    core.error(describeCredentialFailure(credentials), { title: 'AWS credentials' });
+    return;
+  }
   if (error instanceof InputError) {
     core.error(error.message, { title: error.input });
     return;

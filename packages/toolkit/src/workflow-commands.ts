@@ -22,11 +22,9 @@ const ZWSP = '\u200b';
 const LEADING_COMMAND = /^([\s\u0085\u180e]*):(?=:)/;
 
 export function neutraliseWorkflowCommands(text: string): string {
-  return (
-    text
-      .replace(/[\u0080-\u009f]/g, '')
-      .split(/\r\n|\r|\n/)
-      .map((line) => line.replace(LEADING_COMMAND, `$1:${ZWSP}`).replaceAll('##[', `##${ZWSP}[`))
-      .join('\n')
-  );
+  return text
+    .replace(/[\u0080-\u009f]/g, '')
+    .split(/\r\n|\r|\n/)
+    .map((line) => line.replace(LEADING_COMMAND, `$1:${ZWSP}`).replaceAll('##[', `##${ZWSP}[`))
+    .join('\n');
 }
