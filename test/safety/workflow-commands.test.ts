@@ -1,9 +1,10 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { runBundle, type BundleResult } from '../harness/bundle.js';
-import { startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
+import type { FakeAwsEndpoint } from '../harness/fake-aws.js';
 import { useMoto } from '../harness/moto.js';
 import { BUCKET, createBucket, makeSite, SITE_V1 } from '../s3-sync-frontend/helpers.js';
+import { fakeEcsEnv, startTinyEcs } from './ecs-fake.js';
 
 // Issue 19.1: text the action did not write (S3 keys, ECS service events) reached the log raw, and
 // the runner obeys a workflow command in it. What the runner treats as a command
@@ -64,58 +65,10 @@ describe('ECS service events', () => {
   });
 
   it('ecs-deploy-and-wait: hostile event messages during the wait', async () => {
-    const taskDefinition = 'arn:aws:ecs:eu-west-1:123456789012:task-definition/web:1';
-    let updated = false;
-    const service = () => ({
-      serviceName: 'web',
-      serviceArn: 'arn:aws:ecs:eu-west-1:123456789012:service/prod/web',
-      status: 'ACTIVE',
-      taskDefinition,
-      desiredCount: 1,
-      runningCount: 1,
-      pendingCount: 0,
-      deploymentController: { type: 'ECS' },
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
-      deployments: [
-        {
-          id: updated ? 'ecs-svc/2' : 'ecs-svc/1',
-          status: 'PRIMARY',
-          taskDefinition,
-          rolloutState: 'COMPLETED',
-          desiredCount: 1,
-          runningCount: 1,
-        },
-      ],
-      events: updated
-        ? [
-            { id: 'e2', createdAt: Date.now() / 1000 + 5, message: '(service web) has reached a steady state.' },
-            ...HOSTILE.map((message, i) => ({
-              id: `h${i}`,
-              createdAt: Date.now() / 1000 + 1,
-              message: `(service web) ${message}\r${message}`,
-            })),
-          ]
-        : [],
-    });
-    fake = await startFakeAws({
-      DescribeServices: () => ({ services: [service()], failures: [] }),
-      DescribeTaskDefinition: () => ({
-        taskDefinition: {
-          taskDefinitionArn: taskDefinition,
-          family: 'web',
-          revision: 1,
-          containerDefinitions: [{ name: 'web', image: 'nginx' }],
-        },
-      }),
-      UpdateService: () => {
-        updated = true;
-        return { service: service() };
-      },
-      ListTasks: () => ({ taskArns: [] }),
-    });
+    fake = await startTinyEcs({ events: (name) => HOSTILE.map((message) => `(service ${name}) ${message}\r${message}`) });
     const run = await runBundle('ecs-deploy-and-wait', {
       inputs: { cluster: 'prod', services: 'web', 'poll-interval': '1s', timeout: '1m' },
-      env: { AWS_ENDPOINT_URL: fake.endpoint, AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', AWS_REGION: 'eu-west-1' },
+      env: fakeEcsEnv(fake),
     });
     try {
       expect(run.stdout).toContain('add-mask::leaked');

@@ -5,6 +5,7 @@ export * from './credentials.js';
 export * from './declared-inputs.js';
 export * from './duration.js';
 export * from './errors.js';
+export * from './failure-summary.js';
 export * from './inputs.js';
 export * from './logger.js';
 export * from './runner.js';
