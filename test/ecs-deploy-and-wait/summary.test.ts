@@ -23,7 +23,7 @@ describe('verdict and summary', () => {
     expect(worstVerdict(['started', 'started'])).toBe('started');
   });
 
-  it('writes one summary row per service: revision, image, result, duration, reason', () => {
+  it('writes one summary row per service: revision, result, duration, reason; the image once above', () => {
     const result: DeployResult = {
       result: 'failed',
       image: 'repo@sha256:abc',
@@ -33,10 +33,10 @@ describe('verdict and summary', () => {
     const report = buildSummary(result, { cluster: 'production-allthrive-cluster' });
     expect(report.title).toBe('ECS deploy to production-allthrive-cluster: failed');
     expect(report.lines).toEqual(['1 of 2 services deployed successfully.', 'Image: repo@sha256:abc']);
-    expect(report.table!.header).toEqual(['Service', 'Task definition', 'Image', 'Result', 'Duration', 'Reason']);
+    expect(report.table!.header).toEqual(['Service', 'Task definition', 'Result', 'Duration', 'Reason']);
     expect(report.table!.rows).toEqual([
-      ['web', 'web:8 (was web:7)', 'repo@sha256:abc', 'failed', '1m35s', 'circuit breaker'],
-      ['celery', 'web:8 (was web:7)', 'repo@sha256:abc', 'success', '<1s', 'completed'],
+      ['web', 'web:8 (was web:7)', 'failed', '1m35s', 'circuit breaker'],
+      ['celery', 'web:8 (was web:7)', 'success', '<1s', 'completed'],
     ]);
     expect(failureMessage(result)).toBe(
       '1 of 2 services did not deploy: web failed (circuit breaker). The service events and stopped-task reasons above show why; task definitions were not deregistered.',

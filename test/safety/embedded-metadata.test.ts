@@ -36,3 +36,12 @@ describe('checkDeclaredInputs', () => {
     );
   });
 });
+
+// README: "Every action that talks to AWS accepts `aws-region` and `endpoint-url` (seo-validate ... has neither)".
+describe('the AWS inputs the README promises', () => {
+  it.each(actions.map((a) => [a.name, a] as const))('%s', (name, action) => {
+    const inputs = Object.keys((parse(readFileSync(path.join(repoRoot, action.metadata), 'utf8')) as { inputs?: object }).inputs ?? {});
+    const aws = ['aws-region', 'endpoint-url'].filter((input) => inputs.includes(input));
+    expect(aws).toEqual(name === 'seo-validate' ? [] : ['aws-region', 'endpoint-url']);
+  });
+});

@@ -2,7 +2,10 @@ import { formatDuration, type SummaryReport } from '@allthrive/toolkit';
 import { shortArn } from './task-definition.js';
 import type { DeployOptions, DeployResult } from './types.js';
 
-/** The job summary: one row per service (revision, image, result, duration, reason). */
+/**
+ * The job summary: one row per service (revision, result, duration, reason). The image is the same
+ * for every service, so it is named once above the table (a digest-pinned URI is ~130 characters).
+ */
 export function buildSummary(result: DeployResult, options: Pick<DeployOptions, 'cluster'>): SummaryReport {
   const services = Object.entries(result.services);
   const ok = services.filter(([, s]) => s.status === 'success').length;
@@ -13,13 +16,12 @@ export function buildSummary(result: DeployResult, options: Pick<DeployOptions, 
       result.image ? `Image: ${result.image}` : 'No new image: current task definitions redeployed.',
     ],
     table: {
-      header: ['Service', 'Task definition', 'Image', 'Result', 'Duration', 'Reason'],
+      header: ['Service', 'Task definition', 'Result', 'Duration', 'Reason'],
       rows: services.map(([name, s]) => [
         name,
         s.taskDefinitionArn === s.previousTaskDefinitionArn
           ? shortArn(s.taskDefinitionArn)
           : `${shortArn(s.taskDefinitionArn)} (was ${shortArn(s.previousTaskDefinitionArn)})`,
-        result.image || 'unchanged',
         s.status,
         s.durationSeconds < 1 ? '<1s' : formatDuration(s.durationSeconds * 1000),
         s.reason,

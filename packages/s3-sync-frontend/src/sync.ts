@@ -3,6 +3,7 @@ import { formatBytes } from './format.js';
 import type { SyncOptions } from './options.js';
 import { deleteStale, publishHtml, uploadAssets } from './phases.js';
 import { changedPaths, htmlGroups, planSync, type PlannedFile, type SyncDeps, type SyncPlan } from './plan.js';
+import { changedFilesSection, fileChanges, type FileChange } from './summary-files.js';
 
 export interface SyncResult {
   dryRun: boolean;
@@ -25,6 +26,8 @@ export interface SyncResult {
   heads: number;
   durationMs: number;
   phases: SyncPlan['progress']['phases'];
+  /** Every file written or deleted (planned, in a dry run), for the job summary. */
+  changes: FileChange[];
 }
 
 /** The result of a plan whose phases have run (or, for a dry run, would run). */
@@ -51,6 +54,7 @@ export function syncResult(plan: SyncPlan, deps: Pick<SyncDeps, 'clock'> = {}): 
     heads: plan.heads,
     durationMs: clock.now() - plan.startedAt,
     phases: plan.progress.phases,
+    changes: fileChanges(plan),
   };
 }
 
@@ -119,7 +123,7 @@ async function logPlan(plan: SyncPlan, logger: Logger): Promise<void> {
 /** The job summary: one table of what the deploy did. */
 export function summaryReport(result: SyncResult): SummaryReport {
   const target = `s3://${result.bucket}/${result.prefix}`;
-  return {
+  const report: SummaryReport = {
     title: result.dryRun ? `s3-sync-frontend: dry run for ${target}` : `s3-sync-frontend: deployed to ${target}`,
     lines: [
       result.dryRun
@@ -162,4 +166,6 @@ export function summaryReport(result: SyncResult): SummaryReport {
         ]
       : undefined,
   };
+  report.sections = [...(report.sections ?? []), ...changedFilesSection(result.changes ?? [], result.dryRun)];
+  return report;
 }
