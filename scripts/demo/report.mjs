@@ -8,7 +8,7 @@ import { CloudFrontClient, GetInvalidationCommand, ListInvalidationsCommand } fr
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'yaml';
-import { DEMO, DEMO_CREDENTIALS } from './seed.mjs';
+import { DEMO, DEMO_CREDENTIALS, DEMO_TASK_COUNTS_NOTE } from './seed.mjs';
 
 const tty = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code) => (text) => (tty ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -76,14 +76,16 @@ export async function report({ run, seed, moto, out, root, sha, workflowFile }) 
 
   const ecs = new ECSClient(config);
   const services = await ecs.send(new DescribeServicesCommand({ cluster: DEMO.cluster, services: Object.keys(DEMO.services) }));
-  const serviceRows = [['service', 'task definition', 'image']];
+  const serviceRows = [['service', 'task definition', 'image', 'tasks (running/desired)']];
   for (const service of services.services ?? []) {
     const definition = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }));
     const family = `${definition.taskDefinition?.family}:${definition.taskDefinition?.revision}`;
-    serviceRows.push([service.serviceName, family, clip(definition.taskDefinition?.containerDefinitions?.[0]?.image ?? '-', 100)]);
+    const image = clip(definition.taskDefinition?.containerDefinitions?.[0]?.image ?? '-', 100);
+    serviceRows.push([service.serviceName, family, image, `${service.runningCount ?? 0}/${service.desiredCount ?? 0}`]);
   }
   say(`\n   ECS cluster ${DEMO.cluster}`);
   say(table(serviceRows));
+  say(dim(`   ${DEMO_TASK_COUNTS_NOTE}`));
 
   const cloudfront = new CloudFrontClient(config);
   const invalidations = await cloudfront.send(new ListInvalidationsCommand({ DistributionId: seed.distributionId }));

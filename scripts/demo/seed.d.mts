@@ -10,6 +10,7 @@ export const DEMO: {
   readonly registry: string;
 };
 export const MOTO_ECS_SERVICE_RUNNING: number;
+export const DEMO_TASK_COUNTS_NOTE: string;
 export const DEMO_CREDENTIALS: { accessKeyId: string; secretAccessKey: string };
 export interface FrontendSeed {
   distributionId: string;

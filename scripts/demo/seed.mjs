@@ -32,9 +32,20 @@ export const DEMO = {
   },
 };
 
-/** The moto server setting seedBackend expects: ECS services report their one deployment
- * COMPLETED with this many running tasks (moto never runs service tasks). */
-export const MOTO_ECS_SERVICE_RUNNING = 2;
+/**
+ * The moto server setting seedBackend expects: moto never runs service tasks; it gives each
+ * service's one deployment this many running tasks, fixed when the service is created (moto
+ * ecs/models.py, Service.__init__), and a later UpdateService changes only the service's own counts.
+ * 1, so that celery-beat, a scheduler that must run exactly once, is never shown with two tasks:
+ * every service is created with 1 task (its deployment COMPLETED, 1/1), then web and celery are
+ * scaled to 2 (the service counts; their deployment record keeps saying 1/1).
+ */
+export const MOTO_ECS_SERVICE_RUNNING = 1;
+
+/** What the demo prints under the ECS service table. */
+export const DEMO_TASK_COUNTS_NOTE =
+  'Tasks: web 2, celery 2, celery-beat 1 (a scheduler runs exactly once, or every periodic job runs twice). ' +
+  "moto runs no containers: each service's deployment record keeps the 1/1 it was created with, so the deploy step's log says 1/1 for every service; the counts above are the services' own.";
 
 /** Static credentials for the emulator (moto accepts any). */
 export const DEMO_CREDENTIALS = { accessKeyId: 'AKIAACTLOCALTEST0001', secretAccessKey: 'act-local-test-secret-0001' };

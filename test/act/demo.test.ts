@@ -52,6 +52,11 @@ describe('npm run demo', () => {
       expect(result.stdout).toMatch(/index\.html\s+\d+\s+no-cache\s+text\/html/);
       expect(result.stdout).toMatch(/assets\/app-[\w-]{8}\.js\s+\d+\s+public, max-age=31536000, immutable/);
       expect(result.stdout).toMatch(/celery-beat\s+production-allthrive-celery-beat:2\s+\S+allthrive-web@sha256:/);
+      // Issue 16.8: the scheduler runs once, web and celery twice, and the demo says why moto's counts read 1/1.
+      expect(result.stdout).toMatch(/celery-beat\s+\S+\s+\S+\s+1\/1\n/);
+      expect(result.stdout).toMatch(/\bweb\s+\S+\s+\S+\s+2\/2\n/);
+      expect(result.stdout).not.toMatch(/celery-beat: .*2\/2 tasks/);
+      expect(result.stdout).toContain('a scheduler runs exactly once');
       expect(result.stdout).toMatch(/moto stopped\./);
       // The job summaries were collected into a file, one section per step that wrote one.
       const summaries = readFileSync(path.join(out, 'job-summary.md'), 'utf8');
