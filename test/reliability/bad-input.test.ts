@@ -49,6 +49,28 @@ interface ActionTable {
 let siteOrigin = '';
 let workspace = '';
 
+/** The same inputs mean the same backend in ecs-deploy-and-wait and the root action. */
+const MISSING_ECS_RESOURCES: Row[] = [
+  {
+    case: 'cluster that does not exist',
+    inputs: { cluster: 'no-such-cluster-reliability' },
+    names: { text: 'no-such-cluster-reliability' },
+    resource: true,
+  },
+  {
+    case: 'one service that does not exist',
+    inputs: { services: 'web,ghost-service' },
+    names: { text: 'ghost-service' },
+    resource: true,
+  },
+  {
+    case: 'image tag that does not exist in ECR',
+    inputs: { image: `${IMAGE_REPO}:no-such-tag` },
+    names: { text: 'no-such-tag' },
+    resource: true,
+  },
+];
+
 const TABLES: Record<(typeof ACTION_NAMES)[number], ActionTable> = {
   's3-sync-frontend': {
     sanitySucceeds: true,
@@ -128,24 +150,7 @@ const TABLES: Record<(typeof ACTION_NAMES)[number], ActionTable> = {
     sanity: { wait: 'false' },
     rows: [
       { case: 'poll-interval below 1s', inputs: { 'poll-interval': '100ms' }, names: { input: 'poll-interval' } },
-      {
-        case: 'cluster that does not exist',
-        inputs: { cluster: 'no-such-cluster-reliability' },
-        names: { text: 'no-such-cluster-reliability' },
-        resource: true,
-      },
-      {
-        case: 'one service that does not exist',
-        inputs: { services: 'web,ghost-service' },
-        names: { text: 'ghost-service' },
-        resource: true,
-      },
-      {
-        case: 'image tag that does not exist in ECR',
-        inputs: { image: `${IMAGE_REPO}:no-such-tag` },
-        names: { text: 'no-such-tag' },
-        resource: true,
-      },
+      ...MISSING_ECS_RESOURCES,
       { case: 'containers that no service has', inputs: { containers: 'nginx' }, names: { text: 'nginx' }, resource: true },
     ],
   },
@@ -227,24 +232,7 @@ const TABLES: Record<(typeof ACTION_NAMES)[number], ActionTable> = {
         names: { text: 'no-such-bucket-reliability' },
         resource: true,
       },
-      {
-        case: 'cluster that does not exist',
-        inputs: { cluster: 'no-such-cluster-reliability' },
-        names: { text: 'no-such-cluster-reliability' },
-        resource: true,
-      },
-      {
-        case: 'one service that does not exist',
-        inputs: { services: 'web,ghost-service' },
-        names: { text: 'ghost-service' },
-        resource: true,
-      },
-      {
-        case: 'image tag that does not exist in ECR',
-        inputs: { image: `${IMAGE_REPO}:no-such-tag` },
-        names: { text: 'no-such-tag' },
-        resource: true,
-      },
+      ...MISSING_ECS_RESOURCES,
       {
         case: 'stack that does not exist',
         inputs: { 'stack-name': 'no-such-stack-reliability' },
