@@ -4,8 +4,9 @@ import { useMoto } from '../harness/moto.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { startFakeCloudFront, type FakeCloudFront } from './lib/fake-cloudfront.js';
 import { describeFaults, faultMix } from './lib/faults.js';
-import { excerpt, useResults } from './lib/results.js';
+import { useResults } from './lib/results.js';
 import {
+  cancellationOutcome,
   cancelWhen,
   describeRun,
   runChecked,
@@ -185,19 +186,12 @@ describe('cloudfront-invalidate cancellation', () => {
       {},
       cancelWhen(() => cloudfront.invalidations.length > 0, state),
     );
-    const exitMs = (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0);
     const ending = expectPromptCancellation(run, state);
     const said = `${run.errors[0].message}\n${run.log}`;
     expect(said).toMatch(/cancel/i);
     expect(said).toContain(cloudfront.invalidations[0].id);
     expect(cloudfront.invalidations).toHaveLength(1);
-    results.record({
-      action: NAME,
-      category: 'cancellation',
-      case: 'during the invalidation wait (InProgress)',
-      outcome: `${ending}: ${excerpt(run.errors[0].message, 160)}`,
-      metrics: { exitAfterSignalMs: exitMs },
-    });
+    results.record(cancellationOutcome(NAME, 'during the invalidation wait (InProgress)', run, state, ending, { max: 160 }));
   }, 60_000);
 });
 
@@ -221,13 +215,7 @@ describe('cloudfront-invalidate: cancelled while a request hangs', () => {
     const ending = expectPromptCancellation(run, state);
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(run.errors[0].message).toContain(cloudfront.invalidations[0].id);
-    results.record({
-      action: NAME,
-      category: 'cancellation',
-      case: 'while a GetInvalidation answer is held (40 s)',
-      outcome: `${ending}: ${excerpt(run.errors[0].message, 140)}`,
-      metrics: { exitAfterSignalMs: (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0) },
-    });
+    results.record(cancellationOutcome(NAME, 'while a GetInvalidation answer is held (40 s)', run, state, ending));
   }, 45_000);
 });
 

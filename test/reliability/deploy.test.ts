@@ -10,6 +10,7 @@ import { expectedObjects, readBucket } from './lib/bucket.js';
 import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import {
+  cancellationOutcome,
   cancelWhen,
   describeRun,
   runChecked,
@@ -181,13 +182,12 @@ describe('deploy (root action) cancellation', () => {
     expect(`${run.errors[0].message}\n${run.log}`).toMatch(/cancel/i);
     expect((await readBucket(moto, FIXTURE.bucket))['index.html'].body).toBe(V1['index.html']);
     expect(proxy!.requests.filter((r) => (r.operation === 'DeleteObjects' || r.operation === 'DeleteObject') && r.forwarded)).toEqual([]);
-    results.record({
-      action: NAME,
-      category: 'cancellation',
-      case: 'during the backend wait (rollout IN_PROGRESS)',
-      outcome: `${ending}: ${excerpt(run.errors[0].message, 150)}; old HTML live, nothing deleted`,
-      metrics: { exitAfterSignalMs: (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0) },
-    });
+    results.record(
+      cancellationOutcome(NAME, 'during the backend wait (rollout IN_PROGRESS)', run, state, ending, {
+        max: 150,
+        after: '; old HTML live, nothing deleted',
+      }),
+    );
   }, 90_000);
 });
 

@@ -3,8 +3,9 @@ import { CreateServiceCommand, ECSClient } from '@aws-sdk/client-ecs';
 import { useMoto } from '../harness/moto.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
-import { excerpt, useResults } from './lib/results.js';
+import { useResults } from './lib/results.js';
 import {
+  cancellationOutcome,
   cancelWhen,
   describeRun,
   runChecked,
@@ -183,18 +184,11 @@ describe('ecs-deploy-and-wait cancellation', () => {
     });
     run.cleanup();
     scanned.push(run);
-    const exitMs = (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0);
     const ending = expectPromptCancellation(run, state);
     const said = `${run.errors[0].message}\n${run.log}`;
     expect(said).toMatch(/cancel/i);
     expect(said).toMatch(/re-?run/i);
-    results.record({
-      action: NAME,
-      category: 'cancellation',
-      case: 'during the ECS wait (deployment IN_PROGRESS)',
-      outcome: `${ending}: ${excerpt(run.errors[0].message, 160)}`,
-      metrics: { exitAfterSignalMs: exitMs },
-    });
+    results.record(cancellationOutcome(NAME, 'during the ECS wait (deployment IN_PROGRESS)', run, state, ending, { max: 160 }));
   }, 60_000);
 });
 
@@ -216,13 +210,7 @@ describe('ecs-deploy-and-wait: cancelled while a request hangs', () => {
     scanned.push(run);
     const ending = expectPromptCancellation(run, state);
     expect(run.errors[0].message).toMatch(/cancel/i);
-    results.record({
-      action: NAME,
-      category: 'cancellation',
-      case: 'while a DescribeServices answer is held (40 s)',
-      outcome: `${ending}: ${excerpt(run.errors[0].message, 140)}`,
-      metrics: { exitAfterSignalMs: (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0) },
-    });
+    results.record(cancellationOutcome(NAME, 'while a DescribeServices answer is held (40 s)', run, state, ending));
   }, 45_000);
 });
 

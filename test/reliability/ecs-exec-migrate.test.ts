@@ -8,7 +8,15 @@ import { djangoOutput, startFakeDataChannel, type FakeDataChannel } from '../ecs
 import { CLUSTER_ARN, execHandlers, taskArn, taskDef, type ExecState } from '../ecs-exec-migrate/exec-fixtures.js';
 import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import { cancelWhen, describeRun, runChecked, type CancelState, type CheckedResult, expectPromptCancellation } from './lib/run.js';
+import {
+  cancellationOutcome,
+  cancelWhen,
+  describeRun,
+  runChecked,
+  type CancelState,
+  type CheckedResult,
+  expectPromptCancellation,
+} from './lib/run.js';
 
 /**
  * ecs-exec-migrate under faults. moto does not implement ExecuteCommand and its one-off tasks
@@ -317,13 +325,7 @@ describe('ecs-exec-migrate: cancelled while ExecuteCommand is in flight', () => 
     // ECS may have started the session before the answer was lost: the step must say so, not blame ECS.
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(run.errors[0].message).toMatch(/may (have started|still be running)|unknown/i);
-    results.record({
-      action: NAME,
-      category: 'cancellation',
-      case: 'while the ExecuteCommand answer is held (30 s)',
-      outcome: `${ending}: ${excerpt(run.errors[0].message, 140)}`,
-      metrics: { exitAfterSignalMs: (cancel.exitedAt ?? Date.now()) - (cancel.signalledAt ?? 0) },
-    });
+    results.record(cancellationOutcome(NAME, 'while the ExecuteCommand answer is held (30 s)', run, cancel, ending));
   }, 45_000);
 });
 
@@ -337,18 +339,13 @@ describe('ecs-exec-migrate cancellation', () => {
       { command: 'echo started; sleep 30' },
       cancelWhen(() => (channel.sessions[0]?.sent.length ?? 0) > 0, cancel),
     );
-    const exitMs = (cancel.exitedAt ?? Date.now()) - (cancel.signalledAt ?? 0);
     const ending = expectPromptCancellation(run, cancel);
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(run.errors[0].message).toMatch(/may still be running|still running/i);
     expect(channel.sessions[0].ctrlC).toBe(true);
-    results.record({
-      action: NAME,
-      category: 'cancellation',
-      case: 'during the exec session (remote command running)',
-      outcome: `${ending}, Ctrl-C sent: ${excerpt(run.errors[0].message, 140)}`,
-      metrics: { exitAfterSignalMs: exitMs },
-    });
+    results.record(
+      cancellationOutcome(NAME, 'during the exec session (remote command running)', run, cancel, ending, { before: ', Ctrl-C sent' }),
+    );
   }, 60_000);
 
   test('SIGINT then SIGTERM while waiting for the one-off task: exits promptly and says what it left', async () => {
@@ -361,17 +358,14 @@ describe('ecs-exec-migrate cancellation', () => {
       { mode: 'run-task' },
       cancelWhen(() => aws.count('DescribeTasks') >= 1, cancel),
     );
-    const exitMs = (cancel.exitedAt ?? Date.now()) - (cancel.signalledAt ?? 0);
     const ending = expectPromptCancellation(run, cancel);
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(run.errors[0].message).toContain(RUN_TASK_ID.slice(0, 30));
-    results.record({
-      action: NAME,
-      category: 'cancellation',
-      case: 'run-task: while waiting for the task to stop',
-      outcome: `${ending}${oneOff.stopped ? ', task stopped (StopTask)' : ', task left running'}: ${excerpt(run.errors[0].message, 140)}`,
-      metrics: { exitAfterSignalMs: exitMs },
-    });
+    results.record(
+      cancellationOutcome(NAME, 'run-task: while waiting for the task to stop', run, cancel, ending, {
+        before: oneOff.stopped ? ', task stopped (StopTask)' : ', task left running',
+      }),
+    );
   }, 60_000);
 });
 

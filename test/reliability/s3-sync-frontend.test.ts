@@ -10,6 +10,7 @@ import { expectedObjects, readBucket } from './lib/bucket.js';
 import { describeFaults, faultMix } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import {
+  cancellationOutcome,
   cancelWhen,
   describeRun,
   runChecked,
@@ -179,7 +180,6 @@ describe('s3-sync-frontend cancellation', () => {
     const run = await sync('v2', rules, {
       onStart: cancelWhen(() => proxy?.requests.some((r) => r.operation === 'PutObject') ?? false, state),
     });
-    const exitMs = (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0);
     const ending = expectPromptCancellation(run, state);
     const said = `${run.errors[0].message}\n${run.log}`;
     expect(said).toMatch(/cancel/i);
@@ -189,13 +189,11 @@ describe('s3-sync-frontend cancellation', () => {
     const rerun = await sync('v2');
     expect(rerun.exitCode).toBe(0);
     expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
-    results.record({
-      action: NAME,
-      category: 'cancellation',
-      case: 'during phase 1 uploads (PUTs held 30 s)',
-      outcome: `${ending}: ${excerpt(run.errors[0].message, 140)}; v1 live, nothing deleted; re-run completes`,
-      metrics: { exitAfterSignalMs: exitMs },
-    });
+    results.record(
+      cancellationOutcome(NAME, 'during phase 1 uploads (PUTs held 30 s)', run, state, ending, {
+        after: '; v1 live, nothing deleted; re-run completes',
+      }),
+    );
   }, 60_000);
 });
 
@@ -204,7 +202,6 @@ describe('s3-sync-frontend cancellation in the HTML phase', () => {
     const state: CancelState = {};
     const rules: FaultRule[] = [{ fault: 'delay', operation: 'PutObject', path: /index\.html$/, delayMs: 30_000 }];
     const run = await sync('v2', rules, { onStart: cancelWhen(() => proxy?.requests.some((r) => isIndexPut(r)) ?? false, state) });
-    const exitMs = (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0);
     const ending = expectPromptCancellation(run, state);
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(proxy!.requests.filter((r) => isDelete(r) && r.forwarded)).toEqual([]);
@@ -214,13 +211,11 @@ describe('s3-sync-frontend cancellation in the HTML phase', () => {
     const rerun = await sync('v2');
     expect(rerun.exitCode).toBe(0);
     expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
-    results.record({
-      action: NAME,
-      category: 'cancellation',
-      case: 'during phase 3 (index.html PUTs held 30 s)',
-      outcome: `${ending}: ${excerpt(run.errors[0].message, 140)}; v2 assets all present, nothing deleted; re-run completes`,
-      metrics: { exitAfterSignalMs: exitMs },
-    });
+    results.record(
+      cancellationOutcome(NAME, 'during phase 3 (index.html PUTs held 30 s)', run, state, ending, {
+        after: '; v2 assets all present, nothing deleted; re-run completes',
+      }),
+    );
   }, 60_000);
 });
 

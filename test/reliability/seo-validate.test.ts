@@ -7,6 +7,7 @@ import { startFaultProxy, type FaultKind, type FaultProxy, type FaultRule } from
 import { describeFaults } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import {
+  cancellationOutcome,
   cancelWhen,
   describeRun,
   runChecked,
@@ -209,13 +210,7 @@ describe('seo-validate cancellation', () => {
       scanned.push(run);
       const ending = expectPromptCancellation(run, state);
       expect(run.errors[0].message).toMatch(/cancel/i);
-      results.record({
-        action: NAME,
-        category: 'cancellation',
-        case: 'while robots.txt is being fetched (held 60 s)',
-        outcome: `${ending}: ${excerpt(run.errors[0].message, 140)}`,
-        metrics: { exitAfterSignalMs: (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0) },
-      });
+      results.record(cancellationOutcome(NAME, 'while robots.txt is being fetched (held 60 s)', run, state, ending));
     } finally {
       await proxy.close();
     }

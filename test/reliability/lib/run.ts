@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { repoRoot, runBundle, type BundleOptions, type BundleResult } from '../../harness/bundle.js';
+import { excerpt, type Outcome } from './results.js';
 
 /**
  * With RELIABILITY_BUNDLES=committed the suites run the bundles as committed at HEAD (copied out
@@ -222,4 +223,26 @@ export function expectPromptCancellation(run: BundleResult, state: CancelState):
   expect({ prompt: PROMPT_ENDINGS.includes(ending), ending, details }).toEqual({ prompt: true, ending, details });
   expect(run.errors).toHaveLength(1);
   return ending;
+}
+
+/**
+ * The cancellation row of the docs table: how the run ended, the start of its one `::error` line
+ * (with what the suite checked after, such as "v1 live, nothing deleted"), and the time from the
+ * first signal to exit.
+ */
+export function cancellationOutcome(
+  action: string,
+  caseName: string,
+  run: BundleResult,
+  state: CancelState,
+  ending: string,
+  options: { max?: number; before?: string; after?: string } = {},
+): Outcome {
+  return {
+    action,
+    category: 'cancellation',
+    case: caseName,
+    outcome: `${ending}${options.before ?? ''}: ${excerpt(run.errors[0].message, options.max ?? 140)}${options.after ?? ''}`,
+    metrics: { exitAfterSignalMs: (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0) },
+  };
 }
