@@ -12,7 +12,7 @@
 // - A private HOME (act keeps its cache and the copied workspace there) and empty env/var/input
 //   files (act would read `.env`, `.vars`, `.input` from the working directory otherwise), no cache
 //   server. Nothing reaches GitHub: act fetches every remote `uses:` before it evaluates `if:`, so a
-//   third-party action must be mapped to a local folder (see scripts/demo/stand-ins) even when the
+//   third-party action must be mapped to a local folder (see scripts/local/stand-ins.mjs) even when the
 //   step is skipped under act.
 // - The workspace is a git repository (act reads the ref and sha from it).
 // - Credentials go through `--secret-file`, everything else through `--env` (docs/local-testing.md).
