@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import { DescribeRepositoriesCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, clientConfig, imageManifest, registryOf } from './account.mjs';
 
 const input = (name) => (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
@@ -59,12 +59,16 @@ const steps = {
       const match = /^[^/]+\.dkr\.ecr\.[^/]+\.amazonaws\.com\/([^:@]+):([\w.-]+)$/.exec(tag);
       if (!match) throw new Error(`tag '${tag}' is not <account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>`);
       const repositoryName = match[1];
-      const put = ecr.send(new PutImageCommand({ repositoryName, imageTag: match[2], imageManifest: manifest }));
-      await put.catch((error) => {
-        // The same manifest under a tag it already has (a re-run): ECR answers ImageAlreadyExistsException.
-        if (error.name === 'ImageAlreadyExistsException') return;
+      // Checked first: moto answers a PutImage into a missing repository with an HTTP 500 page
+      // instead of ECR's RepositoryNotFoundException.
+      await ecr.send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] })).catch((error) => {
+        if (error.name !== 'RepositoryNotFoundException') throw error;
         const missing = `ECR repository '${repositoryName}' does not exist in the emulated account: add it under "repositories" in the account file`;
-        throw error.name === 'RepositoryNotFoundException' ? new Error(missing, { cause: error }) : error;
+        throw new Error(missing, { cause: error });
+      });
+      await ecr.send(new PutImageCommand({ repositoryName, imageTag: match[2], imageManifest: manifest })).catch((error) => {
+        // The same manifest under a tag it already has (a re-run): ECR answers ImageAlreadyExistsException.
+        if (error.name !== 'ImageAlreadyExistsException') throw error;
       });
     }
     // ECR's image digest is the sha256 of the manifest text.

@@ -146,6 +146,34 @@ describe('npm run local', () => {
     expect(existsSync(path.join(repo, 'site', '.s3-sync-frontend.json'))).toBe(false); // act worked on a copy
   }, 240_000);
 
+  it('fails a step whose stand-in cannot do its job, says why, and still stops moto', async () => {
+    const repo = path.join(out, 'no-repository');
+    mkdirSync(path.join(repo, '.github', 'workflows'), { recursive: true });
+    writeFileSync(
+      path.join(repo, '.github', 'workflows', 'image.yml'),
+      [
+        'name: image',
+        'on: push',
+        'jobs:',
+        '  image:',
+        '    runs-on: ubuntu-latest',
+        '    steps:',
+        '      - uses: docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a # v7.3.0',
+        '        with: { push: true, tags: "123456789012.dkr.ecr.us-east-1.amazonaws.com/not-seeded:abc" }',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(path.join(repo, '.github', 'workflows', 'image.aws.json'), JSON.stringify({ repositories: { other: {} } }));
+    initGitWorkspace(repo);
+    const result = await local([path.join(repo, '.github', 'workflows', 'image.yml')], path.join(out, 'no-repository-run'));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('The workflow failed (image: failure).');
+    expect(result.stdout).toContain(
+      `ECR repository 'not-seeded' does not exist in the emulated account: add it under "repositories" in the account file`,
+    );
+    expect(result.stdout).toMatch(/moto stopped\.\s*$/);
+  }, 120_000);
+
   it('refuses an account file with a typo before starting anything, naming the key', async () => {
     const bad = path.join(out, 'bad.aws.json');
     writeFileSync(bad, JSON.stringify({ buckets: { b: {} }, distributions: { cdn: { bucket: 'b', orginPath: '/app' } } }));
