@@ -39,6 +39,8 @@ describe('npm run demo', () => {
       // The offline stand-ins it used, named in the header, and what they did in the step log.
       expect(result.stdout).toMatch(/replaced aws-actions\/configure-aws-credentials@[0-9a-f]{40}: static emulator credentials/);
       expect(result.stdout).toMatch(/replaced docker\/build-push-action@[0-9a-f]{40}: no docker build/);
+      // No SLACK_WEBHOOK_URL secret: the message step says so and the Slack action is skipped.
+      expect(result.stdout).toContain('No SLACK_WEBHOOK_URL secret: no Slack notification.');
       expect(result.stdout).toContain('– Notify Slack (skipped');
       // The account listing: HTML live with no-cache, hashed bundle immutable, services on the digest the build pushed.
       expect(result.stdout).toMatch(/index\.html\s+\d+\s+no-cache\s+text\/html/);
