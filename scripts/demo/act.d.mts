@@ -26,6 +26,8 @@ export interface ActStep {
 export interface ActLog {
   /** Per job id: `success` or `failure`. */
   jobs: Record<string, string>;
+  /** Per act job path (`staging/<called workflow>/deploy` for a job of a called workflow). */
+  jobPaths: Record<string, string>;
   steps: ActStep[];
   /** The step with this id (in `job`, by job id or act's job path such as `staging/reusable/deploy`,
    * when several jobs have one); throws (listing the steps seen) when there is none or more than one. */

@@ -145,6 +145,7 @@ export function actArguments(options) {
 export function parseActLog(text) {
   const steps = new Map();
   const jobs = {};
+  const jobPaths = {};
   const transcript = [];
   const failures = [];
   // Steps are kept per job: a run with several jobs (a build job and a deploy job, a reusable
@@ -184,6 +185,7 @@ export function parseActLog(text) {
     }
     const step = stepFor(event);
     if (event.jobResult && event.jobID) jobs[event.jobID] = event.jobResult;
+    if (event.jobResult) jobPaths[event.job ?? event.jobID] = event.jobResult;
     if (event.raw_output) {
       if (step) step.log += event.msg ?? '';
       transcript.push(`  | ${(event.msg ?? '').replace(/\n$/, '')}`);
@@ -207,6 +209,7 @@ export function parseActLog(text) {
   const annotations = list.flatMap((s) => s.annotations);
   return {
     jobs,
+    jobPaths,
     steps: list,
     step(id, job) {
       const found = list.filter((s) => s.id === id && (job === undefined || s.job === job || s.jobPath === job));

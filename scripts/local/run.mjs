@@ -280,7 +280,7 @@ export async function runLocal(options) {
       const steps = run.steps
         .filter((s) => s.jobPath === job)
         .sort((a, b) => (order.get(`${a.job}\u0000${a.id}`) ?? 1e9) - (order.get(`${b.job}\u0000${b.id}`) ?? 1e9));
-      const result = run.jobs[steps[0]?.job];
+      const result = run.jobPaths[job];
       say(`   job ${bold(job)}${result ? ` (${result === 'success' ? green(result) : red(result)})` : ''}`);
       for (const step of steps) {
         if (step.result === undefined) {
@@ -307,7 +307,13 @@ export async function runLocal(options) {
     say(`   workspace       ${relative(workspace)}`);
     say(`   how it works    docs/local-testing.md`);
     say('');
-    const results = Object.entries(run.jobs);
+    // act's job path is `<workflow name>/<job>`, or `<calling job>/<workflow name>/<job>` in a
+    // called workflow: the summary line names jobs without the workflow names.
+    const shortName = (jobPath) => {
+      const parts = jobPath.split('/');
+      return parts.length < 2 ? jobPath : [...parts.slice(0, -2), parts.at(-1)].join('/');
+    };
+    const results = Object.entries(run.jobPaths).map(([jobPath, result]) => [shortName(jobPath), result]);
     const succeeded = run.exitCode === 0 && results.length > 0 && results.every(([, r]) => r === 'success');
     if (succeeded) {
       say(green(bold(`The workflow succeeded (${results.map(([j]) => j).join(', ')}).`)));

@@ -44,28 +44,32 @@ describe('npm run local', () => {
     rmSync(out, { recursive: true, force: true });
   });
 
-  it('runs the staging deploy of deploy-staging-then-production.yml from its account file, and notifies Slack', async () => {
+  it('runs deploy-staging-then-production.yml from its account file: staging, then production, each notifying Slack', async () => {
     const result = await local(
-      ['examples/workflows/deploy-staging-then-production.yml', '--job', 'staging', '--secret', `SLACK_WEBHOOK_URL=${hooks.url}/slack`],
+      ['examples/workflows/deploy-staging-then-production.yml', '--secret', `SLACK_WEBHOOK_URL=${hooks.url}/slack`],
       path.join(out, 'staging'),
     );
-    expectRunSucceeded(result, ['build', 'deploy']);
+    expectRunSucceeded(result, ['staging/build', 'staging/deploy', 'production/build', 'production/deploy']);
     expect(result.stdout).toContain('Seeding the account from examples/workflows/deploy-staging-then-production.aws.json');
-    // The reusable deploy ran for staging: staging-* names, the build handed over as an artifact.
-    expect(result.stdout).toContain('job staging/Deploy one environment/build (success)');
-    expect(result.stdout).toContain('job staging/Deploy one environment/deploy (success)');
-    expect(result.stdout).not.toContain('job production/');
-    expect(result.stdout).toMatch(/web\s+staging-allthrive-web:2\s+\S+allthrive-web@sha256:/);
-    expect(result.stdout).toMatch(/index\.html\s+\d+\s+no-cache\s+text\/html/);
-    const invalidation = /invalidation-id = (\w+)/.exec(result.stdout)?.[1];
-    expect(invalidation).toBeDefined();
-    // The Slack message: result, what the environment serves, the invalidation id.
-    const slack = hooks.posts.filter((p) => p.path === '/slack');
-    expect(slack).toHaveLength(1);
-    const text = (slack[0].body as { text: string }).text;
-    expect(text).toMatch(/^Deploy staging [0-9a-f]{12}: success\n/);
-    expect(text).toContain('Backend deployed, migrations ran, new HTML live, CloudFront invalidated');
-    expect(text).toContain(`CloudFront invalidation: ${invalidation}`);
+    // The reusable deploy ran once per environment, production only after staging's deploy finished.
+    const started = (job: string) => result.stdout.indexOf(`▶ [${job}/Deploy one environment/`);
+    expect(started('staging')).toBeGreaterThan(0);
+    expect(started('production')).toBeGreaterThan(result.stdout.lastIndexOf('▶ [staging/Deploy one environment/deploy]'));
+    // Each environment's own resources, on the digest its build pushed; the build handed over as an artifact.
+    expect(result.stdout).toMatch(/web\s+staging-allthrive-web:2\s+\S+allthrive-web@sha256:\w+…?\s+1\s+1/);
+    expect(result.stdout).toMatch(/web\s+production-allthrive-web:2\s+\S+allthrive-web@sha256:\w+…?\s+2\s+2/);
+    expect(result.stdout).toContain("local artifact 'frontend-staging' copied to frontend/dist");
+    expect(result.stdout).toContain("local artifact 'frontend-production' copied to frontend/dist");
+    const invalidations = [...result.stdout.matchAll(/invalidation-id = (\w+)/g)].map((m) => m[1]);
+    expect(invalidations).toHaveLength(2);
+    // One Slack message per environment: result, what it serves now, its invalidation id.
+    const texts = hooks.posts.filter((p) => p.path === '/slack').map((p) => (p.body as { text: string }).text);
+    expect(texts).toHaveLength(2);
+    expect(texts.map((t) => /^Deploy (\w+) [0-9a-f]{12}: success\n/.exec(t)?.[1])).toEqual(['staging', 'production']);
+    texts.forEach((text, i) => {
+      expect(text).toContain('Backend deployed, migrations ran, new HTML live, CloudFront invalidated');
+      expect(text).toContain(`CloudFront invalidation: ${invalidations[i]}`);
+    });
   }, 240_000);
 
   it('runs deploy-one-step.yml on the demo account and posts the result to a Discord webhook', async () => {
