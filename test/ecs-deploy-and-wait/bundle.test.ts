@@ -280,6 +280,46 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
     }
   });
 
+  it('register-only registers the new revisions, sets task-definition-arns and image, and updates no service', async () => {
+    const model = ecsModel({ web: 'never', celery: 'never', 'celery-beat': 'never' });
+    fake = await startFakeAws(model.handlers);
+    const run = await runBundle('ecs-deploy-and-wait', { inputs: { ...inputs, 'register-only': 'true' }, env: env(fake) });
+    try {
+      expect(run.errors).toEqual([]);
+      expect(run.exitCode).toBe(0);
+      expect(run.outputs.result).toBe('registered');
+      expect(JSON.parse(run.outputs['task-definition-arns'])).toEqual({
+        web: arn('web:2'),
+        celery: arn('celery:2'),
+        'celery-beat': arn('celery-beat:2'),
+      });
+      expect(run.outputs.image).toBe(`${REPO}@${DIGEST}`);
+      expect(fake.count('RegisterTaskDefinition')).toBe(3);
+      expect(fake.count('UpdateService')).toBe(0);
+      expect(run.summary).toContain('no service was updated (register-only)');
+    } finally {
+      run.cleanup();
+    }
+  });
+
+  it('task-definitions deploys exactly the given revisions and registers nothing', async () => {
+    const model = ecsModel({ web: 'complete', celery: 'complete', 'celery-beat': 'complete' });
+    fake = await startFakeAws(model.handlers);
+    const given = { web: arn('web:7'), celery: arn('celery:7'), 'celery-beat': arn('celery-beat:7') };
+    const { image: _image, ...rest } = inputs;
+    const run = await runBundle('ecs-deploy-and-wait', { inputs: { ...rest, 'task-definitions': JSON.stringify(given) }, env: env(fake) });
+    try {
+      expect(run.errors).toEqual([]);
+      expect(run.outputs.result).toBe('success');
+      expect(fake.count('RegisterTaskDefinition')).toBe(0);
+      const updates = fake.requests.filter((r) => r.operation === 'UpdateService').map((r) => [r.body.service, r.body.taskDefinition]);
+      expect(updates).toEqual(Object.entries(given));
+      expect(JSON.parse(run.outputs['task-definition-arns'])).toEqual(given);
+    } finally {
+      run.cleanup();
+    }
+  });
+
   it('rejects a bad input with one error naming it, before any AWS request', async () => {
     fake = await startFakeAws({
       DescribeServices: () => {

@@ -393,6 +393,17 @@ describe('runDeploy: preflight, task definitions and options', () => {
     expect(result.taskDefinitionArns.web).toBe(tdArn('web:1'));
   });
 
+  it('with task-definitions naming a revision that does not exist, fails before updating any service', async () => {
+    const { fake, deps } = setup();
+    product(fake);
+    const given = { web: tdArn('web:1'), celery: tdArn('celery:1'), 'celery-beat': tdArn('celery-beat:9') };
+    const error = await runDeploy(options({ image: undefined, taskDefinitions: given }), deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as Error).message).toContain('Nothing was deployed: celery-beat:9 (for celery-beat) does not exist');
+    expect(fake.count('UpdateService')).toBe(0);
+    expect(fake.count('RegisterTaskDefinition')).toBe(0);
+  });
+
   it('with wait: false starts the deployments and returns started without polling', async () => {
     const { fake, deps } = setup();
     product(fake);

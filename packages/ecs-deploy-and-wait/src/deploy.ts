@@ -3,18 +3,29 @@ import { pinDigest } from './digest.js';
 import { EventLog } from './events.js';
 import { preflight } from './preflight.js';
 import { needsRollback, rollBack } from './rollback.js';
-import { planTaskDefinitions, registerTaskDefinitions, shortArn } from './task-definition.js';
+import { checkTaskDefinitionsExist, planTaskDefinitions, registerTaskDefinitions, shortArn } from './task-definition.js';
+import type { PreflightService } from './preflight.js';
+import type { Logger } from '@allthrive/toolkit';
 import type { DeployDeps, DeployOptions, DeployResult, DeployVerdict, ServiceResult, ServiceStatus } from './types.js';
 import { startDeployments } from './update.js';
 import { waitForDeployments, type WaitOutcome, type WaitSettings } from './waiter.js';
 
 /** How bad a service status is for the step's single verdict. */
-const SEVERITY: Record<ServiceStatus, number> = { started: 0, success: 0, 'rolled-back': 1, 'timed-out': 2, superseded: 3, failed: 3 };
+const SEVERITY: Record<ServiceStatus, number> = {
+  registered: 0,
+  started: 0,
+  success: 0,
+  'rolled-back': 1,
+  'timed-out': 2,
+  superseded: 3,
+  failed: 3,
+};
 
 export function worstVerdict(statuses: ServiceStatus[]): DeployVerdict {
   if (statuses.length && statuses.every((s) => s === 'started')) return 'started';
+  if (statuses.length && statuses.every((s) => s === 'registered')) return 'registered';
   const worst = statuses.reduce<ServiceStatus>((a, b) => (SEVERITY[b] > SEVERITY[a] ? b : a), 'success');
-  return worst === 'superseded' ? 'failed' : worst === 'started' ? 'success' : worst;
+  return worst === 'superseded' ? 'failed' : worst === 'started' || worst === 'registered' ? 'success' : worst;
 }
 
 const RERUN_ADVICE =
@@ -53,9 +64,17 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
     checkCancelled('before registering task definitions');
     const registered = await registerTaskDefinitions(ecs, plans, logger);
     for (const plan of plans) for (const name of plan.services) newArns.set(name, registered.get(plan.sourceArn)!);
+  } else if (options.taskDefinitions) {
+    await checkTaskDefinitionsExist(ecs, options.taskDefinitions, signal);
+    for (const [name, arn] of Object.entries(options.taskDefinitions)) newArns.set(name, arn);
+    logger.info(
+      `Deploying the given task definitions as they are (nothing registered): ${[...newArns].map(([name, arn]) => `${name} → ${shortArn(arn)}`).join(', ')}.`,
+    );
   } else {
     logger.info('No image given: redeploying the current task definitions (force-new-deployment).');
   }
+
+  if (options.registerOnly) return registeredOnly(ready, newArns, image, logger);
   checkCancelled('before updating the services');
 
   const started = await startDeployments(
@@ -158,7 +177,7 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
 
 /** The one sentence the step fails with when the result is not success; undefined on success. */
 export function failureMessage(result: DeployResult): string | undefined {
-  if (result.result === 'success' || result.result === 'started') return undefined;
+  if (result.result === 'success' || result.result === 'started' || result.result === 'registered') return undefined;
   const bad = Object.entries(result.services).filter(([, s]) => s.status !== 'success');
   const total = Object.keys(result.services).length;
   return (
@@ -166,4 +185,27 @@ export function failureMessage(result: DeployResult): string | undefined {
     bad.map(([name, s]) => `${name} ${s.status} (${s.reason})`).join('; ') +
     '. The service events and stopped-task reasons above show why; task definitions were not deregistered.'
   );
+}
+
+/** register-only: the new revisions are registered and reported; no service is touched. */
+function registeredOnly(ready: PreflightService[], newArns: Map<string, string>, image: string, logger: Logger): DeployResult {
+  const result: DeployResult = { result: 'registered', services: {}, taskDefinitionArns: {}, image };
+  for (const s of ready) {
+    const arn = newArns.get(s.name)!;
+    result.taskDefinitionArns[s.name] = arn;
+    result.services[s.name] = {
+      status: 'registered',
+      deploymentId: '',
+      taskDefinitionArn: arn,
+      previousTaskDefinitionArn: s.previousTaskDefinitionArn,
+      runningCount: s.service.runningCount ?? 0,
+      desiredCount: s.service.desiredCount ?? 0,
+      durationSeconds: 0,
+      reason: 'registered; no service updated (register-only)',
+    };
+  }
+  logger.info(
+    "register-only: the new revisions are registered and no service was updated. Deploy them with this action's 'task-definitions' input set to the task-definition-arns output.",
+  );
+  return result;
 }

@@ -3,14 +3,21 @@ import { shortArn } from './task-definition.js';
 import type { DeployOptions, DeployResult } from './types.js';
 
 /** The job summary: one row per service (revision, image, result, duration, reason). */
-export function buildSummary(result: DeployResult, options: Pick<DeployOptions, 'cluster'>): SummaryReport {
+export function buildSummary(result: DeployResult, options: Pick<DeployOptions, 'cluster' | 'taskDefinitions'>): SummaryReport {
   const services = Object.entries(result.services);
   const ok = services.filter(([, s]) => s.status === 'success').length;
+  const plural = services.length === 1 ? '' : 's';
   return {
     title: `ECS deploy to ${options.cluster}: ${result.result}`,
     lines: [
-      `${ok} of ${services.length} service${services.length === 1 ? '' : 's'} deployed successfully.`,
-      result.image ? `Image: ${result.image}` : 'No new image: current task definitions redeployed.',
+      result.result === 'registered'
+        ? `New task definitions registered for ${services.length} service${plural}; no service was updated (register-only).`
+        : `${ok} of ${services.length} service${plural} deployed successfully.`,
+      result.image
+        ? `Image: ${result.image}`
+        : options.taskDefinitions
+          ? 'Given task definitions deployed as they are (task-definitions).'
+          : 'No new image: current task definitions redeployed.',
     ],
     table: {
       header: ['Service', 'Task definition', 'Image', 'Result', 'Duration', 'Reason'],

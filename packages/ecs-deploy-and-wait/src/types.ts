@@ -17,6 +17,10 @@ export interface DeployOptions {
   timeoutMs: number;
   pollIntervalMs: number;
   rollback: boolean;
+  /** Register the new revisions and stop: no service is updated (result `registered`). */
+  registerOnly?: boolean;
+  /** Service → task-definition ARN to deploy as given (nothing is copied or registered); exclusive with `image`. */
+  taskDefinitions?: Record<string, string>;
 }
 
 /** The SDK clients and the runtime collaborators the engine uses; injected so tests run in ms. */
@@ -31,11 +35,11 @@ export interface DeployDeps {
   random?: () => number;
 }
 
-/** Per-service verdict. `started` only when `wait` is false. */
-export type ServiceStatus = 'success' | 'failed' | 'rolled-back' | 'superseded' | 'timed-out' | 'started';
+/** Per-service verdict. `started` only when `wait` is false; `registered` only with `registerOnly`. */
+export type ServiceStatus = 'success' | 'failed' | 'rolled-back' | 'superseded' | 'timed-out' | 'started' | 'registered';
 
 /** The step's verdict: the worst over all services (`superseded` counts as `failed`). */
-export type DeployVerdict = 'success' | 'failed' | 'rolled-back' | 'timed-out' | 'started';
+export type DeployVerdict = 'success' | 'failed' | 'rolled-back' | 'timed-out' | 'started' | 'registered';
 
 export interface ServiceResult {
   status: ServiceStatus;
