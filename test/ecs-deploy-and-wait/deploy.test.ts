@@ -435,9 +435,19 @@ describe('runDeploy: preflight, task definitions and options', () => {
     expect(logger.text()).toContain('Rolling back web to web:1 (rollback: true).');
   });
 
-  it('with rollback: true rolls back a timed-out service, giving the rollback a fresh timeout', async () => {
+  it('with rollback: true leaves a timed-out service to ECS when its circuit breaker rolls back, and says so', async () => {
     const { fake, deps } = setup();
     fake.addService({ name: 'web', circuitBreaker: { enable: true, rollback: true } });
+    fake.script('web', [steps.wait(), steps.wait(), steps.wait(), steps.wait(), steps.wait()]);
+    const result = await runDeploy(options({ services: ['web'], rollback: true, timeoutMs: 30_000 }), deps);
+    expect(result.services.web.status).toBe('timed-out');
+    expect(result.services.web.reason).toContain('not rolled back by this action: ECS owns the rollback of this service');
+    expect(fake.count('UpdateService')).toBe(1);
+  });
+
+  it('with rollback: true rolls back a timed-out service, giving the rollback a fresh timeout', async () => {
+    const { fake, deps } = setup();
+    fake.addService({ name: 'web', circuitBreaker: { enable: true, rollback: false } });
     // Four polls (0, 10, 20, 30 s = the deadline) without progress, then the rollback completes.
     fake.script('web', [steps.wait(), steps.wait(), steps.wait(), steps.wait(), steps.wait(), steps.complete()]);
     const result = await runDeploy(options({ services: ['web'], rollback: true, timeoutMs: 30_000 }), deps);

@@ -2,7 +2,8 @@ import { CancelledError, formatDuration } from '@allthrive/toolkit';
 import { pinDigest } from './digest.js';
 import { EventLog } from './events.js';
 import { preflight } from './preflight.js';
-import { needsRollback, rollBack } from './rollback.js';
+import { describePlan } from './strategy.js';
+import { needsRollback, rollBack, rollbackSkipped } from './rollback.js';
 import { checkTaskDefinitionsExist, planTaskDefinitions, registerTaskDefinitions, shortArn } from './task-definition.js';
 import type { PreflightService } from './preflight.js';
 import type { Logger } from '@allthrive/toolkit';
@@ -48,6 +49,7 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
   logger.info(
     `Cluster ${options.cluster}: ${ready.map((s) => `${s.name} (${shortArn(s.previousTaskDefinitionArn)}, ${s.service.runningCount ?? 0}/${s.service.desiredCount ?? 0} running)`).join(', ')}.`,
   );
+  for (const s of ready) logger.info(`${s.name}: ${describePlan(s.plan, options.rollback)}.`);
 
   let image = '';
   const newArns = new Map<string, string>();
@@ -85,6 +87,7 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
       taskDefinitionArn: newArns.get(s.name),
       currentTaskDefinitionArn: s.previousTaskDefinitionArn,
       knownDeploymentIds: (s.service.deployments ?? []).map((d) => d.id!).filter(Boolean),
+      previousServiceDeploymentArn: s.service.currentServiceDeployment,
     })),
     options.forceNewDeployment,
     logger,
@@ -124,9 +127,10 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
     timeoutMs: options.timeoutMs,
     pollIntervalMs: options.pollIntervalMs,
     rerunAdvice: RERUN_ADVICE,
+    waitUntil: options.waitUntil,
   };
   logger.info(
-    `Waiting up to ${formatDuration(options.timeoutMs)} for ${started.length} deployment${started.length === 1 ? '' : 's'}, polling every ${formatDuration(options.pollIntervalMs)}.`,
+    `Waiting up to ${formatDuration(options.timeoutMs)} for ${started.length} deployment${started.length === 1 ? '' : 's'} (until ${options.waitUntil === 'traffic-shifted' ? 'production traffic has shifted to the new revision, bake not included; on rolling deployments until completed' : 'completed, bake time included'}), polling every ${formatDuration(options.pollIntervalMs)}.`,
   );
   const outcomes = await waitForDeployments(
     started.map((s) => {
@@ -139,22 +143,29 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
         previousTaskDefinitionArn: byName.get(s.name)!.previousTaskDefinitionArn,
         startedAt: s.startedAt,
         events,
+        serviceDeploymentArn: s.serviceDeploymentArn,
+        previousServiceDeploymentArn: byName.get(s.name)!.service.currentServiceDeployment,
+        plan: byName.get(s.name)!.plan,
       };
     }),
     settings,
   );
 
   if (options.rollback) {
-    const candidates = started
-      .map((s) => ({
-        name: s.name,
-        newTaskDefinitionArn: s.taskDefinitionArn,
-        previousTaskDefinitionArn: byName.get(s.name)!.previousTaskDefinitionArn,
-        ecsRollsBack: byName.get(s.name)!.ecsRollsBack,
-        outcome: outcomes.get(s.name)!,
-      }))
-      .filter(needsRollback);
-    for (const [name, outcome] of await rollBack(candidates, settings)) outcomes.set(name, outcome);
+    const candidates = started.map((s) => ({
+      name: s.name,
+      newTaskDefinitionArn: s.taskDefinitionArn,
+      previousTaskDefinitionArn: byName.get(s.name)!.previousTaskDefinitionArn,
+      ecsRollsBack: byName.get(s.name)!.ecsRollsBack,
+      plan: byName.get(s.name)!.plan,
+      deploymentId: s.deploymentId,
+      outcome: outcomes.get(s.name)!,
+    }));
+    for (const candidate of candidates) {
+      const skipped = rollbackSkipped(candidate);
+      if (skipped) outcomes.set(candidate.name, { ...candidate.outcome, reason: `${candidate.outcome.reason}; ${skipped}` });
+    }
+    for (const [name, outcome] of await rollBack(candidates.filter(needsRollback), settings)) outcomes.set(name, outcome);
   }
 
   for (const s of started) {

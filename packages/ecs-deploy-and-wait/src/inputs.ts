@@ -82,6 +82,7 @@ export function readOptions(inputs: Inputs): DeployOptions {
   const timeoutMs = inputs.duration('timeout', { default: '15m', minMs: 1000, maxMs: 6 * 3_600_000 });
   const pollIntervalMs = inputs.duration('poll-interval', { default: '10s', minMs: 1000, maxMs: 600_000 });
   const rollback = inputs.boolean('rollback', false);
+  const waitUntil = inputs.enumeration('wait-until', ['completed', 'traffic-shifted'] as const, 'completed');
 
   return {
     cluster,
@@ -94,6 +95,7 @@ export function readOptions(inputs: Inputs): DeployOptions {
     timeoutMs,
     pollIntervalMs,
     rollback,
+    ...(waitUntil !== 'completed' ? { waitUntil } : {}),
     ...(registerOnly ? { registerOnly } : {}),
     ...(taskDefinitions ? { taskDefinitions } : {}),
   };

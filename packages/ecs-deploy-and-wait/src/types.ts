@@ -17,11 +17,19 @@ export interface DeployOptions {
   timeoutMs: number;
   pollIntervalMs: number;
   rollback: boolean;
+  /**
+   * `completed` (default): the service deployment is SUCCESSFUL, bake included. `traffic-shifted`:
+   * on blue/green, linear and canary, production traffic is all on the new revision and the
+   * deployment is healthy (BAKE_TIME or later); on rolling deployments the same as `completed`.
+   */
+  waitUntil?: WaitUntil;
   /** Register the new revisions and stop: no service is updated (result `registered`). */
   registerOnly?: boolean;
   /** Service → task-definition ARN to deploy as given (nothing is copied or registered); exclusive with `image`. */
   taskDefinitions?: Record<string, string>;
 }
+
+export type WaitUntil = 'completed' | 'traffic-shifted';
 
 /** The SDK clients and the runtime collaborators the engine uses; injected so tests run in ms. */
 export interface DeployDeps {
