@@ -133,8 +133,12 @@ export function judgeServiceDeployment(
       return { status: 'failed', reason: `deployment ${id} failed and ECS's rollback failed too: ${cause}` };
     case 'STOPPED':
     case 'STOP_REQUESTED':
-      if (/replaced by a new service deployment/i.test(deployment.statusReason ?? '')) {
-        const newer = service?.currentServiceDeployment;
+      const newer = service?.currentServiceDeployment;
+      // ECS's words ("Replaced by a new service deployment."), or the service now follows another one.
+      if (
+        /replaced by a new service deployment/i.test(deployment.statusReason ?? '') ||
+        (newer && newer !== deployment.serviceDeploymentArn)
+      ) {
         return {
           status: 'superseded',
           reason: `deployment ${id} was replaced by a newer service deployment${newer && newer !== deployment.serviceDeploymentArn ? ` (${newer.slice(newer.lastIndexOf('/') + 1)})` : ''}; someone or something else deployed this service meanwhile`,
