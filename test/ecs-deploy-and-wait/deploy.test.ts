@@ -1,25 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { ActionError, CancelledError, memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { failureMessage, runDeploy, type DeployOptions } from '@allthrive/ecs-deploy-and-wait';
+import { webOptions } from './options.js';
 import { REPO, ScriptedEcs, steps, tdArn } from './scripted-ecs.js';
 
 const CLUSTER = 'production-allthrive-cluster';
 
-function options(overrides: Partial<DeployOptions> = {}): DeployOptions {
-  return {
-    cluster: CLUSTER,
-    services: ['web', 'celery', 'celery-beat'],
-    image: `${REPO}@sha256:${'a'.repeat(64)}`,
-    containers: undefined,
-    pinDigest: true,
-    forceNewDeployment: true,
-    wait: true,
-    timeoutMs: 15 * 60_000,
-    pollIntervalMs: 10_000,
-    rollback: false,
-    ...overrides,
-  };
-}
+const options = (overrides: Partial<DeployOptions> = {}) => webOptions({ services: ['web', 'celery', 'celery-beat'], ...overrides });
 
 function product(fake: ScriptedEcs, seed: { circuitBreaker?: { enable: boolean; rollback: boolean }; noRolloutState?: boolean } = {}) {
   fake.addService({ name: 'web', desiredCount: 2, ...seed });

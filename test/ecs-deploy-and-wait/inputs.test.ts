@@ -32,6 +32,7 @@ describe('readOptions', () => {
       timeoutMs: 15 * 60_000,
       pollIntervalMs: 10_000,
       rollback: false,
+      containerLogs: { tasks: 3, lines: 50, enabled: true },
     });
   });
 
@@ -58,6 +59,10 @@ describe('readOptions', () => {
     [{ rollback: '1' }, 'rollback', 'expected `true` or `false`'],
     [{ 'force-new-deployment': 'false' }, 'force-new-deployment', 'nothing would be deployed'],
     [{ 'register-only': 'true' }, 'register-only', "no 'image' was given"],
+    [{ 'wait-until': 'baked' }, 'wait-until', 'one of `completed`, `traffic-shifted`'],
+    [{ 'log-tasks': '0' }, 'log-tasks', 'a whole number from 1 to 20'],
+    [{ 'log-lines': 'all' }, 'log-lines', 'a whole number from 1 to 10000'],
+    [{ 'logs-on-failure': 'no' }, 'logs-on-failure', 'expected `true` or `false`'],
     [{ image: 'app:1', 'task-definitions': '{}' }, 'task-definitions', "Inputs 'image' and 'task-definitions' cannot be used together"],
     [{ 'task-definitions': 'web:3' }, 'task-definitions', 'expected a JSON object mapping each service'],
     [{ 'task-definitions': '["web:3"]' }, 'task-definitions', 'expected a JSON object mapping each service'],

@@ -1,30 +1,17 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { memoryLogger, virtualClock } from '@allthrive/toolkit';
-import { runDeploy, type DeployOptions } from '@allthrive/ecs-deploy-and-wait';
+import { runDeploy } from '@allthrive/ecs-deploy-and-wait';
 import { FakeAwsError } from '../harness/fake-aws.js';
-import { CLUSTER, REPO, ScriptedEcsEndpoint, scenarios, taskDefinitionArn, type ServiceSpec } from '../harness/scripted-ecs-endpoint.js';
+import { webOptions } from './options.js';
+import { ScriptedEcsEndpoint, scenarios, taskDefinitionArn, type ServiceSpec } from '../harness/scripted-ecs-endpoint.js';
 
 // The engine against the scripted ECS endpoint over HTTP (real SDK serializer and deserializer),
 // with a virtual clock shared by the engine and the endpoint: minutes of bake run in milliseconds.
 const HOOK = 'arn:aws:lambda:eu-west-1:123456789012:function:smoke-test';
 const MIN = 60_000;
 
-function options(overrides: Partial<DeployOptions> = {}): DeployOptions {
-  return {
-    cluster: CLUSTER,
-    services: ['web'],
-    image: `${REPO}@sha256:${'a'.repeat(64)}`,
-    containers: undefined,
-    pinDigest: true,
-    forceNewDeployment: true,
-    wait: true,
-    timeoutMs: 15 * MIN,
-    pollIntervalMs: 10_000,
-    rollback: false,
-    ...overrides,
-  };
-}
+const options = webOptions;
 
 describe('runDeploy follows the service deployment of every ECS strategy', () => {
   let fake: ScriptedEcsEndpoint | undefined;

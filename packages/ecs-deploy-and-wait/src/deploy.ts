@@ -1,4 +1,5 @@
 import { CancelledError, formatDuration } from '@allthrive/toolkit';
+import { ContainerLogReporter } from './container-logs.js';
 import { pinDigest } from './digest.js';
 import { EventLog } from './events.js';
 import { preflight } from './preflight.js';
@@ -117,6 +118,8 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
     return result;
   }
 
+  const logOptions = options.containerLogs ?? { tasks: 3, lines: 50, enabled: true };
+  const containerLogs = deps.logs && logOptions.enabled ? new ContainerLogReporter(ecs, deps.logs, logOptions, logger) : undefined;
   const settings: WaitSettings = {
     ecs,
     cluster: options.cluster,
@@ -128,6 +131,7 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
     pollIntervalMs: options.pollIntervalMs,
     rerunAdvice: RERUN_ADVICE,
     waitUntil: options.waitUntil,
+    containerLogs,
   };
   logger.info(
     `Waiting up to ${formatDuration(options.timeoutMs)} for ${started.length} deployment${started.length === 1 ? '' : 's'} (until ${options.waitUntil === 'traffic-shifted' ? 'production traffic has shifted to the new revision, bake not included; on rolling deployments until completed' : 'completed, bake time included'}), polling every ${formatDuration(options.pollIntervalMs)}.`,
@@ -183,6 +187,7 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
     result.services[s.name] = entry;
   }
   result.result = worstVerdict(Object.values(result.services).map((s) => s.status));
+  if (containerLogs?.excerpts.length) result.logs = containerLogs.excerpts;
   return result;
 }
 

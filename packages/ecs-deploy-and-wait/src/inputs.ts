@@ -82,6 +82,11 @@ export function readOptions(inputs: Inputs): DeployOptions {
   const timeoutMs = inputs.duration('timeout', { default: '15m', minMs: 1000, maxMs: 6 * 3_600_000 });
   const pollIntervalMs = inputs.duration('poll-interval', { default: '10s', minMs: 1000, maxMs: 600_000 });
   const rollback = inputs.boolean('rollback', false);
+  const containerLogs = {
+    tasks: inputs.integer('log-tasks', { default: 3, min: 1, max: 20 }),
+    lines: inputs.integer('log-lines', { default: 50, min: 1, max: 10_000 }),
+    enabled: inputs.boolean('logs-on-failure', true),
+  };
   const waitUntil = inputs.enumeration('wait-until', ['completed', 'traffic-shifted'] as const, 'completed');
 
   return {
@@ -96,6 +101,7 @@ export function readOptions(inputs: Inputs): DeployOptions {
     pollIntervalMs,
     rollback,
     ...(waitUntil !== 'completed' ? { waitUntil } : {}),
+    containerLogs,
     ...(registerOnly ? { registerOnly } : {}),
     ...(taskDefinitions ? { taskDefinitions } : {}),
   };

@@ -1,5 +1,7 @@
 import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { ContainerLogOptions, TaskLogExcerpt } from './container-logs.js';
 import type { Clock, Logger } from '@allthrive/toolkit';
 
 /** What the action (or the root action) asks for, validated by readOptions before any AWS call. */
@@ -25,6 +27,8 @@ export interface DeployOptions {
   waitUntil?: WaitUntil;
   /** Register the new revisions and stop: no service is updated (result `registered`). */
   registerOnly?: boolean;
+  /** Container logs of crashed tasks of a failed deployment (default: 3 tasks, 50 lines, on). */
+  containerLogs?: ContainerLogOptions;
   /** Service → task-definition ARN to deploy as given (nothing is copied or registered); exclusive with `image`. */
   taskDefinitions?: Record<string, string>;
 }
@@ -36,6 +40,8 @@ export interface DeployDeps {
   ecs: ECSClient;
   /** Needed only when `image` is an ECR image given by tag and `pinDigest` is on. */
   ecr?: ECRClient;
+  /** CloudWatch Logs client for a region (undefined = the cluster's); without it no container logs are read. */
+  logs?: (region: string | undefined) => CloudWatchLogsClient;
   logger: Logger;
   clock: Clock;
   signal?: AbortSignal;
@@ -68,4 +74,6 @@ export interface DeployResult {
   taskDefinitionArns: Record<string, string>;
   /** The image actually deployed (digest-pinned where resolved); '' when no image was given. */
   image: string;
+  /** The last lines of the crashed tasks' containers that were printed (the first goes into the job summary). */
+  logs?: TaskLogExcerpt[];
 }

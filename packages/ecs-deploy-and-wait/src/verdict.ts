@@ -132,7 +132,7 @@ export function judgeServiceDeployment(
     case 'ROLLBACK_FAILED':
       return { status: 'failed', reason: `deployment ${id} failed and ECS's rollback failed too: ${cause}` };
     case 'STOPPED':
-    case 'STOP_REQUESTED':
+    case 'STOP_REQUESTED': {
       const newer = service?.currentServiceDeployment;
       // ECS's words ("Replaced by a new service deployment."), or the service now follows another one.
       if (
@@ -146,6 +146,7 @@ export function judgeServiceDeployment(
         };
       }
       return { status: 'failed', reason: `deployment ${id} ${deployment.status} by ECS without rollback: ${cause}` };
+    }
     default:
       if (waitUntil === 'traffic-shifted' && strategy !== 'ROLLING' && trafficShifted(deployment)) {
         return {

@@ -24,6 +24,7 @@ import {
   trafficLine,
   type DescribedDeployments,
 } from './service-deployments.js';
+import type { ContainerLogReporter } from './container-logs.js';
 import { StoppedTaskReporter } from './stopped-tasks.js';
 import type { DeploymentPlan } from './strategy.js';
 import type { WaitUntil } from './types.js';
@@ -76,6 +77,8 @@ export interface WaitSettings {
   /** Words for the cancellation message: what a re-run does. */
   rerunAdvice?: string;
   waitUntil?: WaitUntil;
+  /** Prints the container logs of our crashed tasks (issue: why a deployment failed). */
+  containerLogs?: ContainerLogReporter;
 }
 
 interface TargetState {
@@ -137,7 +140,10 @@ export async function waitForDeployments(targets: WaitTarget[], settings: WaitSe
 
   const finish = async (state: TargetState, status: WaitStatus, reason: string) => {
     const ours = ourDeployment(state.last, state.target.deploymentId);
-    if (status !== 'success') await state.stopped.report(state.target.deploymentId, signal, callBudget());
+    if (status !== 'success') {
+      await state.stopped.report(state.target.deploymentId, signal, callBudget());
+      await settings.containerLogs?.report(state.target.name, state.stopped.tasks, signal);
+    }
     const lastStop = state.stopped.reasons.at(-1);
     const fullReason = status !== 'success' && lastStop ? `${reason}; last stopped task: ${lastStop}` : reason;
     const outcome: WaitOutcome = {
@@ -199,7 +205,11 @@ export async function waitForDeployments(targets: WaitTarget[], settings: WaitSe
           }
           if (sd) state.lastSd = sd;
           const failedTasks = Math.max(ours?.failedTasks ?? 0, sd?.deploymentCircuitBreaker?.failureCount ?? 0);
-          if (failedTasks > state.lastFailedTasks) await state.stopped.report(state.target.deploymentId, signal, callBudget());
+          if (failedTasks > state.lastFailedTasks) {
+            await state.stopped.report(state.target.deploymentId, signal, callBudget());
+            // A task of ours that crashed while we wait: its own last lines say why, now.
+            await settings.containerLogs?.report(name, state.stopped.tasks, signal);
+          }
           state.lastFailedTasks = failedTasks;
           let verdict: Verdict;
           if (service?.status === 'ACTIVE' && state.sdArn) {
