@@ -79,21 +79,18 @@ describe('ecs-deploy-and-wait: container logs of a failed deployment', () => {
     try {
       expect(run.outputs.result).toBe('rolled-back');
       const groups = run.stdout.split('\n').filter((l) => l.startsWith('::group::web: task'));
-      // Three tasks crashed; log-tasks 2 prints two of them.
+      // Three tasks crashed; log-tasks 2 prints two of them, each in its own folded group.
       expect(groups).toHaveLength(2);
       expect(groups[0]).toMatch(
-        new RegExp(
-          `^::group::web: task (\\w+), container web, exit code 1: Essential container in task exited \\(last 20 lines of ${GROUP} web/web/\\1\\)$`,
-        ),
+        /^::group::web: task \w+ stopped: Essential container in task exited; container web exit code 1, container log-router exit code 1$/,
       );
-      const firstTask = /task (\w+),/.exec(groups[0])![1];
+      const firstTask = /task (\w+) stopped/.exec(groups[0])![1];
+      expect(run.log).toContain(`container web (exit code 1): last 20 lines of ${GROUP} web/web/${firstTask}:`);
       expect(run.log).toContain(DJANGO);
       expect(run.log).toContain(`boot line 61 of task ${firstTask}`);
       expect(run.log).not.toContain(`boot line 60 of task ${firstTask}`);
       expect(run.log).toContain(
-        'web: task ' +
-          firstTask +
-          ', container log-router, exit code 1: Essential container in task exited. It logs through FireLens (output datadog): its lines are where the log router sends them.',
+        'container log-router (exit code 1): logs through FireLens (output datadog): its lines are where the log router sends them.',
       );
       expect(run.summary).toContain(
         `Last 10 log lines of web task ${firstTask} (container web, exit code 1: Essential container in task exited)`,

@@ -217,6 +217,8 @@ describe('runDeploy follows the service deployment of every ECS strategy', () =>
     expect(logger.text()).toContain(
       'rollback: true asks ECS to roll back (StopServiceDeployment ROLLBACK) after a timeout, never during the bake',
     );
+    expect(logger.text()).toMatch(/web: ECS is rolling back deployment ecs-svc\/\d+ at this action's request\./);
+    expect(logger.entries.some((e) => e.level === 'warning' && e.message.includes('ECS is rolling back'))).toBe(false);
   });
 
   it('a newer deployment replaces ours: superseded, naming it', async () => {

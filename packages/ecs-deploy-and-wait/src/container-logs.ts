@@ -66,35 +66,38 @@ export class ContainerLogReporter {
     }
   }
 
+  /** One folded group per task, headed by task id, stopped reason and each container's exit code. */
   private async printTask(service: string, task: Task, signal?: AbortSignal): Promise<void> {
     const taskId = task.taskArn!.slice(task.taskArn!.lastIndexOf('/') + 1);
+    const containers = task.containers ?? [];
+    const exits = containers.map((c) => `container ${c.name ?? '?'} exit code ${c.exitCode ?? 'none'}`).join(', ');
+    const title = `${service}: task ${taskId} stopped: ${task.stoppedReason || 'no reason given'}${exits ? `; ${exits}` : ''}`;
     const definitions = await this.containerDefinitions(task, signal);
-    for (const container of task.containers ?? []) {
-      const name = container.name ?? '?';
-      const exit = container.exitCode ?? undefined;
-      const title = `${service}: task ${taskId}, container ${name}, exit code ${exit ?? 'none'}: ${task.stoppedReason || container.reason || 'no reason given'}`;
-      const definition = definitions?.find((d) => d.name === name);
-      const config = definition?.logConfiguration;
+    await this.logger.group(title, async () => {
       if (!definitions) {
-        this.logger.info(`${title}. Its log configuration could not be read (DescribeTaskDefinition failed).`);
-        continue;
+        this.logger.info('The task definition could not be read (DescribeTaskDefinition failed), so where its logs are is unknown.');
+        return;
       }
-      if (config?.logDriver !== 'awslogs') {
-        this.logger.info(`${title}. ${elsewhere(config?.logDriver, config?.options)}`);
-        continue;
-      }
-      const group = config.options?.['awslogs-group'];
-      const prefix = config.options?.['awslogs-stream-prefix'];
-      if (!group || !prefix) {
-        this.logger.info(
-          `${title}. Its awslogs configuration has ${group ? 'no awslogs-stream-prefix, so the stream is named after the Docker container id' : 'no awslogs-group'}; look in CloudWatch Logs${group ? ` group ${group}` : ''}.`,
-        );
-        continue;
-      }
-      const stream = `${prefix}/${name}/${taskId}`;
-      await this.logger.group(`${title} (last ${this.options.lines} lines of ${group} ${stream})`, async () => {
+      for (const container of containers) {
+        const name = container.name ?? '?';
+        const head = `container ${name} (exit code ${container.exitCode ?? 'none'}${container.reason ? `, ${container.reason}` : ''})`;
+        const config = definitions.find((d) => d.name === name)?.logConfiguration;
+        if (config?.logDriver !== 'awslogs') {
+          this.logger.info(`${head}: ${elsewhere(config?.logDriver, config?.options)}`);
+          continue;
+        }
+        const group = config.options?.['awslogs-group'];
+        const prefix = config.options?.['awslogs-stream-prefix'];
+        if (!group || !prefix) {
+          this.logger.info(
+            `${head}: its awslogs configuration has ${group ? 'no awslogs-stream-prefix, so the stream is named after the Docker container id' : 'no awslogs-group'}; look in CloudWatch Logs${group ? ` group ${group}` : ''}.`,
+          );
+          continue;
+        }
+        const stream = `${prefix}/${name}/${taskId}`;
+        this.logger.info(`${head}: last ${this.options.lines} lines of ${group} ${stream}:`);
         const lines = await this.lastLines(config.options?.['awslogs-region'], group, stream, signal);
-        if (lines === undefined) return;
+        if (lines === undefined) continue;
         if (!lines.length) this.logger.info(`(no log lines in ${group} ${stream})`);
         for (const line of lines) this.logger.info(line);
         if (lines.length) {
@@ -102,13 +105,13 @@ export class ContainerLogReporter {
             service,
             taskId,
             container: name,
-            exitCode: exit,
+            exitCode: container.exitCode ?? undefined,
             stoppedReason: task.stoppedReason ?? '',
             lines: lines.slice(-SUMMARY_LINES),
           });
         }
-      });
-    }
+      }
+    });
   }
 
   /** The last `lines` lines of the stream (GetLogEvents from the tail); undefined when not readable. */
@@ -171,14 +174,14 @@ export class ContainerLogReporter {
 function elsewhere(driver: string | undefined, options: Record<string, string> | undefined): string {
   switch (driver) {
     case undefined:
-      return 'It has no log configuration: its output was not kept.';
+      return 'no log configuration, so its output was not kept.';
     case 'none':
-      return 'Its logging is off (logDriver none).';
+      return 'logging is off (logDriver none).';
     case 'awsfirelens':
-      return `It logs through FireLens${options?.Name ? ` (output ${options.Name})` : ''}: its lines are where the log router sends them.`;
+      return `logs through FireLens${options?.Name ? ` (output ${options.Name})` : ''}: its lines are where the log router sends them.`;
     case 'splunk':
-      return `It logs to Splunk${options?.['splunk-url'] ? ` (${options['splunk-url']})` : ''}: look there.`;
+      return `logs to Splunk${options?.['splunk-url'] ? ` (${options['splunk-url']})` : ''}: look there.`;
     default:
-      return `It logs with the ${driver} driver: look there.`;
+      return `logs with the ${driver} driver: look there.`;
   }
 }

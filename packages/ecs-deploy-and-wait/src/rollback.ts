@@ -108,6 +108,7 @@ async function stopDeployments(
         events,
         serviceDeploymentArn: c.outcome.serviceDeployment!.serviceDeploymentArn,
         plan: c.plan,
+        rollbackRequested: true,
       };
     }),
     { ...settings, rerunAdvice: 'Re-running the step deploys the new image again (the rollback keeps going on ECS meanwhile).' },

@@ -49,6 +49,8 @@ export interface WaitTarget extends TrackedDeployment {
   previousServiceDeploymentArn?: string;
   /** Strategy, bake time, alarms, hooks (from the pre-flight DescribeServices). */
   plan?: DeploymentPlan;
+  /** This action asked ECS to roll the deployment back (StopServiceDeployment): its rollback is expected, not news. */
+  rollbackRequested?: boolean;
 }
 
 export interface WaitOutcome {
@@ -131,6 +133,11 @@ export async function waitForDeployments(targets: WaitTarget[], settings: WaitSe
       );
     } else {
       logger.info(`The service-deployment API is not available here (${why}); following the deployments array.`);
+    }
+    if (waitUntil === 'traffic-shifted') {
+      logger.info(
+        'wait-until: traffic-shifted needs the service-deployment API (lifecycle stages): waiting until the deployments complete instead.',
+      );
     }
   };
   const deadline = clock.now() + settings.timeoutMs;
@@ -378,12 +385,15 @@ function reportStage(state: TargetState, sd: ServiceDeployment, settings: WaitSe
   if (sd.lifecycleStage === 'BAKE_TIME' && state.bakeSeenAt === undefined) state.bakeSeenAt = clock.now();
   if (ROLLING_BACK.has(sd.status ?? '') && !state.rollbackNoticed) {
     state.rollbackNoticed = true;
-    logger.warning(
-      `${name}: failed: ECS is rolling back deployment ${state.target.deploymentId}: ${failureCause(sd)}. Following the rollback.`,
-      {
-        title: `ECS deployment failed: ${name}`,
-      },
-    );
+    if (state.target.rollbackRequested)
+      logger.info(`${name}: ECS is rolling back deployment ${state.target.deploymentId} at this action's request.`);
+    else
+      logger.warning(
+        `${name}: failed: ECS is rolling back deployment ${state.target.deploymentId}: ${failureCause(sd)}. Following the rollback.`,
+        {
+          title: `ECS deployment failed: ${name}`,
+        },
+      );
   }
   const line = stageReason(state, sd, settings);
   if (line !== state.lastProgress) logger.info(`${name}: ${line}`);
