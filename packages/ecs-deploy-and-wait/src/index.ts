@@ -1,6 +1,6 @@
 export { runDeploy, failureMessage, worstVerdict } from './deploy.js';
 export { readOptions, serviceName } from './inputs.js';
-export { buildSummary } from './summary.js';
+export { buildSummary, containerLogSection } from './summary.js';
 export { preflight, type PreflightService } from './preflight.js';
 export { pinDigest, type PinnedImage } from './digest.js';
 export { parseImage, formatImage, ecrRepository, sameRepository, normalizeRepository, type ImageRef } from './image-ref.js';

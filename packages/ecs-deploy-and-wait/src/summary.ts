@@ -19,7 +19,7 @@ export function buildSummary(result: DeployResult, options: Pick<DeployOptions, 
           ? 'Given task definitions deployed as they are (task-definitions).'
           : 'No new image: current task definitions redeployed.',
     ],
-    sections: logSection(result),
+    sections: containerLogSection(result),
     table: {
       header: ['Service', 'Task definition', 'Image', 'Result', 'Duration', 'Reason'],
       rows: services.map(([name, s]) => [
@@ -37,7 +37,7 @@ export function buildSummary(result: DeployResult, options: Pick<DeployOptions, 
 }
 
 /** The last lines of the first crashed task of a service that did not deploy (none on success). */
-function logSection(result: DeployResult): SummaryReport['sections'] {
+export function containerLogSection(result: DeployResult): SummaryReport['sections'] {
   const first = result.logs?.find((l) => result.services[l.service]?.status !== 'success');
   if (!first) return undefined;
   return [
