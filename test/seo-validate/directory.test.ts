@@ -1,35 +1,20 @@
 /** Directory mode through the engine: the site-url mapping onto files, and the edges of it. */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { InputError, memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { runValidation, type Options } from '@allthrive/seo-validate';
-import { fixtureSite } from './site-server.js';
+import { copySite, engineOptions } from './options.js';
 
 let root: string;
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function site(edit: (dir: string) => void = () => undefined): string {
-  root = mkdtempSync(path.join(tmpdir(), 'seo-dir-'));
-  cpSync(fixtureSite, path.join(root, 'public'), { recursive: true });
-  edit(path.join(root, 'public'));
+  root = copySite('seo-dir-', edit);
   return root;
 }
 
-const options = (overrides: Partial<Options> = {}): Options => ({
-  directory: 'public',
-  siteUrl: 'https://allthrive.ai',
-  checks: ['robots', 'sitemap', 'ai-plugin', 'llms'],
-  require: ['robots', 'sitemap'],
-  userAgents: ['*', 'Googlebot'],
-  allowPaths: [],
-  disallowPaths: [],
-  checkUrls: 0,
-  failOn: 'error',
-  timeoutMs: 5000,
-  ...overrides,
-});
+const options = (overrides: Partial<Options> = {}): Options => engineOptions({ directory: 'public', ...overrides });
 
 const validate = (overrides: Partial<Options> = {}) =>
   runValidation(options(overrides), { root, logger: memoryLogger(), clock: virtualClock(Date.parse('2026-11-27T08:00:00Z')) });

@@ -14,6 +14,7 @@ import { checkAssertions, checkBlocksSite, lintRobots } from './robots-lint.js';
 import {
   ROBOTS_PARSE_LIMIT,
   blockingRule,
+  describeAgent,
   normalisePathForMatching,
   parseRobots,
   rulesFor,
@@ -21,7 +22,7 @@ import {
   type ParsedRobots,
   type Profile,
 } from './robots.js';
-import { MAX_SITEMAP_BYTES, describeHostProblem, validateSitemap, type SitemapEntry } from './sitemap.js';
+import { MAX_SITEMAP_BYTES, describeHostProblem, isCrossSubmission, validateSitemap, type SitemapEntry } from './sitemap.js';
 import { Source, collect, type Loaded } from './source.js';
 
 export const CHECKS = ['robots', 'sitemap', 'ai-plugin', 'llms'] as const;
@@ -45,6 +46,11 @@ export interface Options {
   profile?: Profile;
   /** Per-request timeout (ms). */
   timeoutMs: number;
+  /**
+   * Server mode: the Host header sent. `site`: site-url's host plus X-Forwarded-Proto (site-url's
+   * scheme); a host name: that host; empty/undefined: the url's own host.
+   */
+  hostHeader?: string;
   /** Most sitemap files read (index entries included). */
   maxSitemaps?: number;
 }
@@ -98,6 +104,13 @@ function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
+/** The headers `host-header` asks for (see Options.hostHeader). */
+function hostHeaders(value: string | undefined, siteUrl: URL): Record<string, string> | undefined {
+  if (!value) return undefined;
+  if (value === 'site') return { host: siteUrl.host, 'x-forwarded-proto': siteUrl.protocol.slice(0, -1) };
+  return { host: value };
+}
+
 export async function runValidation(options: Options, deps: Deps): Promise<ValidationResult> {
   const { logger, clock, signal } = deps;
   const profile: Profile = options.profile ?? 'google';
@@ -149,6 +162,7 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
     getter: deps.fetch ?? fetchResource,
     timeoutMs: options.timeoutMs,
     userAgent: `${USER_AGENT} seo-validate`,
+    headers: mode === 'url' ? hostHeaders(options.hostHeader, siteUrl) : undefined,
     signal,
   });
   const findings = new FindingList();
@@ -207,6 +221,15 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
           `${label}: more than 5 redirects (${o.redirects.map((r) => `${r.status} → ${r.to}`).join(', ')}); crawlers give up and treat it as unavailable.`,
         );
         record(loaded, kind, 'too many redirects');
+        return false;
+      case 'other-origin':
+        findings.add(
+          'redirect-other-origin',
+          'warning',
+          loaded.file,
+          `${label} redirects (HTTP ${o.status}) from ${o.from} to ${o.to}, another origin; the redirect was not followed and the file was not validated from there. Serve it from the server under test${options.hostHeader ? '' : ' (a canonical-host redirect? set host-header: site, or turn the redirect off in CI)'}.`,
+        );
+        record(loaded, kind, 'redirected to another origin');
         return false;
       case 'outside':
         findings.add('file-outside', 'error', loaded.file, `${label} at ${loaded.location} cannot be read: ${o.reason}.`);
@@ -338,6 +361,16 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
       }
       const problem = describeHostProblem(url, siteUrl);
       const hint = options.siteUrl ? '' : ' (if that is the public origin, set the site-url input to it)';
+      if (problem && !source.isLocal(url) && isCrossSubmission(url, siteUrl)) {
+        findings.add(
+          'robots-sitemap-cross-host',
+          'notice',
+          robotsFile,
+          `Sitemap ${clip(entry.url)} is hosted on ${url.host}, not on ${siteUrl.host}: a cross-submitted sitemap, which sitemaps.org allows when the site's robots.txt names it. It was not checked: seo-validate reads only ${mode === 'url' ? 'the server at url' : 'the directory'} (check it where it is built).`,
+          entry.line,
+        );
+        continue;
+      }
       if (problem && !source.isLocal(url)) {
         findings.add(
           'robots-sitemap-host',
@@ -424,7 +457,7 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
                 'sitemap-blocked',
                 'error',
                 file,
-                `${clip(entry.loc)} is in the sitemap but robots.txt blocks it for ${rules.agent} (${rule}).`,
+                `${clip(entry.loc)} is in the sitemap but robots.txt blocks it for ${describeAgent(rules)} (${rule}).`,
                 entry.line,
               );
             }
@@ -570,7 +603,9 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
                   ? o.error
                   : o.kind === 'too-many-redirects'
                     ? 'more than 5 redirects'
-                    : o.kind;
+                    : o.kind === 'other-origin'
+                      ? `a redirect to another origin (${o.to}), not followed`
+                      : o.kind;
             findings.add(
               'sitemap-url-status',
               'error',

@@ -25,6 +25,8 @@ export type Outcome =
   | { kind: 'status'; status: number; contentType?: string; body: Buffer; redirects: FetchResult['redirects']; finalUrl: string }
   | { kind: 'missing' }
   | { kind: 'too-many-redirects'; redirects: FetchResult['redirects'] }
+  /** A redirect to another origin, not followed. */
+  | { kind: 'other-origin'; status: number; from: string; to: string }
   | { kind: 'failed'; error: string }
   | { kind: 'outside'; reason: string };
 
@@ -47,6 +49,8 @@ export interface SourceConfig {
   getter: HttpGetter;
   timeoutMs: number;
   userAgent: string;
+  /** Extra request headers for server mode (host-header). */
+  headers?: Record<string, string>;
   signal?: AbortSignal;
 }
 
@@ -100,8 +104,10 @@ export class Source {
         timeoutMs: this.config.timeoutMs,
         signal: this.config.signal,
         userAgent: this.config.userAgent,
+        headers: this.config.headers,
       });
       const contentType = result.headers['content-type'];
+      if (result.offOrigin) return { file, location: file, outcome: { kind: 'other-origin', ...result.offOrigin } };
       if (result.tooManyRedirects) return { file, location: file, outcome: { kind: 'too-many-redirects', redirects: result.redirects } };
       if (result.status < 200 || result.status >= 300) {
         return {
