@@ -23,6 +23,7 @@ import {
   type Profile,
 } from './robots.js';
 import { MAX_SITEMAP_BYTES, describeHostProblem, isCrossSubmission, validateSitemap, type SitemapEntry } from './sitemap.js';
+import { withStartedServer } from './server-process.js';
 import { Source, collect, type Loaded } from './source.js';
 
 export const CHECKS = ['robots', 'sitemap', 'ai-plugin', 'llms'] as const;
@@ -51,6 +52,10 @@ export interface Options {
    * scheme); a host name: that host; empty/undefined: the url's own host.
    */
   hostHeader?: string;
+  /** Server mode: a shell command that starts the server (run in deps.root, stopped afterwards). */
+  start?: string;
+  /** How long to wait for `url` to answer after `start` (ms). */
+  waitTimeoutMs?: number;
   /** Most sitemap files read (index entries included). */
   maxSitemaps?: number;
 }
@@ -111,7 +116,33 @@ function hostHeaders(value: string | undefined, siteUrl: URL): Record<string, st
   return { host: value };
 }
 
+/**
+ * Checks the site; with `start` (server mode), first starts the server, waits for `url` to answer,
+ * and stops it afterwards whatever happens.
+ */
 export async function runValidation(options: Options, deps: Deps): Promise<ValidationResult> {
+  if (!options.start) return validate(options, deps);
+  if (!options.url)
+    throw new InputError('start', "Input 'start' runs a server for server mode: give 'url' (the address it listens on), not 'directory'.");
+  const siteUrl = new URL(options.siteUrl ?? options.url);
+  return withStartedServer(
+    {
+      command: options.start,
+      cwd: deps.root ?? process.cwd(),
+      url: options.url,
+      waitTimeoutMs: options.waitTimeoutMs ?? 60_000,
+      headers: hostHeaders(options.hostHeader, siteUrl),
+      userAgent: `${USER_AGENT} seo-validate`,
+      getter: deps.fetch ?? fetchResource,
+      logger: deps.logger,
+      clock: deps.clock,
+      signal: deps.signal,
+    },
+    () => validate(options, deps),
+  );
+}
+
+async function validate(options: Options, deps: Deps): Promise<ValidationResult> {
   const { logger, clock, signal } = deps;
   const profile: Profile = options.profile ?? 'google';
   const mode: 'url' | 'directory' = options.url ? 'url' : 'directory';

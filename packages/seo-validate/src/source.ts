@@ -4,7 +4,7 @@
  * or sitemap-index entry written for production is read from the local server or folder.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FetchError, type FetchResult, type HttpGetter } from './fetcher.js';
 
@@ -64,6 +64,9 @@ async function* fileChunks(file: string, maxBytes: number): AsyncIterable<Buffer
 }
 
 export class Source {
+  /** The directory's real path (symlinks resolved), read once. */
+  private realRoot?: string;
+
   constructor(readonly config: SourceConfig) {}
 
   get mode(): 'url' | 'directory' {
@@ -161,7 +164,18 @@ export class Source {
       return { file, location: absolute, outcome: { kind: 'outside', reason: `the path escapes the directory ${root}` } };
     }
     try {
-      const info = await stat(absolute);
+      // Symlinks are resolved and must stay inside the folder (as s3-sync-frontend does), so a
+      // `robots.txt -> /etc/…` link is never read or quoted; the resolved path is what is read.
+      const realRoot = (this.realRoot ??= await realpath(root));
+      const real = await realpath(absolute);
+      if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+        return {
+          file,
+          location: absolute,
+          outcome: { kind: 'outside', reason: `its real path ${real} is outside the directory ${root} (a symlink leads out of it)` },
+        };
+      }
+      const info = await stat(real);
       if (!info.isFile()) return { file, location: absolute, outcome: { kind: 'missing' } };
       return {
         file,
@@ -170,7 +184,7 @@ export class Source {
           kind: 'ok',
           size: info.size,
           truncated: info.size > maxBytes,
-          chunks: () => fileChunks(absolute, maxBytes),
+          chunks: () => fileChunks(real, maxBytes),
           redirects: [],
         },
       };
