@@ -109,6 +109,9 @@ export type LastmodVerdict =
 
 /** How a <lastmod> value fares against W3C Datetime and the sitemap schema, and the instant it denotes (NaN when invalid). */
 export function classifyLastmod(value: string): { verdict: LastmodVerdict; at: number } {
+  // The two shapes generators write are valid for both W3C and the schema: no pattern needed.
+  const common = parseCommon(value);
+  if (common !== undefined && !Number.isNaN(common)) return { verdict: 'ok', at: common };
   const w3c = parseW3cDatetime(value);
   const schema = XSD_DATE.test(value) || XSD_DATETIME.test(value);
   if (!Number.isNaN(w3c)) return { verdict: schema ? 'ok' : 'schema-rejects', at: w3c };
