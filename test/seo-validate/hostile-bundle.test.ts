@@ -39,22 +39,28 @@ function everythingWritten(result: BundleResult): string {
 }
 
 describe('seo-validate bundle against hostile content', () => {
-  it('lines built for catastrophic backtracking (llms.txt headings, contact_email) finish: the findings are reported', async () => {
+  it('lines built for catastrophic backtracking (llms.txt headings, contact_email, Content-Signal) finish: the findings are reported', async () => {
     const spaces = ' '.repeat(40_000);
     const ws = workspaceWithSite((dir) => {
       writeFileSync(
         path.join(dir, 'llms.txt'),
         `# x${spaces}x\n\n## y${spaces}!\n- [a](/a)\n### z${spaces}#${spaces}!\n## Docs\n- [b](/b)${spaces}!\n`,
       );
+      writeFileSync(
+        path.join(dir, 'robots.txt'),
+        `User-agent: *\nContent-Signal: search=yes,${' , a=b'.repeat(2500)} ,\nContent-Signal: a=b,${' '.repeat(15_000)}!\nDisallow: /admin/\n`,
+      );
       const manifest = JSON.parse(readFileSync(path.join(dir, '.well-known', 'ai-plugin.json'), 'utf8'));
       manifest.contact_email = `a@${'.'.repeat(200_000)} `;
       writeFileSync(path.join(dir, '.well-known', 'ai-plugin.json'), JSON.stringify(manifest));
     });
-    const result = await run({ directory: 'public', 'site-url': 'https://allthrive.ai', checks: 'ai-plugin,llms' }, ws);
+    const result = await run({ directory: 'public', 'site-url': 'https://allthrive.ai', checks: 'robots,ai-plugin,llms' }, ws);
     expect(result.signal).toBeNull();
     expect(result.exitCode).toBe(1);
     const rules = result.annotations.map((a) => a.properties.title);
-    expect(rules).toEqual(expect.arrayContaining(['seo-validate llms-structure', 'seo-validate ai-plugin-field']));
+    expect(rules).toEqual(
+      expect.arrayContaining(['seo-validate robots-content-signal', 'seo-validate llms-structure', 'seo-validate ai-plugin-field']),
+    );
     expect(result.annotations.find((a) => a.properties.title === 'seo-validate llms-structure')!.message).toContain("H3 heading 'z");
   });
 

@@ -83,6 +83,22 @@ describe("Google's crawlers that obey the Googlebot group when no group names th
     expect(isAllowed(star, 'Googlebot-Image', 'https://allthrive.ai/admin/a.png')).toBe(false);
   });
 
+  it('findings say which group Google applies', async () => {
+    site((dir) => writeFileSync(path.join(dir, 'robots.txt'), 'User-agent: Googlebot\nDisallow: /\n\nUser-agent: *\nDisallow:\n'));
+    const result = await runValidation(options({ checks: ['robots'], userAgents: ['Googlebot-Image'] }), {
+      root,
+      logger: memoryLogger(),
+      clock: virtualClock(NOW),
+    });
+    expect(result.findings.map((f) => [f.rule, f.line, f.message])).toEqual([
+      [
+        'robots-blocks-site',
+        2,
+        expect.stringContaining('for Googlebot-Image (no group of its own, so Google applies the Googlebot group)'),
+      ],
+    ]);
+  });
+
   it('other tokens keep exact-group semantics, and profile rfc never falls back', () => {
     for (const agent of ['Storebot-Google', 'Google-Extended', 'GoogleOther', 'AdsBot-Google', 'Googlebot-Mobile'])
       expect([agent, isAllowed(robots, agent, 'https://allthrive.ai/drafts/a')]).toEqual([agent, true]);
