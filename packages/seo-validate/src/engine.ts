@@ -124,7 +124,13 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
   if (!options.start) return validate(options, deps);
   if (!options.url)
     throw new InputError('start', "Input 'start' runs a server for server mode: give 'url' (the address it listens on), not 'directory'.");
-  const siteUrl = new URL(options.siteUrl ?? options.url);
+  let siteUrl: URL;
+  try {
+    new URL(options.url);
+    siteUrl = new URL(options.siteUrl ?? options.url);
+  } catch {
+    return validate(options, deps); // reports the bad url or site-url as an input error before anything starts
+  }
   return withStartedServer(
     {
       command: options.start,
