@@ -27,7 +27,9 @@ function workspace(): string {
 }
 
 async function run(inputs: Record<string, string>, ws: string, extra: BundleOptions = {}): Promise<BundleResult> {
-  const result = await runBundle('seo-validate', { inputs, workspace: ws, ...extra });
+  // A step that leaves its server running never exits (the server holds its output pipes): the
+  // harness kills it at this limit and the exit-code assertions fail, before jest's own timeout.
+  const result = await runBundle('seo-validate', { inputs, workspace: ws, timeoutMs: 40_000, ...extra });
   cleanups.push(result.cleanup);
   return result;
 }
