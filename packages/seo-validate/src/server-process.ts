@@ -133,7 +133,7 @@ async function stopGroup(child: ChildProcess, options: StartOptions): Promise<vo
 }
 
 /** Waits until `url` answers with any HTTP status; fails at once when the command exits first. */
-async function waitUntilAnswering(child: ChildProcess, output: OutputLines, exited: Promise<string>, options: StartOptions): Promise<void> {
+async function waitUntilAnswering(output: OutputLines, exited: Promise<string>, options: StartOptions): Promise<void> {
   const { clock, signal, url } = options;
   let exit: string | undefined;
   const exitSeen = new AbortController();
@@ -215,7 +215,7 @@ export async function withStartedServer<T>(options: StartOptions, checks: () => 
     `Started \`${options.command}\` (process group ${child.pid}); waiting up to ${formatDuration(options.waitTimeoutMs)} for ${options.url}.`,
   );
   try {
-    await waitUntilAnswering(child, output, exited, options);
+    await waitUntilAnswering(output, exited, options);
     return await checks();
   } finally {
     await stopGroup(child, options);
