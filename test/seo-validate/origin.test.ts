@@ -123,6 +123,16 @@ describe('link-local addresses (instance metadata)', () => {
   });
 });
 
+describe('host names still resolve normally', () => {
+  it('localhost (IPv6 and IPv4 answers, tried in turn) reaches a server on 127.0.0.1', async () => {
+    const site = await track(await startSite());
+    const local = site.url.replace('127.0.0.1', 'localhost');
+    const result = await fetchResource(`${local}/robots.txt`, { maxBytes: 4096, timeoutMs: 5000, userAgent: 'test' });
+    expect(result.status).toBe(200);
+    expect(result.body.toString()).toContain('User-agent');
+  });
+});
+
 describe('host-header', () => {
   async function recordingSite(): Promise<{ site: Site; seen: IncomingHttpHeaders[] }> {
     const seen: IncomingHttpHeaders[] = [];
