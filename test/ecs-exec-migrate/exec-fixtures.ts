@@ -1,7 +1,7 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import { FakeAwsError, startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
-import type { FakeDataChannel, SessionScript } from './fake-data-channel.js';
+import { FakeAwsError, startFakeAws, type FakeAwsEndpoint, type FakeHandler } from '../harness/fake-aws.js';
+import { startFakeDataChannel, type FakeDataChannel, type SessionScript } from './fake-data-channel.js';
 
 export const ACCOUNT = '123456789012';
 export const CLUSTER_ARN = `arn:aws:ecs:us-east-1:${ACCOUNT}:cluster/production-allthrive-cluster`;
@@ -61,8 +61,8 @@ export interface ExecState {
    * deployment's target revision runs this task definition revision and image digest.
    */
   blueGreen?: { revision: number; digest: string };
-  /** ExecuteCommand answers ThrottlingException this many times first (the command did not start). */
-  throttleExecute?: number;
+  /** ExecuteCommand answers ThrottlingException while `remaining` > 0 (the command did not start). */
+  throttleExecute?: { remaining: number };
 }
 
 /** A service deployment ARN and a service revision ARN of the fake service (API_ServiceDeployment). */
@@ -151,8 +151,8 @@ export function execHandlers(state: ExecState, channel: () => FakeDataChannel) {
       failures: [],
     }),
     ExecuteCommand: (body: Record<string, unknown>) => {
-      if (state.throttleExecute) {
-        state.throttleExecute -= 1;
+      if (state.throttleExecute && state.throttleExecute.remaining > 0) {
+        state.throttleExecute.remaining -= 1;
         throw new FakeAwsError('ThrottlingException', 'Rate exceeded');
       }
       if (state.execute) return state.execute(body);
@@ -176,6 +176,30 @@ export function clientsFor(fake: FakeAwsEndpoint) {
     maxAttempts: 3,
   };
   return { ecs: new ECSClient(config), logs: new CloudWatchLogsClient(config) };
+}
+
+/** A view of whichever state object `current` returns now: tests replace their state before each case. */
+export function stateView(current: () => ExecState): ExecState {
+  return new Proxy({} as ExecState, { get: (_t, key) => current()[key as keyof ExecState] });
+}
+
+/**
+ * The scripted ECS endpoint with the exec handlers over `current()` state, plus `extra` handlers
+ * (which may wrap the exec ones), and the fake data channel the sessions connect to.
+ */
+export async function startExecFakes(
+  current: () => ExecState,
+  extra: (exec: ReturnType<typeof execHandlers>) => Record<string, FakeHandler>,
+): Promise<{ channel: FakeDataChannel; aws: FakeAwsEndpoint }> {
+  const channel = await startFakeDataChannel();
+  const exec = execHandlers(stateView(current), () => channel);
+  const aws = await startFakeAws({ ...exec, ...extra(exec) });
+  return { channel, aws };
+}
+
+/** The environment a bundle needs to talk to the scripted endpoint, as configure-aws-credentials would set it. */
+export function bundleEnv(endpoint: string): Record<string, string> {
+  return { AWS_ENDPOINT_URL: endpoint, AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'us-east-1' };
 }
 
 export { FakeAwsError, startFakeAws };
