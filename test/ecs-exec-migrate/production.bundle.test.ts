@@ -28,6 +28,8 @@ interface OneOff {
   primary: Record<string, unknown>;
   /** The sidecar keeps running after the web container exits, until StopTask. */
   sidecarOutlives: boolean;
+  /** ListTasks for other migrations is denied. */
+  listDenied?: boolean;
   ran?: { status: number; lines: string[] };
   describeCalls: number;
   stopped: boolean;
@@ -93,6 +95,11 @@ beforeAll(async () => {
           ],
           failures: [],
         };
+      },
+      ListTasks: (body) => {
+        if (body.startedBy && oneOff.listDenied)
+          throw new FakeAwsError('AccessDeniedException', 'not authorized to perform: ecs:ListTasks');
+        return exec.ListTasks(body);
       },
       StopTask: () => {
         oneOff.stopped = true;
@@ -361,6 +368,13 @@ describe('defect 8: ListTasks filters', () => {
     const lookup = aws.requests.find((r) => r.operation === 'ListTasks' && r.body.startedBy);
     expect(lookup?.body).toEqual({ cluster: 'production-allthrive-cluster', startedBy: 'ecs-exec-migrate' });
     expect(run.annotations.filter((a) => a.level === 'warning')).toEqual([]);
+
+    oneOff = { ...oneOff, listDenied: true, describeCalls: 0 };
+    const denied = await bundle({ command: 'true', mode: 'run-task' });
+    expect(denied.exitCode).toBe(0);
+    expect(denied.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toEqual([
+      expect.stringMatching(/Could not check for other migration tasks: .*AccessDeniedException.*concurrency group/),
+    ]);
   });
 });
 
