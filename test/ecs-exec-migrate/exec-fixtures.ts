@@ -1,5 +1,6 @@
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { Logger } from '@allthrive/toolkit';
 import { FakeAwsError, startFakeAws, type FakeAwsEndpoint, type FakeHandler } from '../harness/fake-aws.js';
 import { startFakeDataChannel, type FakeDataChannel, type SessionScript } from './fake-data-channel.js';
 
@@ -176,6 +177,13 @@ export function clientsFor(fake: FakeAwsEndpoint) {
     maxAttempts: 3,
   };
   return { ecs: new ECSClient(config), logs: new CloudWatchLogsClient(config) };
+}
+
+/** A test's writeCommand: remote lines into a memory logger, the stop-commands delimiters left out. */
+export function remoteLinesTo(logger: Logger): (line: string) => void {
+  return (line) => {
+    if (!/^::(stop-commands::[0-9a-f]{32}|[0-9a-f]{32}::)$/.test(line)) logger.info(line);
+  };
 }
 
 /** A view of whichever state object `current` returns now: tests replace their state before each case. */

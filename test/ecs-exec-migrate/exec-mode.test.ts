@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { ActionError, memoryLogger, virtualClock, type MemoryLogger } from '@allthrive/toolkit';
 import { MigrationError, PayloadType, runMigration, type MigrationOptions } from '@allthrive/ecs-exec-migrate';
 import { djangoOutput, startFakeDataChannel, type FakeDataChannel } from './fake-data-channel.js';
-import { FakeAwsError, clientsFor, execHandlers, startFakeAws, taskArn, type ExecState } from './exec-fixtures.js';
+import { FakeAwsError, clientsFor, execHandlers, startFakeAws, taskArn, type ExecState, remoteLinesTo } from './exec-fixtures.js';
 import type { FakeAwsEndpoint } from '../harness/fake-aws.js';
 
 const TOKEN = 'AAEAAS3cr3tT0k3nValue-never-in-logs==';
@@ -71,7 +71,7 @@ async function run(overrides: Partial<MigrationOptions> = {}, signal: AbortSigna
     logger,
     clock: virtualClock(),
     signal,
-    writeCommand: () => undefined,
+    writeCommand: remoteLinesTo(logger),
   }).then(
     (result) => ({ result, error: undefined }),
     (error: Error) => ({ result: undefined, error }),

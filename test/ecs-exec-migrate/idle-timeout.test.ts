@@ -3,7 +3,7 @@ import { memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { runMigration, type MigrationOptions } from '@allthrive/ecs-exec-migrate';
 import type { FakeAwsEndpoint } from '../harness/fake-aws.js';
 import { IDLE_TIMEOUT_OUTPUT, type FakeDataChannel } from './fake-data-channel.js';
-import { clientsFor, startExecFakes, type ExecState } from './exec-fixtures.js';
+import { clientsFor, startExecFakes, type ExecState, remoteLinesTo } from './exec-fixtures.js';
 
 /**
  * A migration that prints nothing for 25 minutes, against the 20-minute ECS Exec idle timeout, on
@@ -54,7 +54,7 @@ async function silentFor25Minutes(keepAliveMs: number) {
       logger,
       clock: virtualClock(),
       signal: new AbortController().signal,
-      writeCommand: () => undefined,
+      writeCommand: remoteLinesTo(logger),
       keepAliveMs,
     });
     return { result, logger, session: channel.sessions[0] };

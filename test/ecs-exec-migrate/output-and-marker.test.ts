@@ -41,6 +41,7 @@ describe('output line writer', () => {
   it('keeps workflow-command text as it was printed (the stop-commands block makes it inert)', () => {
     expect(cleanLine('::add-mask::x')).toBe('::add-mask::x');
     expect(cleanLine('text ##[error]x')).toBe('text ##[error]x');
+    expect(cleanLine('\u0085::error::x\u009b')).toBe('::error::x');
   });
 
   it('treats a carriage return as "rewrite this line": a progress bar becomes its last state', () => {
@@ -150,17 +151,17 @@ describe('remote output block', () => {
     out.close();
     out.close();
     const text = logger.entries.map((e) => `${e.level} ${e.message}`);
-    const [first, second] = [written[0].slice('::stop-commands::'.length), written[2].slice('::stop-commands::'.length)];
+    const [first, second] = [written[0].slice('::stop-commands::'.length), written[4].slice('::stop-commands::'.length)];
     expect(first).toMatch(/^[0-9a-f]{32}$/);
     expect(second).not.toBe(first);
     expect(text).toEqual([
       `info RAW ::stop-commands::${first}`,
-      'info ::add-mask::x',
-      'info ##[error]x',
+      'info RAW ::add-mask::x',
+      'info RAW ##[error]x',
       `info RAW ::${first}::`,
       'warning the action itself warns',
       `info RAW ::stop-commands::${second}`,
-      'info after',
+      'info RAW after',
       `info RAW ::${second}::`,
     ]);
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { ActionError, memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { MigrationError, STARTED_BY, runMigration, type MigrationOptions } from '@allthrive/ecs-exec-migrate';
 import { FakeAwsError, startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
-import { CLUSTER_ARN, clientsFor, taskArn, taskDef } from './exec-fixtures.js';
+import { CLUSTER_ARN, clientsFor, taskArn, taskDef, remoteLinesTo } from './exec-fixtures.js';
 
 /**
  * Run-task mode against a scripted ECS + CloudWatch Logs endpoint: moto's one-off tasks always
@@ -172,7 +172,7 @@ async function run(overrides: Partial<MigrationOptions> = {}, signal = new Abort
   const logger = memoryLogger();
   const clock = virtualClock();
   try {
-    const result = await runMigration(options(overrides), { ecs, logs, logger, clock, signal, writeCommand: () => undefined });
+    const result = await runMigration(options(overrides), { ecs, logs, logger, clock, signal, writeCommand: remoteLinesTo(logger) });
     return { result, logger, clock, error: undefined };
   } catch (error) {
     return { result: undefined, logger, clock, error: error as Error };

@@ -7,13 +7,14 @@ export const MAX_LINE_LENGTH = 4000;
 /**
  * One line of remote output as it should appear in the job log: terminal escape sequences (colour,
  * cursor movement, OSC titles) removed by Node's own `stripVTControlCharacters`, and other control
- * characters (tab kept) dropped. A PTY colours Django's output when it sees TERM=xterm-256color.
+ * characters (tab kept; C1 included) dropped. A PTY colours Django's output when it sees TERM=xterm-256color.
  * Workflow-command text (`::error::`, `##[add-mask]`) is kept as printed: the caller shows remote
  * lines inside a `::stop-commands::` block (RemoteOutput), where the runner treats them as text.
  */
 export function cleanLine(text: string): string {
+  // C0 and C1 controls (U+0085 among them) have no place in a log line.
   // eslint-disable-next-line no-control-regex
-  return stripVTControlCharacters(text).replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  return stripVTControlCharacters(text).replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
 }
 
 /**

@@ -1,10 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@allthrive/toolkit';
 
-/** Writes one raw line to the job log, bypassing any neutralisation (the runner must obey it). */
+/**
+ * Writes one line to the job log verbatim, bypassing the logger's own neutralisation: the
+ * stop-commands delimiters (which the runner must obey) and the remote lines between them (which
+ * the block already makes inert, so they keep exactly the text the migration printed). The runner
+ * masks registered secrets in every line of the log however it was written.
+ */
 export type CommandWriter = (line: string) => void;
 
-/** The runner's own way to write a workflow command: a line on stdout (what @actions/core does). */
+/** The runner's own way to write a log line: a line on stdout (what @actions/core does). */
 export const stdoutCommandWriter: CommandWriter = (line) => {
   process.stdout.write(`${line}\n`);
 };
@@ -55,7 +60,7 @@ export class RemoteOutput {
       this.token = randomBytes(16).toString('hex');
       this.writeCommand(`::stop-commands::${this.token}`);
     }
-    this.logger.info(text);
+    this.writeCommand(text);
   }
 
   /** Ends the block, if one is open. */

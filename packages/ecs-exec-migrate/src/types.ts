@@ -38,7 +38,7 @@ export interface MigrationDeps {
   signal: AbortSignal;
   /** exec only: how the data-channel WebSocket is opened (default: the `ws` library). */
   webSocketFactory?: WebSocketFactory;
-  /** Writes a workflow command line the runner must obey (default: stdout); see RemoteOutput. */
+  /** Writes the remote output block to the job log verbatim (default: stdout); see RemoteOutput. */
   writeCommand?: CommandWriter;
   /** exec only: the keep-alive interval of the session (default KEEP_ALIVE_MS, 5 minutes). */
   keepAliveMs?: number;
