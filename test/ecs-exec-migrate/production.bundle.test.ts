@@ -391,7 +391,9 @@ describe('issue 18: several commands in one session or task', () => {
     ]);
     expect(run.log).toContain('seed_topics');
     expect(run.log).not.toMatch(/^never$/m);
-    expect(run.errors[0].message).toMatch(/Command 2 of 3, `sh -c "exit 4"`, exited with code 4/);
+    expect(run.errors[0].message).toMatch(/Command 2 of 3, `sh -c "exit 4"`, exited with code 4.*the 1 after it did not run/);
+    expect(run.summary).toMatch(/Command 2: sh -c "exit 4".*exit code 4/);
+    expect(run.summary).toMatch(/Command 3: echo never.*not run/);
     expect(aws.count(mode === 'exec' ? 'ExecuteCommand' : 'RunTask')).toBe(1);
   });
 
