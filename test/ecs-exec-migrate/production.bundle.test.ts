@@ -30,6 +30,8 @@ interface OneOff {
   sidecarOutlives: boolean;
   /** ListTasks for other migrations is denied. */
   listDenied?: boolean;
+  /** The web container stops without ever running (no exit code), e.g. its image cannot be pulled. */
+  webNeverRan?: boolean;
   ran?: { status: number; lines: string[] };
   describeCalls: number;
   stopped: boolean;
@@ -89,7 +91,12 @@ beforeAll(async () => {
               stopCode: taskStopped ? (oneOff.stopped ? 'UserInitiated' : 'EssentialContainerExited') : undefined,
               containers: [
                 { name: 'log-router', lastStatus: taskStopped ? 'STOPPED' : 'RUNNING', exitCode: taskStopped ? 0 : undefined },
-                { name: 'web', lastStatus: webDone ? 'STOPPED' : 'RUNNING', exitCode: webDone ? oneOff.ran?.status : undefined },
+                {
+                  name: 'web',
+                  lastStatus: webDone ? 'STOPPED' : 'RUNNING',
+                  exitCode: webDone && !oneOff.webNeverRan ? oneOff.ran?.status : undefined,
+                  reason: webDone && oneOff.webNeverRan ? 'CannotPullContainerError: pull access denied' : undefined,
+                },
               ],
             },
           ],
@@ -290,6 +297,16 @@ describe('defect 6: run-task', () => {
     expect(aws.count('StopTask')).toBe(1);
     expect(String(requestBody('StopTask')?.reason)).toMatch(/container web exited/);
     expect(run.log).toMatch(/Container web exited with code 0 while log-router still runs: stopping the task/);
+  });
+
+  it('(a) a target container that stopped without running does not wait for the sidecar either', async () => {
+    oneOff.sidecarOutlives = true;
+    oneOff.webNeverRan = true;
+    const run = await bundle({ command: 'echo done', mode: 'run-task', timeout: '2m' });
+    expect(run.exitCode).toBe(1);
+    expect(aws.count('StopTask')).toBe(1);
+    expect(run.errors[0].message).toMatch(/stopped without an exit code for container 'web'.*CannotPullContainerError/);
+    expect(run.errors[0].message).not.toMatch(/did not stop within the timeout/);
   });
 
   it('(b) uses on-demand capacity instead of the service FARGATE_SPOT strategy, unless capacity-provider-strategy says otherwise', async () => {

@@ -163,17 +163,21 @@ export async function runOneOffTask(options: MigrationOptions, originalDeps: Mig
       // The target container's exit is the end of the migration, even when an essential sidecar
       // (a log router, a proxy) keeps the task running: take its exit code, stop the rest.
       const target = described?.containers?.find((c) => c.name === options.container);
-      if (described && target?.lastStatus === 'STOPPED' && typeof target.exitCode === 'number') {
-        stopped = described;
+      if (described && target?.lastStatus === 'STOPPED') {
+        const exited = typeof target.exitCode === 'number';
         const others = (described.containers ?? []).filter((c) => c.name !== options.container && c.lastStatus !== 'STOPPED');
         if (!sidecarsStopped && others.length) {
           sidecarsStopped = true;
           logger.info(
-            `Container ${options.container} exited with code ${target.exitCode} while ${others.map((c) => c.name).join(', ')} still runs: stopping the task (StopTask).`,
+            `Container ${options.container} ${exited ? `exited with code ${target.exitCode}` : 'stopped without running'} while ${others.map((c) => c.name).join(', ')} still runs: stopping the task (StopTask).`,
           );
           await stopTask(options.cluster, taskArn, `ecs-exec-migrate: container ${options.container} exited; stopping the sidecars`, deps);
         }
-        break;
+        if (exited) {
+          stopped = described;
+          break;
+        }
+        // Without an exit code the task's own stopCode and stoppedReason explain why: wait for STOPPED.
       }
       if (unanswered || clock.now() >= deadline) {
         await stopTask(options.cluster, taskArn, `ecs-exec-migrate: timed out after ${formatDuration(options.timeoutMs)}`, deps);
