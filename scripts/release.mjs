@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // npm run release -- X.Y.Z [--no-push]
-// Checks the version is semver and greater than the last vX.Y.Z tag, that the tree is clean and
-// dist/ is fresh; bumps package.json and the toolkit's VERSION, adds a CHANGELOG.md section from the
-// commit subjects since the last tag, rebuilds, commits, tags vX.Y.Z and moves vX and vX.Y to it,
+// Checks the version is semver and greater than the last vX.Y.Z tag, that the tree is clean,
+// CHANGELOG.md has user-facing notes under `## Unreleased`, and dist/ is fresh; bumps package.json
+// and the toolkit's VERSION, turns `## Unreleased` into `## vX.Y.Z (date)`, rebuilds, commits, tags
+// vX.Y.Z and moves vX and vX.Y to it,
 // then pushes the branch and all three tags in one atomic push (no half-released state).
 // RELEASE_BUILD_COMMAND / RELEASE_CHECK_DIST_COMMAND override the build steps (tests use them).
 import { execFileSync, execSync } from 'node:child_process';
@@ -30,6 +31,15 @@ if (last && !semver.gt(version, last)) fail(`v${version} is not greater than the
 
 if (git('status', '--porcelain')) fail('the work tree has uncommitted changes; commit or stash them first.');
 
+// Release notes are written for users (what changed in each action and its inputs), not made of
+// commit subjects: the release takes the `## Unreleased` section as written.
+const changelog = existsSync('CHANGELOG.md') ? readFileSync('CHANGELOG.md', 'utf8') : '';
+const unreleased = /^## Unreleased[ \t]*\n([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(changelog);
+if (!unreleased || !unreleased[1].trim())
+  fail(
+    "CHANGELOG.md has no '## Unreleased' section with notes: write what changed for users (each action, its new or changed inputs and outputs) under '## Unreleased' and commit it first.",
+  );
+
 const run = (command) => execSync(command, { stdio: 'inherit' });
 run(process.env.RELEASE_CHECK_DIST_COMMAND ?? 'npm run --silent check-dist');
 
@@ -39,14 +49,8 @@ writeFileSync('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
 const versionFile = 'packages/toolkit/src/version.ts';
 writeFileSync(versionFile, readFileSync(versionFile, 'utf8').replace(/VERSION = '[^']*'/, `VERSION = '${version}'`));
 
-const subjects = git('log', '--format=%s', ...(last ? [`${last}..HEAD`] : ['HEAD']))
-  .split('\n')
-  .filter(Boolean);
 const date = new Date().toISOString().slice(0, 10);
-const section = `## v${version} (${date})\n\n${subjects.map((s) => `- ${s}`).join('\n') || '- No changes recorded.'}\n`;
-const changelog = existsSync('CHANGELOG.md') ? readFileSync('CHANGELOG.md', 'utf8') : '# Changelog\n';
-const [head, ...rest] = changelog.split(/\n(?=## )/);
-writeFileSync('CHANGELOG.md', [head.trimEnd() + '\n', section, ...rest].join('\n'));
+writeFileSync('CHANGELOG.md', changelog.replace(/^## Unreleased[ \t]*$/m, `## v${version} (${date})`));
 
 run(process.env.RELEASE_BUILD_COMMAND ?? 'npm run --silent build');
 git('add', '-A', 'package.json', versionFile, 'CHANGELOG.md', 'dist');

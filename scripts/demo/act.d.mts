@@ -8,6 +8,9 @@ export interface ActAnnotation {
 export interface ActStep {
   /** The step's `id:` (or act's index for steps without one). */
   id: string;
+  /** The id of the job it ran in, and act's path to it (`<caller job>/<workflow>/<job>` in a called workflow). */
+  job: string;
+  jobPath: string;
   /** What act calls the step (its name, `uses:` or `run:` text). */
   name: string;
   /** The Main stage's result; undefined when the step never ran (skipped by `if:`). */
@@ -23,9 +26,12 @@ export interface ActStep {
 export interface ActLog {
   /** Per job id: `success` or `failure`. */
   jobs: Record<string, string>;
+  /** Per act job path (`staging/<called workflow>/deploy` for a job of a called workflow). */
+  jobPaths: Record<string, string>;
   steps: ActStep[];
-  /** The step with this id; throws (listing the steps seen) when there is none. */
-  step(id: string): ActStep;
+  /** The step with this id (in `job`, by job id or act's job path such as `staging/reusable/deploy`,
+   * when several jobs have one); throws (listing the steps seen) when there is none or more than one. */
+  step(id: string, job?: string): ActStep;
   /** All job summaries of the run, in step order. */
   summary: string;
   annotations: ActAnnotation[];
@@ -60,6 +66,8 @@ export interface ActOptions {
   vars?: Record<string, string>;
   /** More `owner/repo@ref` → folder mappings (stand-ins for third-party actions). */
   localRepositories?: Record<string, string>;
+  /** Refs of `allthrive/actions@<ref>` besides v1 that resolve to this checkout. */
+  allthriveRefs?: string[];
   timeoutMs?: number;
   onEvent?: (event: Record<string, unknown>) => void;
 }

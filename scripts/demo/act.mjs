@@ -12,7 +12,7 @@
 // - A private HOME (act keeps its cache and the copied workspace there) and empty env/var/input
 //   files (act would read `.env`, `.vars`, `.input` from the working directory otherwise), no cache
 //   server. Nothing reaches GitHub: act fetches every remote `uses:` before it evaluates `if:`, so a
-//   third-party action must be mapped to a local folder (see scripts/demo/stand-ins) even when the
+//   third-party action must be mapped to a local folder (see scripts/local/stand-ins.mjs) even when the
 //   step is skipped under act.
 // - The workspace is a git repository (act reads the ref and sha from it).
 // - Credentials go through `--secret-file`, everything else through `--env` (docs/local-testing.md).
@@ -116,8 +116,6 @@ export function actArguments(options) {
     options.workspace,
     '-P',
     'ubuntu-latest=-self-hosted',
-    '--local-repository',
-    `allthrive/actions@v1=${options.stage}`,
     '--secret-file',
     path.join(runnerDir, 'secrets'),
     '--var-file',
@@ -132,6 +130,9 @@ export function actArguments(options) {
     '--container-daemon-socket',
     '-',
   ];
+  // Every ref the workflow names (`@v1`, `@main`, a SHA) resolves to this checkout.
+  for (const ref of new Set(['v1', ...(options.allthriveRefs ?? [])]))
+    args.push('--local-repository', `allthrive/actions@${ref}=${options.stage}`);
   if (options.job) args.push('-j', options.job);
   if (options.eventFile) args.push('-e', options.eventFile);
   for (const [key, value] of Object.entries(options.env ?? {})) args.push('--env', `${key}=${value}`);
@@ -144,15 +145,28 @@ export function actArguments(options) {
 export function parseActLog(text) {
   const steps = new Map();
   const jobs = {};
+  const jobPaths = {};
   const transcript = [];
   const failures = [];
+  // Steps are kept per job: a run with several jobs (a build job and a deploy job, a reusable
+  // workflow called twice) has steps with the same id in each.
   const stepFor = (event) => {
     if (!event.stepID?.length || event.stepID[0].startsWith('--')) return undefined;
     const id = event.stepID[0];
-    let step = steps.get(id);
+    const key = `${event.job ?? event.jobID ?? ''}\u0000${id}`;
+    let step = steps.get(key);
     if (!step) {
-      step = { id, name: event.step ?? id, outputs: {}, summary: '', annotations: [], log: '' };
-      steps.set(id, step);
+      step = {
+        id,
+        job: event.jobID ?? '',
+        jobPath: event.job ?? event.jobID ?? '',
+        name: event.step ?? id,
+        outputs: {},
+        summary: '',
+        annotations: [],
+        log: '',
+      };
+      steps.set(key, step);
     }
     return step;
   };
@@ -171,6 +185,7 @@ export function parseActLog(text) {
     }
     const step = stepFor(event);
     if (event.jobResult && event.jobID) jobs[event.jobID] = event.jobResult;
+    if (event.jobResult) jobPaths[event.job ?? event.jobID] = event.jobResult;
     if (event.raw_output) {
       if (step) step.log += event.msg ?? '';
       transcript.push(`  | ${(event.msg ?? '').replace(/\n$/, '')}`);
@@ -194,11 +209,14 @@ export function parseActLog(text) {
   const annotations = list.flatMap((s) => s.annotations);
   return {
     jobs,
+    jobPaths,
     steps: list,
-    step(id) {
-      const found = steps.get(id);
-      if (!found) throw new Error(`no step '${id}' ran; steps seen: ${list.map((s) => `${s.id} (${s.name})`).join(', ') || 'none'}`);
-      return found;
+    step(id, job) {
+      const found = list.filter((s) => s.id === id && (job === undefined || s.job === job || s.jobPath === job));
+      if (found.length === 1) return found[0];
+      const seen = list.map((s) => `${s.jobPath}: ${s.id} (${s.name})`).join(', ') || 'none';
+      if (!found.length) throw new Error(`no step '${id}'${job ? ` in job ${job}` : ''} ran; steps seen: ${seen}`);
+      throw new Error(`step '${id}' ran in several jobs (${found.map((s) => s.jobPath).join(', ')}): name the job`);
     },
     summary: list.map((s) => s.summary).join(''),
     annotations,

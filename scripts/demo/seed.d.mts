@@ -26,3 +26,4 @@ export interface BackendSeed {
 export function seedFrontend(options: { endpoint: string; frontendDir: string }): Promise<FrontendSeed>;
 export function seedBackend(options: { endpoint: string; imageTag: string }): Promise<BackendSeed>;
 export function seedDemoAccount(options: { endpoint: string; imageTag: string; frontendDir: string }): Promise<FrontendSeed & BackendSeed>;
+export function demoAccount(options: { frontendDir: string; imageTags?: string[] }): Record<string, unknown>;

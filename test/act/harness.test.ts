@@ -60,6 +60,39 @@ describe('act harness (host mode)', () => {
     expect(parsed.step('a').result).toBe('success');
     expect(parsed.jobs).toEqual({ j: 'success' });
     expect(parsed.log).toContain('plain line');
-    expect(() => parsed.step('missing')).toThrow(/steps seen: a \(A\)/);
+    expect(() => parsed.step('missing')).toThrow(/steps seen: j: a \(A\)/);
+  });
+
+  it('keeps the steps of each job apart (a build job and a deploy job, a reusable workflow called twice)', () => {
+    const log = [
+      JSON.stringify({
+        jobID: 'deploy',
+        job: 'staging/reusable/deploy',
+        stepID: ['state'],
+        command: 'set-output',
+        name: 'x',
+        arg: 'staging',
+      }),
+      JSON.stringify({
+        jobID: 'deploy',
+        job: 'production/reusable/deploy',
+        stepID: ['state'],
+        command: 'set-output',
+        name: 'x',
+        arg: 'prod',
+      }),
+      JSON.stringify({ jobID: 'build', job: 'staging/reusable/build', stepID: ['state'], command: 'set-output', name: 'x', arg: 'build' }),
+    ].join('\n');
+    const parsed = parseActLog(log);
+    expect(parsed.steps.map((s) => `${s.jobPath} ${s.outputs.x}`)).toEqual([
+      'staging/reusable/deploy staging',
+      'production/reusable/deploy prod',
+      'staging/reusable/build build',
+    ]);
+    expect(parsed.step('state', 'build').outputs.x).toBe('build');
+    expect(parsed.step('state', 'production/reusable/deploy').outputs.x).toBe('prod');
+    expect(() => parsed.step('state', 'deploy')).toThrow(
+      /ran in several jobs \(staging\/reusable\/deploy, production\/reusable\/deploy\): name the job/,
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../harness/bundle.js';
@@ -22,4 +23,30 @@ export function filesOf(dir: string, prefix: string): Record<string, Buffer> {
 /** The demo's sample frontend (sources, not built) under frontend/ of a workspace. */
 export function sampleFrontendWorkspace(): Record<string, Buffer> {
   return filesOf(sampleFrontendDir, 'frontend');
+}
+
+export type ScriptResult = { code: number | null; stdout: string; stderr: string };
+
+/** Runs one of the repository's scripts (scripts/<name>) with Node, as `npm run` would, uncoloured. */
+export function runScript(script: string, args: string[], env: Record<string, string> = {}): Promise<ScriptResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'scripts', script), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: '1', INIT_CWD: repoRoot, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Fails with the end of the run's output unless it exited 0 and says every named job succeeded. */
+export function expectRunSucceeded(result: ScriptResult, jobs: string[]): void {
+  const line = `The workflow succeeded (${jobs.join(', ')}).`;
+  if (result.code === 0 && result.stdout.includes(line)) return;
+  throw new Error(`expected exit 0 and "${line}", got exit ${result.code}:\n${result.stdout.slice(-6000)}\n${result.stderr.slice(-2000)}`);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildSummary, failureMessage, worstVerdict, type DeployResult, type ServiceResult } from '@allthrive/ecs-deploy-and-wait';
+import { wholeDeploySummary } from '@allthrive/deploy';
 
 const arn = (x: string) => `arn:aws:ecs:eu-west-1:123456789012:task-definition/${x}`;
 const entry = (status: ServiceResult['status'], reason: string, durationSeconds = 95): ServiceResult => ({
@@ -41,5 +42,39 @@ describe('verdict and summary', () => {
     expect(failureMessage(result)).toBe(
       '1 of 2 services did not deploy: web failed (circuit breaker). The service events and stopped-task reasons above show why; task definitions were not deregistered.',
     );
+  });
+
+  it('the step and the root action show the last lines of the first crashed task of a service that did not deploy, and none on success', () => {
+    const excerpt = {
+      taskId: 'abc',
+      container: 'web',
+      exitCode: 1,
+      stoppedReason: 'Essential container in task exited',
+      lines: ['boot', 'ImproperlyConfigured'],
+    };
+    const result: DeployResult = {
+      result: 'failed',
+      image: '',
+      services: { web: entry('success', 'completed'), celery: entry('failed', 'circuit breaker') },
+      taskDefinitionArns: {},
+      logs: [
+        { service: 'web', ...excerpt, taskId: 'early' },
+        { service: 'celery', ...excerpt },
+      ],
+    };
+    const section = {
+      heading: 'Last 2 log lines of celery task abc (container web, exit code 1: Essential container in task exited)',
+      lines: ['boot', 'ImproperlyConfigured'],
+    };
+    expect(buildSummary(result, { cluster: 'c' }).sections).toEqual([section]);
+    const whole = wholeDeploySummary({ result: 'failed', parts: [], productionState: 'backend failed', backend: result });
+    expect(whole.sections).toEqual([section]);
+    const ok = {
+      ...result,
+      result: 'success' as const,
+      services: { web: entry('success', 'completed') },
+      logs: [{ service: 'web', ...excerpt }],
+    };
+    expect(buildSummary(ok, { cluster: 'c' }).sections).toBeUndefined();
   });
 });

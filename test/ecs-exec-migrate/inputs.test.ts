@@ -54,7 +54,47 @@ describe('ecs-exec-migrate inputs', () => {
     });
   });
 
+  it('reads commands, one per line (blank lines skipped), and a capacity provider strategy', () => {
+    expect(
+      read({
+        cluster: 'c',
+        service: 'web',
+        mode: 'run-task',
+        commands: 'python manage.py seed_topics\n\n  python manage.py seed_tools, --verbosity 2  \n',
+        'capacity-provider-strategy': 'FARGATE_SPOT:3, FARGATE:1:1',
+      }),
+    ).toMatchObject({
+      commands: ['python manage.py seed_topics', 'python manage.py seed_tools, --verbosity 2'],
+      command: 'python manage.py seed_topics\npython manage.py seed_tools, --verbosity 2',
+      capacityProviderStrategy: [
+        { capacityProvider: 'FARGATE_SPOT', weight: 3 },
+        { capacityProvider: 'FARGATE', weight: 1, base: 1 },
+      ],
+    });
+  });
+
   it.each([
+    [{ cluster: 'c', service: 'web', command: 'x', commands: 'y' }, 'commands', /'command' and 'commands' cannot be used together/],
+    [
+      { cluster: 'c', service: 'web', command: 'x', 'capacity-provider-strategy': 'FARGATE' },
+      'capacity-provider-strategy',
+      /only used with mode: run-task/,
+    ],
+    [
+      { cluster: 'c', service: 'web', mode: 'run-task', command: 'x', 'capacity-provider-strategy': 'FARGATE:one' },
+      'capacity-provider-strategy',
+      /'FARGATE:one'.*provider\[:weight\[:base\]\]/,
+    ],
+    [
+      { cluster: 'c', service: 'web', mode: 'run-task', command: 'x', 'capacity-provider-strategy': 'A:1:1,B:1:2' },
+      'capacity-provider-strategy',
+      /a base on one item only/,
+    ],
+    [
+      { cluster: 'c', service: 'web', mode: 'run-task', command: 'x', 'capacity-provider-strategy': 'FARGATE', 'launch-type': 'EC2' },
+      'capacity-provider-strategy',
+      /cannot be used together/,
+    ],
     [{ service: 'web', command: 'x' }, 'cluster', /required/],
     [{ cluster: 'c', command: 'x' }, 'service', /required with mode: exec unless 'task'/],
     [{ cluster: 'c', mode: 'run-task', command: 'x' }, 'service', /required with mode: run-task unless 'task-definition'/],

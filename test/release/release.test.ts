@@ -37,7 +37,7 @@ describe('npm run release', () => {
     writeFileSync(path.join(dir, '.gitignore'), 'node_modules\n');
     writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'x', version: '0.1.0', type: 'module' }, null, 2) + '\n');
     writeFileSync(path.join(dir, 'packages/toolkit/src/version.ts'), "export const VERSION = '0.1.0';\n");
-    writeFileSync(path.join(dir, 'CHANGELOG.md'), '# Changelog\n');
+    writeFileSync(path.join(dir, 'CHANGELOG.md'), '# Changelog\n\n## Unreleased\n\n- s3-sync-frontend: deploys a built frontend.\n');
     writeFileSync(path.join(dir, 'dist/x/index.js'), 'built 0.1.0');
     git('init', '-q', '-b', 'main');
     git('config', 'user.email', 't@example.invalid');
@@ -66,10 +66,15 @@ describe('npm run release', () => {
     expect(readFileSync(path.join(dir, 'packages/toolkit/src/version.ts'), 'utf8')).toContain("VERSION = '1.2.3'");
     expect(readFileSync(path.join(dir, 'dist/x/index.js'), 'utf8')).toBe('built 1.2.3');
     const changelog = readFileSync(path.join(dir, 'CHANGELOG.md'), 'utf8');
-    expect(changelog).toMatch(/## v1\.2\.3 \(\d{4}-\d\d-\d\d\)\n\n- Add the first action/);
+    // The user-facing notes written under `## Unreleased` become the release's section; commit
+    // subjects are not release notes.
+    expect(changelog).toMatch(/## v1\.2\.3 \(\d{4}-\d\d-\d\d\)\n\n- s3-sync-frontend: deploys a built frontend\./);
+    expect(changelog).not.toContain('Add the first action');
+    expect(changelog).not.toContain('## Unreleased');
 
     writeFileSync(path.join(dir, 'fix.txt'), 'fix');
-    git('add', 'fix.txt');
+    writeFileSync(path.join(dir, 'CHANGELOG.md'), changelog.replace('# Changelog\n', '# Changelog\n\n## Unreleased\n\n- Fix the retry\n'));
+    git('add', 'fix.txt', 'CHANGELOG.md');
     git('commit', '-q', '-m', 'Fix the retry');
     expect(release('1.3.0').status).toBe(0);
     const second = git('rev-parse', 'HEAD');
@@ -98,6 +103,16 @@ describe('npm run release', () => {
     expect(again.status).toBe(1);
     expect(again.stderr).toContain('v1.2.3 is not greater than the last release v1.2.3');
     expect(release('1.1.9').stderr).toContain('is not greater than the last release v1.2.3');
+  });
+
+  it('refuses to release without user-facing notes under ## Unreleased, and changes nothing', () => {
+    writeFileSync(path.join(dir, 'CHANGELOG.md'), '# Changelog\n');
+    git('commit', '-q', '-am', 'Drop the notes');
+    const result = release('1.0.0');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("CHANGELOG.md has no '## Unreleased' section");
+    expect(git('tag', '--list')).toBe('');
+    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).version).toBe('0.1.0');
   });
 
   it('rejects a dirty tree and changes nothing', () => {

@@ -87,6 +87,11 @@ describe('ai-plugin.json', () => {
       verification_tokens: { openai: 'x' },
     };
     expect(messages(manifest({ auth: oauth }))).toEqual([]);
+    // An empty OAuth scope is valid; a scope that is not a string is not.
+    expect(messages(manifest({ auth: { ...oauth, scope: '' } }))).toEqual([]);
+    expect(messages(manifest({ auth: { ...oauth, scope: 3 } }))).toEqual([
+      "ai-plugin-auth: auth type 'oauth' requires 'scope' (a string; it may be empty).",
+    ]);
     expect(messages(manifest({ auth: { ...oauth, scope: undefined, authorization_content_type: 'text/plain' } }))).toEqual([
       "ai-plugin-auth: auth type 'oauth' requires 'scope'.",
       "ai-plugin-auth: auth.authorization_content_type 'text/plain' must be one of application/json, application/x-www-form-urlencoded.",

@@ -1,35 +1,20 @@
 /** Directory mode through the engine: the site-url mapping onto files, and the edges of it. */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { InputError, memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { runValidation, type Options } from '@allthrive/seo-validate';
-import { fixtureSite } from './site-server.js';
+import { copySite, engineOptions } from './options.js';
 
 let root: string;
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 function site(edit: (dir: string) => void = () => undefined): string {
-  root = mkdtempSync(path.join(tmpdir(), 'seo-dir-'));
-  cpSync(fixtureSite, path.join(root, 'public'), { recursive: true });
-  edit(path.join(root, 'public'));
+  root = copySite('seo-dir-', edit);
   return root;
 }
 
-const options = (overrides: Partial<Options> = {}): Options => ({
-  directory: 'public',
-  siteUrl: 'https://allthrive.ai',
-  checks: ['robots', 'sitemap', 'ai-plugin', 'llms'],
-  require: ['robots', 'sitemap'],
-  userAgents: ['*', 'Googlebot'],
-  allowPaths: [],
-  disallowPaths: [],
-  checkUrls: 0,
-  failOn: 'error',
-  timeoutMs: 5000,
-  ...overrides,
-});
+const options = (overrides: Partial<Options> = {}): Options => engineOptions({ directory: 'public', ...overrides });
 
 const validate = (overrides: Partial<Options> = {}) =>
   runValidation(options(overrides), { root, logger: memoryLogger(), clock: virtualClock(Date.parse('2026-11-27T08:00:00Z')) });
@@ -55,6 +40,37 @@ describe('directory mode', () => {
     expect(result.findings.filter((f) => f.rule === 'file-outside')).toEqual([
       expect.objectContaining({ severity: 'error', message: expect.stringContaining('the path escapes the directory') }),
     ]);
+  });
+
+  it('a symlink whose real path is outside the directory is refused (file-outside) and its content never quoted', async () => {
+    site((dir) => {
+      rmSync(path.join(dir, 'robots.txt'));
+      rmSync(path.join(dir, '.well-known'), { recursive: true });
+    });
+    const outside = path.join(root, 'outside');
+    mkdirSync(outside);
+    writeFileSync(path.join(outside, 'robots.txt'), 'SECRET-TOKEN-123 not a robots line\n');
+    writeFileSync(path.join(outside, 'ai-plugin.json'), '{"SECRET-TOKEN-456": 1}');
+    symlinkSync(path.join(outside, 'robots.txt'), path.join(root, 'public', 'robots.txt'));
+    symlinkSync(outside, path.join(root, 'public', '.well-known'));
+    const result = await validate({ checks: ['robots', 'ai-plugin'], require: ['robots', 'ai-plugin'] });
+    expect(result.findings.map((f) => [f.rule, f.file])).toEqual([
+      ['file-outside', 'public/robots.txt'],
+      ['file-outside', 'public/.well-known/ai-plugin.json'],
+    ]);
+    expect(result.findings[0].message).toContain('its real path');
+    expect(result.findings[0].message).toContain(path.join(outside, 'robots.txt'));
+    expect(JSON.stringify(result)).not.toMatch(/SECRET-TOKEN/);
+  });
+
+  it('a symlink that stays inside the directory is read', async () => {
+    site((dir) => {
+      renameSync(path.join(dir, 'robots.txt'), path.join(dir, 'robots.real.txt'));
+      symlinkSync('robots.real.txt', path.join(dir, 'robots.txt'));
+    });
+    const result = await validate({ checks: ['robots'] });
+    expect(result.errors).toBe(0);
+    expect(result.files['public/robots.txt'].status).toBe('read');
   });
 
   it('ai-plugin.json: api.url must exist as a file under the directory', async () => {

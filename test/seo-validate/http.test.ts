@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { CancelledError, memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { FetchError, fetchResource, runValidation, type Options } from '@allthrive/seo-validate';
 import { freePort } from '../harness/ports.js';
+import { engineOptions } from './options.js';
 import { redirect, respond, startSite, type Handler, type Site } from './site-server.js';
 
 const NOW = Date.parse('2026-11-27T08:00:00Z');
@@ -18,19 +19,7 @@ afterEach(async () => {
 
 const fetchOptions = { maxBytes: 1024 * 1024, timeoutMs: 5000, userAgent: 'test' };
 
-const options = (overrides: Partial<Options> = {}): Options => ({
-  url: site!.url,
-  siteUrl: 'https://allthrive.ai',
-  checks: ['robots', 'sitemap', 'ai-plugin', 'llms'],
-  require: ['robots', 'sitemap'],
-  userAgents: ['*', 'Googlebot'],
-  allowPaths: [],
-  disallowPaths: [],
-  checkUrls: 0,
-  failOn: 'error',
-  timeoutMs: 5000,
-  ...overrides,
-});
+const options = (overrides: Partial<Options> = {}): Options => engineOptions({ url: site!.url, ...overrides });
 
 async function validate(routes: Record<string, Handler>, overrides: Partial<Options> = {}) {
   site = await startSite(routes);

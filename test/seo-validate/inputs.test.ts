@@ -23,6 +23,9 @@ describe('seo-validate inputs', () => {
       failOn: 'error',
       profile: 'google',
       timeoutMs: 15_000,
+      hostHeader: undefined,
+      start: undefined,
+      waitTimeoutMs: 60_000,
     });
   });
 
@@ -60,6 +63,22 @@ describe('seo-validate inputs', () => {
     expect(() => read({ url: 'http://localhost:8000', 'allow-paths': 'about/' })).toThrow("Input 'allow-paths' has the value 'about/'");
     expect(() => read({ url: 'http://localhost:8000', 'fail-on': 'notice' })).toThrow("Input 'fail-on' has the value 'notice'");
     expect(() => read({ url: 'http://localhost:8000', 'check-urls': '-1' })).toThrow("Input 'check-urls' has the value '-1'");
+    expect(() => read({ url: 'http://localhost:8000', 'host-header': 'https://allthrive.ai' })).toThrow(
+      "Input 'host-header' has the value 'https://allthrive.ai', which is not accepted: expected 'site'",
+    );
+    expect(() => read({ directory: 'public', 'site-url': 'https://allthrive.ai', start: 'npm start' })).toThrow(
+      "Input 'start' runs a server for server mode",
+    );
+    expect(() => read({ url: 'http://localhost:8000', start: 'npm start', 'wait-timeout': 'soon' })).toThrow(
+      "Input 'wait-timeout' has the value 'soon'",
+    );
+  });
+
+  it('reads start, wait-timeout and host-header', () => {
+    expect(
+      read({ url: 'http://localhost:8000', start: 'python manage.py runserver --noreload', 'wait-timeout': '2m', 'host-header': 'site' }),
+    ).toMatchObject({ start: 'python manage.py runserver --noreload', waitTimeoutMs: 120_000, hostHeader: 'site' });
+    expect(read({ url: 'http://localhost:8000', 'host-header': 'staging.allthrive.ai:8443' }).hostHeader).toBe('staging.allthrive.ai:8443');
   });
 
   it('reads exactly the inputs action.yml declares', () => {

@@ -185,6 +185,43 @@ describe('sitemap validator', () => {
       expect(isValidW3cDatetime(valid)).toBe(true);
   });
 
+  it('lastmod: Django date:"c" for naive datetimes (no timezone) is a warning that says why, never an error', async () => {
+    const { rules, findings } = await validate(
+      urlset(
+        [
+          url('https://allthrive.ai/a', '<lastmod>2024-01-01T10:30:00</lastmod>'),
+          url('https://allthrive.ai/b', '<lastmod>2024-01-01T10:30:00.123456</lastmod>'),
+        ].join('\n'),
+      ),
+    );
+    expect(rules).toEqual(['sitemap-lastmod-timezone@3:warning', 'sitemap-lastmod-timezone@4:warning']);
+    expect(findings[0].message).toContain('W3C Datetime (which sitemaps.org names) requires a timezone');
+  });
+
+  it('lastmod: xsd:date with a timezone (2024-01-01Z) is accepted by the schema: no error', async () => {
+    const { findings } = await validate(
+      urlset(
+        [
+          url('https://allthrive.ai/a', '<lastmod>2024-01-01Z</lastmod>'),
+          url('https://allthrive.ai/b', '<lastmod>2024-01-01+02:00</lastmod>'),
+        ].join('\n'),
+      ),
+    );
+    expect(findings.filter((f) => f.severity === 'error')).toEqual([]);
+  });
+
+  it('lastmod: what the schema rejects stays an error; W3C shapes the schema rejects are warnings', async () => {
+    const values = ['2024-01-01 10:30:00', '2024-13-01', '2024-01-01T10:30', '2024-01', '2024-01-01T10:30+01:00'];
+    const { rules } = await validate(urlset(values.map((v, i) => url(`https://allthrive.ai/${i}`, `<lastmod>${v}</lastmod>`)).join('\n')));
+    expect(rules).toEqual([
+      'sitemap-lastmod@3:error',
+      'sitemap-lastmod@4:error',
+      'sitemap-lastmod@5:error',
+      'sitemap-lastmod-schema@6:warning',
+      'sitemap-lastmod-schema@7:warning',
+    ]);
+  });
+
   it('sitemap-changefreq and sitemap-priority', async () => {
     const { findings } = await validate(
       urlset(

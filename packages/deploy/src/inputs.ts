@@ -35,6 +35,11 @@ export const BACKEND_RENAMES: Renames = {
   timeout: 'deploy-timeout',
   // Migrations and new HTML must wait for the new backend: the root action always waits.
   wait: { fixed: 'true' },
+  // Migrations and new HTML follow the backend once its deployments completed.
+  'wait-until': { fixed: 'completed' },
+  // The root action registers and deploys in one go.
+  'register-only': { fixed: 'false' },
+  'task-definitions': { fixed: '' },
 };
 export const MIGRATE_RENAMES: Renames = {
   command: 'migrate-command',
@@ -49,6 +54,9 @@ export const MIGRATE_RENAMES: Renames = {
   'security-groups': { fixed: '' },
   'assign-public-ip': { fixed: '' },
   'launch-type': { fixed: '' },
+  // Not offered by the root action: one `migrate-command`, on the capacity the engine chooses.
+  commands: { fixed: '' },
+  'capacity-provider-strategy': { fixed: '' },
 };
 export const INVALIDATE_RENAMES: Renames = {
   // The paths come from the frontend part (plus invalidate-paths).

@@ -1,4 +1,5 @@
 import type { SummaryReport } from '@allthrive/toolkit';
+import { containerLogSection } from '@allthrive/ecs-deploy-and-wait';
 import { partLabel, type WholeDeployResult } from './orchestrate.js';
 
 const MARK: Record<string, string> = {
@@ -22,5 +23,7 @@ export function wholeDeploySummary(result: WholeDeployResult): SummaryReport {
       header: ['Part', 'Result', 'Details'],
       rows: result.parts.map((p) => [partLabel(p.part), MARK[p.status] ?? p.status, p.detail]),
     },
+    // The last log lines of the first crashed task of a service that did not deploy.
+    sections: result.backend ? containerLogSection(result.backend) : undefined,
   };
 }

@@ -11,7 +11,7 @@ export function buildSummary(options: MigrationOptions, result: Partial<Migratio
         ? 'succeeded (exit code 0)'
         : `failed (exit code ${result.exitCode})`;
   const rows: string[][] = [
-    ['Command', options.command],
+    ['Command', options.commands ? `${options.commands.length} commands, in order` : options.command],
     ['Mode', options.mode],
     ['Cluster', options.cluster],
     ['Task', result.taskArn ? taskId(result.taskArn) : '-'],
@@ -21,6 +21,24 @@ export function buildSummary(options: MigrationOptions, result: Partial<Migratio
   if (result.sessionId) rows.push(['Session', result.sessionId]);
   if (result.logStream) rows.push(['Log stream', result.logStream]);
   rows.push(['Exit code', result.exitCode === undefined ? 'unknown' : String(result.exitCode)]);
+  // With `commands`: how each ended, and which never ran after a failure.
+  options.commands?.forEach((command, i) => {
+    const ran = result.commandResults?.[i];
+    rows.push([`Command ${i + 1}: ${command}`, ran ? `exit code ${ran.exitCode}` : 'not run']);
+  });
   if (result.durationMs !== undefined) rows.push(['Duration', formatDuration(result.durationMs)]);
   return { title: 'ECS migration', lines: [`The command ${outcome}.`], table: { header: ['', ''], rows } };
+}
+
+/** Why the step fails when the command (or one of the commands) exited non-zero. */
+export function failureMessage(options: MigrationOptions, result: MigrationResult): string {
+  const task = result.taskArn.slice(result.taskArn.lastIndexOf('/') + 1);
+  if (!options.commands)
+    return `The command \`${options.command}\` exited with code ${result.exitCode} in task ${task}; its output is above.`;
+  const failed = result.failedCommand;
+  if (failed === undefined)
+    return `The commands exited with code ${result.exitCode} in task ${task}; which one failed is unknown; the output is above.`;
+  const index = (result.commandResults ?? []).findIndex((r) => r.command === failed && r.exitCode !== 0);
+  const skipped = options.commands.length - index - 1;
+  return `Command ${index + 1} of ${options.commands.length}, \`${failed}\`, exited with code ${result.exitCode} in task ${task}${skipped ? `; the ${skipped} after it did not run` : ''}; its output is above.`;
 }

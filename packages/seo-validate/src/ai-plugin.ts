@@ -39,6 +39,18 @@ function parseError(text: string, error: Error): { line: number; column: number;
   return { line: 1, column: 1, message: error.message };
 }
 
+/**
+ * local@domain.tld: one '@', no whitespace, a dot inside the domain. Split by hand: the pattern
+ * `^[^\s@]+@[^\s@]+\.[^\s@]+$` is quadratic on 'a@' followed by many dots.
+ */
+function isEmailAddress(value: string): boolean {
+  if (/\s/.test(value)) return false;
+  const at = value.indexOf('@');
+  if (at < 1 || value.indexOf('@', at + 1) >= 0) return false;
+  const domain = value.slice(at + 1);
+  return domain.length >= 3 && domain.slice(1, -1).includes('.');
+}
+
 function lineOf(text: string, key: string): number | undefined {
   const index = text.indexOf(`"${key}"`);
   return index < 0 ? undefined : text.slice(0, index).split('\n').length;
@@ -126,7 +138,7 @@ export function checkAiPlugin(bytes: Buffer, file: string, siteUrl: URL, finding
       at('name_for_model'),
     );
   }
-  if (typeof m.contact_email === 'string' && m.contact_email && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(m.contact_email)) {
+  if (typeof m.contact_email === 'string' && m.contact_email && !isEmailAddress(m.contact_email)) {
     findings.add(
       'ai-plugin-field',
       'error',
@@ -204,9 +216,11 @@ function checkAuth(auth: unknown, file: string, findings: FindingList, at: (key:
   }
   const a = auth as Json;
   const line = at('auth');
-  const need = (key: string, accepted?: string[]) => {
+  const need = (key: string, accepted?: string[], mayBeEmpty = false) => {
     const value = a[key];
-    if (typeof value !== 'string' || !value)
+    if (mayBeEmpty && value !== undefined && typeof value !== 'string')
+      findings.add('ai-plugin-auth', 'error', file, `auth type '${String(a.type)}' requires '${key}' (a string; it may be empty).`, line);
+    else if (typeof value !== 'string' || (!value && !mayBeEmpty))
       findings.add('ai-plugin-auth', 'error', file, `auth type '${String(a.type)}' requires '${key}'.`, line);
     else if (accepted && !accepted.includes(value))
       findings.add('ai-plugin-auth', 'error', file, `auth.${key} '${clip(value, 40)}' must be one of ${accepted.join(', ')}.`, line);
@@ -235,7 +249,8 @@ function checkAuth(auth: unknown, file: string, findings: FindingList, at: (key:
       break;
     case 'oauth':
       need('client_url');
-      need('scope');
+      // An OAuth client may ask for no particular scope: "" is a valid value (RFC 6749 §3.3 makes scope optional).
+      need('scope', undefined, true);
       need('authorization_url');
       need('authorization_content_type', ['application/json', 'application/x-www-form-urlencoded']);
       tokens();

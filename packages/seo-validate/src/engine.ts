@@ -14,6 +14,7 @@ import { checkAssertions, checkBlocksSite, lintRobots } from './robots-lint.js';
 import {
   ROBOTS_PARSE_LIMIT,
   blockingRule,
+  describeAgent,
   normalisePathForMatching,
   parseRobots,
   rulesFor,
@@ -21,7 +22,8 @@ import {
   type ParsedRobots,
   type Profile,
 } from './robots.js';
-import { MAX_SITEMAP_BYTES, describeHostProblem, validateSitemap, type SitemapEntry } from './sitemap.js';
+import { MAX_SITEMAP_BYTES, describeHostProblem, isCrossSubmission, validateSitemap, type SitemapEntry } from './sitemap.js';
+import { withStartedServer } from './server-process.js';
 import { Source, collect, type Loaded } from './source.js';
 
 export const CHECKS = ['robots', 'sitemap', 'ai-plugin', 'llms'] as const;
@@ -45,6 +47,15 @@ export interface Options {
   profile?: Profile;
   /** Per-request timeout (ms). */
   timeoutMs: number;
+  /**
+   * Server mode: the Host header sent. `site`: site-url's host plus X-Forwarded-Proto (site-url's
+   * scheme); a host name: that host; empty/undefined: the url's own host.
+   */
+  hostHeader?: string;
+  /** Server mode: a shell command that starts the server (run in deps.root, stopped afterwards). */
+  start?: string;
+  /** How long to wait for `url` to answer after `start` (ms). */
+  waitTimeoutMs?: number;
   /** Most sitemap files read (index entries included). */
   maxSitemaps?: number;
 }
@@ -98,7 +109,46 @@ function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
+/** The headers `host-header` asks for (see Options.hostHeader). */
+function hostHeaders(value: string | undefined, siteUrl: URL): Record<string, string> | undefined {
+  if (!value) return undefined;
+  if (value === 'site') return { host: siteUrl.host, 'x-forwarded-proto': siteUrl.protocol.slice(0, -1) };
+  return { host: value };
+}
+
+/**
+ * Checks the site; with `start` (server mode), first starts the server, waits for `url` to answer,
+ * and stops it afterwards whatever happens.
+ */
 export async function runValidation(options: Options, deps: Deps): Promise<ValidationResult> {
+  if (!options.start) return validate(options, deps);
+  if (!options.url)
+    throw new InputError('start', "Input 'start' runs a server for server mode: give 'url' (the address it listens on), not 'directory'.");
+  let siteUrl: URL;
+  try {
+    new URL(options.url);
+    siteUrl = new URL(options.siteUrl ?? options.url);
+  } catch {
+    return validate(options, deps); // reports the bad url or site-url as an input error before anything starts
+  }
+  return withStartedServer(
+    {
+      command: options.start,
+      cwd: deps.root ?? process.cwd(),
+      url: options.url,
+      waitTimeoutMs: options.waitTimeoutMs ?? 60_000,
+      headers: hostHeaders(options.hostHeader, siteUrl),
+      userAgent: `${USER_AGENT} seo-validate`,
+      getter: deps.fetch ?? fetchResource,
+      logger: deps.logger,
+      clock: deps.clock,
+      signal: deps.signal,
+    },
+    () => validate(options, deps),
+  );
+}
+
+async function validate(options: Options, deps: Deps): Promise<ValidationResult> {
   const { logger, clock, signal } = deps;
   const profile: Profile = options.profile ?? 'google';
   const mode: 'url' | 'directory' = options.url ? 'url' : 'directory';
@@ -149,6 +199,7 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
     getter: deps.fetch ?? fetchResource,
     timeoutMs: options.timeoutMs,
     userAgent: `${USER_AGENT} seo-validate`,
+    headers: mode === 'url' ? hostHeaders(options.hostHeader, siteUrl) : undefined,
     signal,
   });
   const findings = new FindingList();
@@ -207,6 +258,15 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
           `${label}: more than 5 redirects (${o.redirects.map((r) => `${r.status} → ${r.to}`).join(', ')}); crawlers give up and treat it as unavailable.`,
         );
         record(loaded, kind, 'too many redirects');
+        return false;
+      case 'other-origin':
+        findings.add(
+          'redirect-other-origin',
+          'warning',
+          loaded.file,
+          `${label} redirects (HTTP ${o.status}) from ${o.from} to ${o.to}, another origin; the redirect was not followed and the file was not validated from there. Serve it from the server under test${options.hostHeader ? '' : ' (a canonical-host redirect? set host-header: site, or turn the redirect off in CI)'}.`,
+        );
+        record(loaded, kind, 'redirected to another origin');
         return false;
       case 'outside':
         findings.add('file-outside', 'error', loaded.file, `${label} at ${loaded.location} cannot be read: ${o.reason}.`);
@@ -338,6 +398,16 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
       }
       const problem = describeHostProblem(url, siteUrl);
       const hint = options.siteUrl ? '' : ' (if that is the public origin, set the site-url input to it)';
+      if (problem && !source.isLocal(url) && isCrossSubmission(url, siteUrl)) {
+        findings.add(
+          'robots-sitemap-cross-host',
+          'notice',
+          robotsFile,
+          `Sitemap ${clip(entry.url)} is hosted on ${url.host}, not on ${siteUrl.host}: a cross-submitted sitemap, which sitemaps.org allows when the site's robots.txt names it. It was not checked: seo-validate reads only ${mode === 'url' ? 'the server at url' : 'the directory'} (check it where it is built).`,
+          entry.line,
+        );
+        continue;
+      }
       if (problem && !source.isLocal(url)) {
         findings.add(
           'robots-sitemap-host',
@@ -424,7 +494,7 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
                 'sitemap-blocked',
                 'error',
                 file,
-                `${clip(entry.loc)} is in the sitemap but robots.txt blocks it for ${rules.agent} (${rule}).`,
+                `${clip(entry.loc)} is in the sitemap but robots.txt blocks it for ${describeAgent(rules)} (${rule}).`,
                 entry.line,
               );
             }
@@ -570,7 +640,9 @@ export async function runValidation(options: Options, deps: Deps): Promise<Valid
                   ? o.error
                   : o.kind === 'too-many-redirects'
                     ? 'more than 5 redirects'
-                    : o.kind;
+                    : o.kind === 'other-origin'
+                      ? `a redirect to another origin (${o.to}), not followed`
+                      : o.kind;
             findings.add(
               'sitemap-url-status',
               'error',

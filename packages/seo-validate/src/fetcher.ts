@@ -2,10 +2,16 @@
  * HTTP GET for crawler-facing files: raw bytes (no charset decoding, so a BOM or invalid UTF-8
  * stays visible), a response-size cap and a decompression cap (a gzip bomb stops at the cap),
  * up to 5 redirects recorded hop by hop (RFC 9309 §2.3.1.2), and a per-request timeout.
+ * Redirects are followed only on the origin first requested: a redirect elsewhere is returned,
+ * not followed, so checking a build never reads production or another host. Link-local addresses
+ * (169.254.0.0/16, fe80::/10: cloud instance metadata) are never connected to unless the request's
+ * host is that address literally (the configured url).
  * A network fault throws FetchError naming the URL; an HTTP status is a result, not an error.
  */
+import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
+import net, { type LookupFunction } from 'node:net';
 import zlib from 'node:zlib';
 import { CancelledError, formatDuration } from '@allthrive/toolkit';
 
@@ -18,6 +24,10 @@ export interface FetchOptions {
   signal?: AbortSignal;
   userAgent: string;
   maxRedirects?: number;
+  /** Extra request headers (host-header: Host, X-Forwarded-Proto). */
+  headers?: Record<string, string>;
+  /** DNS lookup (default dns.lookup); tests pass their own. */
+  lookup?: LookupFunction;
 }
 
 export interface FetchResult {
@@ -31,6 +41,8 @@ export interface FetchResult {
   redirects: { status: number; from: string; to: string }[];
   /** More than maxRedirects consecutive redirects: the last redirect's status is in `status`. */
   tooManyRedirects: boolean;
+  /** A redirect to another origin, not followed (its status is in `status`). */
+  offOrigin?: { status: number; from: string; to: string };
   /** A Content-Encoding the body could not be decoded with. */
   decodeError?: string;
 }
@@ -72,12 +84,43 @@ function describeNetworkError(error: NodeJS.ErrnoException): string {
   return words ? `${words} (${error.message})` : error.message || String(error.code);
 }
 
+/** 169.254.0.0/16 and fe80::/10 (IPv4-mapped forms included): where cloud instance metadata lives. */
+export function isLinkLocal(address: string): boolean {
+  const bare = address.replace(/^\[|\]$/g, '').toLowerCase();
+  const mapped = bare.startsWith('::ffff:') ? bare.slice(7) : bare;
+  if (net.isIPv4(mapped)) return mapped.startsWith('169.254.');
+  if (!net.isIPv6(bare)) return false;
+  const first = parseInt(bare.split(':')[0] || '0', 16);
+  return (first & 0xffc0) === 0xfe80;
+}
+
+function linkLocalError(url: URL, address: string): FetchError {
+  return new FetchError(
+    url.href,
+    `${url.hostname} is the link-local address ${address} (cloud instance metadata lives there); seo-validate connects to a link-local address only when url names it literally`,
+  );
+}
+
+/** dns.lookup that refuses link-local answers, so a host name cannot lead to instance metadata. */
+function guardedLookup(url: URL, base: LookupFunction): LookupFunction {
+  return ((hostname: string, options: dns.LookupOptions, callback: (...args: unknown[]) => void) => {
+    base(hostname, options, ((error: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => {
+      if (error) return callback(error);
+      const addresses = Array.isArray(address) ? address.map((a) => a.address) : [address];
+      const bad = addresses.find(isLinkLocal);
+      if (bad) return callback(linkLocalError(url, bad));
+      callback(null, address, family);
+    }) as never);
+  }) as LookupFunction;
+}
+
 function getOnce(url: URL, options: FetchOptions): Promise<Single> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(new CancelledError());
     const client = url.protocol === 'https:' ? https : http;
     const request = client.get(url, {
-      headers: { 'user-agent': options.userAgent, 'accept-encoding': 'gzip, deflate, br', accept: '*/*' },
+      headers: { 'user-agent': options.userAgent, 'accept-encoding': 'gzip, deflate, br', accept: '*/*', ...options.headers },
+      lookup: guardedLookup(url, options.lookup ?? (dns.lookup as LookupFunction)),
     });
     let settled = false;
     const fail = (error: Error) => {
@@ -108,7 +151,9 @@ function getOnce(url: URL, options: FetchOptions): Promise<Single> {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
     };
-    request.on('error', (error: NodeJS.ErrnoException) => fail(new FetchError(url.href, describeNetworkError(error))));
+    request.on('error', (error: NodeJS.ErrnoException) =>
+      fail(error instanceof FetchError ? error : new FetchError(url.href, describeNetworkError(error))),
+    );
     request.on('response', (response) => {
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(response.headers)) {
@@ -165,6 +210,7 @@ export const fetchResource: HttpGetter = async (url, options) => {
   const maxRedirects = options.maxRedirects ?? MAX_REDIRECTS;
   const redirects: FetchResult['redirects'] = [];
   let current = new URL(url);
+  const origin = current.origin;
   for (;;) {
     if (current.protocol !== 'http:' && current.protocol !== 'https:') {
       throw new FetchError(current.href, `the ${current.protocol} scheme is not supported (only http and https)`);
@@ -178,19 +224,21 @@ export const fetchResource: HttpGetter = async (url, options) => {
       } catch {
         throw new FetchError(current.href, `HTTP ${single.status} redirect to an invalid Location '${location}'`);
       }
-      redirects.push({ status: single.status, from: current.href, to: next.href });
-      if (redirects.length > maxRedirects) {
-        return {
-          url,
-          finalUrl: current.href,
-          status: single.status,
-          headers: single.headers,
-          body: Buffer.alloc(0),
-          truncated: false,
-          redirects,
-          tooManyRedirects: true,
-        };
+      // A redirect that is not followed: to another host (production behind a canonical-host
+      // redirect, or anything else), or one hop too many.
+      const stopped = {
+        url,
+        finalUrl: current.href,
+        status: single.status,
+        headers: single.headers,
+        body: Buffer.alloc(0),
+        truncated: false,
+      };
+      if (next.origin !== origin) {
+        return { ...stopped, redirects, tooManyRedirects: false, offOrigin: { status: single.status, from: origin, to: next.origin } };
       }
+      redirects.push({ status: single.status, from: current.href, to: next.href });
+      if (redirects.length > maxRedirects) return { ...stopped, redirects, tooManyRedirects: true };
       current = next;
       continue;
     }

@@ -8,6 +8,7 @@ export * from './llms-txt.js';
 export * from './report.js';
 export * from './robots-lint.js';
 export * from './robots.js';
+export * from './server-process.js';
 export * from './sitemap.js';
 export * from './source.js';
 export * from './w3c-datetime.js';

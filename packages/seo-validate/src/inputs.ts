@@ -2,6 +2,9 @@
 import { InputError, type Inputs } from '@allthrive/toolkit';
 import { CHECKS, type Check, type Options } from './engine.js';
 
+/** A host name or IP address, optionally with a port (what a Host header carries). */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
 function checkList(inputs: Inputs, name: 'checks' | 'require', values: string[]): Check[] {
   const accepted = `a list of ${CHECKS.join(', ')}`;
   const result: Check[] = [];
@@ -57,6 +60,20 @@ export function readOptions(inputs: Inputs): Options {
       "Input 'site-url' is required with 'directory': expected the public origin the files will be served from, e.g. https://allthrive.ai.",
     );
   }
+  const start = inputs.optional('start');
+  if (start !== undefined && !url) {
+    throw new InputError(
+      'start',
+      "Input 'start' runs a server for server mode: give 'url' (the address it listens on, e.g. http://localhost:8000), not 'directory'.",
+    );
+  }
+  const hostHeader = inputs.optional('host-header');
+  if (hostHeader !== undefined && hostHeader !== 'site' && !HOST.test(hostHeader)) {
+    throw new InputError(
+      'host-header',
+      `Input 'host-header' has the value '${hostHeader}', which is not accepted: expected 'site' (the host of site-url), a host name such as allthrive.ai (optionally with :port), or empty.`,
+    );
+  }
   const checks = checkList(inputs, 'checks', inputs.list('checks').length ? inputs.list('checks') : [...CHECKS]);
   const requireValues = inputs.string('require', { default: 'robots,sitemap' });
   const require = checkList(
@@ -101,5 +118,8 @@ export function readOptions(inputs: Inputs): Options {
     failOn: inputs.enumeration('fail-on', ['error', 'warning'] as const, 'error'),
     profile: inputs.enumeration('profile', ['google', 'rfc'] as const, 'google'),
     timeoutMs: inputs.duration('timeout', { default: '15s', bareUnit: 's', minMs: 1000, maxMs: 300_000 }),
+    hostHeader,
+    start,
+    waitTimeoutMs: inputs.duration('wait-timeout', { default: '60s', bareUnit: 's', minMs: 1000, maxMs: 3_600_000 }),
   };
 }

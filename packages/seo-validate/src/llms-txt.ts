@@ -8,6 +8,23 @@ import { clip, type FindingList } from './findings.js';
 
 const LINK_ITEM = /^[-*+]\s+\[([^\]]*)\]\(([^)\s]*)(?:\s+"[^"]*")?\)(?:\s*:\s*(.*))?\s*$/;
 
+/**
+ * An ATX heading (`#` to `######`, then whitespace or the end of the line) as level and text,
+ * optional closing `#`s removed. Written without a backtracking pattern: the former
+ * `^(#{1,6})\s*(.*?)\s*#*\s*$` took cubic time on `# x` followed by thousands of spaces.
+ */
+export function parseHeading(line: string): { level: number; text: string } | undefined {
+  let level = 0;
+  while (level < line.length && line[level] === '#') level++;
+  if (level < 1 || level > 6) return undefined;
+  if (level < line.length && !/\s/.test(line[level])) return undefined;
+  let text = line.slice(level).trim();
+  let end = text.length;
+  while (end > 0 && text[end - 1] === '#') end--;
+  text = text.slice(0, end).trimEnd();
+  return { level, text };
+}
+
 export interface LlmsSummary {
   title?: string;
   sections: { name: string; links: number }[];
@@ -36,8 +53,8 @@ export function checkLlmsTxt(bytes: Buffer, file: string, siteUrl: URL, findings
   let index = 0;
   while (index < lines.length && !lines[index].trim()) index++;
   const first = lines[index] ?? '';
-  const h1 = /^#\s+(.*?)\s*#*\s*$/.exec(first);
-  if (!h1 || first.startsWith('##')) {
+  const h1 = parseHeading(first);
+  if (!h1 || h1.level !== 1 || first.length === 1) {
     findings.add(
       'llms-title',
       'error',
@@ -49,8 +66,8 @@ export function checkLlmsTxt(bytes: Buffer, file: string, siteUrl: URL, findings
     );
     return summary;
   }
-  if (!h1[1]) findings.add('llms-title', 'error', file, 'The H1 title is empty.', index + 1);
-  summary.title = h1[1];
+  if (!h1.text) findings.add('llms-title', 'error', file, 'The H1 title is empty.', index + 1);
+  summary.title = h1.text;
 
   let section: { name: string; links: number; line: number } | undefined;
   let fenced = false;
@@ -71,27 +88,27 @@ export function checkLlmsTxt(bytes: Buffer, file: string, siteUrl: URL, findings
     const number = i + 1;
     if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
     if (fenced || !line.trim()) continue;
-    const heading = /^(#{1,6})\s*(.*?)\s*#*\s*$/.exec(line);
-    if (heading && /^#{1,6}(\s|$)/.test(line)) {
-      const level = heading[1].length;
+    const heading = parseHeading(line);
+    if (heading) {
+      const level = heading.level;
       if (level === 1) {
         findings.add(
           'llms-structure',
           'warning',
           file,
-          `A second H1 ('${clip(heading[2], 60)}'): llms.txt has exactly one H1, the title.`,
+          `A second H1 ('${clip(heading.text, 60)}'): llms.txt has exactly one H1, the title.`,
           number,
         );
       } else if (level === 2) {
         closeSection();
-        section = { name: heading[2], links: 0, line: number };
-        if (!heading[2]) findings.add('llms-structure', 'warning', file, 'An H2 section without a name.', number);
+        section = { name: heading.text, links: 0, line: number };
+        if (!heading.text) findings.add('llms-structure', 'warning', file, 'An H2 section without a name.', number);
       } else {
         findings.add(
           'llms-structure',
           'warning',
           file,
-          `H${level} heading '${clip(heading[2], 60)}': llms.txt uses only H2 headings to delimit file-list sections; tools split sections on H2 and may misread this.`,
+          `H${level} heading '${clip(heading.text, 60)}': llms.txt uses only H2 headings to delimit file-list sections; tools split sections on H2 and may misread this.`,
           number,
         );
       }

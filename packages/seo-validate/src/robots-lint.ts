@@ -10,6 +10,7 @@ import {
   evaluate,
   extractUserAgent,
   isGlobalAgent,
+  describeAgent,
   rulesFor,
   type ParsedRobots,
   type Profile,
@@ -254,13 +255,14 @@ export function checkBlocksSite(
   profile: Profile = 'google',
 ): void {
   for (const agent of agents) {
-    const verdict = evaluate(rulesFor(robots, agent, profile), '/');
+    const rules = rulesFor(robots, agent, profile);
+    const verdict = evaluate(rules, '/');
     if (!verdict.allowed) {
       findings.add(
         'robots-blocks-site',
         'error',
         file,
-        `robots.txt blocks the whole site for ${agent === '*' ? 'every crawler without its own group (*)' : agent}: '/' is disallowed by ${describeRule(robots, verdict.rule?.line)}.`,
+        `robots.txt blocks the whole site for ${agent === '*' ? 'every crawler without its own group (*)' : describeAgent(rules)}: '/' is disallowed by ${describeRule(robots, verdict.rule?.line)}.`,
         verdict.rule?.line,
       );
     }
@@ -286,7 +288,7 @@ export function checkAssertions(
         'robots-assertion',
         'error',
         file,
-        `${path} must be ${want ? 'crawlable' : 'blocked'} for ${agent} but is ${verdict.allowed ? 'allowed' : 'disallowed'}: decided by ${describeRule(robots, verdict.rule?.line)}.`,
+        `${path} must be ${want ? 'crawlable' : 'blocked'} for ${describeAgent(rules)} but is ${verdict.allowed ? 'allowed' : 'disallowed'}: decided by ${describeRule(robots, verdict.rule?.line)}.`,
         verdict.rule?.line ?? rules.groupLines[0],
       );
     }

@@ -127,7 +127,10 @@ export function escapePattern(binary: string): string {
   return out;
 }
 
-function parseLine(number: number, bytes: string, tooLong: boolean): RobotsLine {
+function parseLine(number: number, raw: string, tooLong: boolean): RobotsLine {
+  // Google's parser hands each line to C string functions, so a NUL byte ends the line there.
+  const nul = raw.indexOf('\0');
+  const bytes = nul >= 0 ? raw.slice(0, nul) : raw;
   const decoded = decodeUtf8(bytes);
   const line: RobotsLine = {
     number,
@@ -288,6 +291,8 @@ export interface AgentRules {
   hasSpecificGroup: boolean;
   /** Lines of the `User-agent` records that named the agent. */
   groupLines: number[];
+  /** The group whose rules apply when Google's crawler has none of its own (Googlebot-Image → Googlebot). */
+  fallbackTo?: string;
 }
 
 /** Google's ExtractUserAgent: the value up to the first character outside [A-Za-z_-]. */
@@ -307,10 +312,41 @@ export function isValidProductToken(token: string): boolean {
 }
 
 /**
+ * Google's crawlers that obey the Googlebot group when no group names their own token. Google's
+ * list of common crawlers gives each of these two robots.txt tokens (for example "Googlebot-Image,
+ * Googlebot") and says "you need to match only one crawler token for a rule to apply":
+ * https://developers.google.com/crawling/docs/crawlers-fetchers/google-common-crawlers
+ * (overview: https://developers.google.com/crawling/docs/crawlers-fetchers/overview-google-crawlers).
+ * Crawlers listed there with a single token (Storebot-Google, GoogleOther, Google-Extended…) and
+ * every non-Google token keep exact-group semantics.
+ */
+export const GOOGLEBOT_FALLBACK = new Map([
+  ['googlebot-image', 'Googlebot'],
+  ['googlebot-video', 'Googlebot'],
+  ['googlebot-news', 'Googlebot'],
+]);
+
+/**
  * Collects the rules for `agent`. `*` stands for a crawler without a group of its own (only the
- * global groups apply).
+ * global groups apply). With the google profile, Googlebot-Image/-Video/-News without a group of
+ * their own use the Googlebot group (`fallbackFrom` then names the group used).
  */
 export function rulesFor(robots: ParsedRobots, agent: string, profile: Profile = 'google'): AgentRules {
+  const own = exactRulesFor(robots, agent, profile);
+  const fallback = profile === 'google' ? GOOGLEBOT_FALLBACK.get(agent.toLowerCase()) : undefined;
+  if (own.hasSpecificGroup || !fallback) return own;
+  const parent = exactRulesFor(robots, fallback, profile);
+  if (!parent.hasSpecificGroup) return own;
+  return { ...parent, agent, fallbackTo: fallback };
+}
+
+/** The agent as messages name it, saying which group Google applies when it fell back. */
+export function describeAgent(rules: AgentRules): string {
+  if (rules.agent === '*') return '*';
+  return rules.fallbackTo ? `${rules.agent} (no group of its own, so Google applies the ${rules.fallbackTo} group)` : rules.agent;
+}
+
+function exactRulesFor(robots: ParsedRobots, agent: string, profile: Profile): AgentRules {
   const result: AgentRules = { agent, profile, specific: [], global: [], hasSpecificGroup: false, groupLines: [] };
   const rfc = profile === 'rfc';
   let seenGlobal = false;

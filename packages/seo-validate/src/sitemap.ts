@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { clip, type FindingList } from './findings.js';
-import { parseW3cDatetime } from './w3c-datetime.js';
+import { classifyLastmod } from './w3c-datetime.js';
 
 export const SITEMAP_NS = 'http://www.sitemaps.org/schemas/sitemap/0.9';
 /** sitemaps.org: at most 50,000 URLs and 50 MB (52,428,800 bytes) uncompressed per file. */
@@ -20,7 +20,21 @@ const URL_CHILDREN = new Set(['loc', 'lastmod', 'changefreq', 'priority']);
 const INDEX_CHILDREN = new Set(['loc', 'lastmod']);
 /** Hosts that mean "the sitemap was generated against a development or placeholder site". */
 const PLACEHOLDER_HOSTS = new Set(['example.com', 'www.example.com', 'example.org', 'example.net']);
-const LOCAL_HOST = /^(localhost|127(\.\d+){3}|0\.0\.0\.0|\[::1?\]|.*\.local|.*\.localhost)$/i;
+const LOOPBACK_IPV4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+/** localhost, loopback, 0.0.0.0 and *.local / *.localhost names (suffix tests: no pattern backtracks on a long host). */
+function isLocalHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return (
+    h === 'localhost' ||
+    h === '0.0.0.0' ||
+    h === '[::1]' ||
+    h === '[::]' ||
+    LOOPBACK_IPV4.test(h) ||
+    h.endsWith('.local') ||
+    h.endsWith('.localhost')
+  );
+}
 
 export interface SitemapEntry {
   loc: string;
@@ -125,7 +139,7 @@ async function* peeked(first: Buffer, rest: AsyncIterator<Buffer>): AsyncIterabl
 export function describeHostProblem(url: URL, site: URL): string | undefined {
   if (url.host === site.host && url.protocol === site.protocol) return undefined;
   const host = url.hostname.toLowerCase();
-  if (LOCAL_HOST.test(host))
+  if (isLocalHost(host))
     return `points at the development host ${url.host}, not ${site.origin}; set the public domain where the sitemap is generated`;
   if (PLACEHOLDER_HOSTS.has(host)) {
     return `uses the placeholder host ${url.host} (Django's sites framework default); set the Site object's domain (django.contrib.sites) to ${site.host}`;
@@ -136,6 +150,71 @@ export function describeHostProblem(url: URL, site: URL): string | undefined {
   if (bare(url.hostname) === bare(site.hostname))
     return `is on ${url.host} but site-url is ${site.host} (www and non-www are different sites)`;
   return `is on ${url.origin}, not on site-url ${site.origin}`;
+}
+
+/**
+ * A sitemap on another host named in robots.txt: sitemaps.org "Sitemaps & Cross Submits" lets a
+ * site's robots.txt point at a sitemap hosted elsewhere. Development hosts, Django's placeholder
+ * domains, and the same host on another scheme or with/without www are mistakes, not cross-submits.
+ */
+export function isCrossSubmission(url: URL, site: URL): boolean {
+  const host = url.hostname.toLowerCase();
+  if (isLocalHost(host) || PLACEHOLDER_HOSTS.has(host)) return false;
+  const bare = (h: string) => h.toLowerCase().replace(/^www\./, '');
+  return bare(url.hostname) !== bare(site.hostname);
+}
+
+/**
+ * <lastmod>: only what the sitemap schema (xsd:date | xsd:dateTime) and W3C Datetime both reject
+ * is an error; Django's naive `date:"c"` output is a warning, a W3C value xmllint rejects a warning.
+ */
+function checkLastmod(lastmod: Field, file: string, now: number, findings: FindingList): void {
+  const { verdict, at } = classifyLastmod(lastmod.value);
+  const value = clip(lastmod.value, 60);
+  if (verdict === 'invalid') {
+    findings.add(
+      'sitemap-lastmod',
+      'error',
+      file,
+      `<lastmod> '${value}' is not a date the sitemap schema accepts (YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+00:00).`,
+      lastmod.line,
+    );
+    return;
+  }
+  if (verdict === 'no-timezone') {
+    findings.add(
+      'sitemap-lastmod-timezone',
+      'warning',
+      file,
+      `<lastmod> '${value}' has a time but no timezone: the sitemap schema accepts it, but W3C Datetime (which sitemaps.org names) requires a timezone with a time, so crawlers must guess it. Write an offset (Django: USE_TZ = True) or only the date.`,
+      lastmod.line,
+    );
+  } else if (verdict === 'schema-rejects') {
+    findings.add(
+      'sitemap-lastmod-schema',
+      'warning',
+      file,
+      `<lastmod> '${value}' is a W3C datetime but the sitemap schema (xsd:date or xsd:dateTime) rejects it, so xmllint --schema fails; write YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+00:00.`,
+      lastmod.line,
+    );
+  } else if (verdict === 'date-timezone') {
+    findings.add(
+      'sitemap-lastmod-timezone',
+      'notice',
+      file,
+      `<lastmod> '${value}' is a date with a timezone: the sitemap schema accepts it; W3C Datetime writes dates without one (YYYY-MM-DD).`,
+      lastmod.line,
+    );
+  }
+  if (at > now + 24 * 3600 * 1000) {
+    findings.add(
+      'sitemap-lastmod-future',
+      'warning',
+      file,
+      `<lastmod> ${value} is in the future; Google ignores lastmod values it cannot trust.`,
+      lastmod.line,
+    );
+  }
 }
 
 /** Characters that need no escaping in a URL path and query (RFC 3986 unreserved, sub-delims, ':', '@', '/', '?', '%'). */
@@ -411,26 +490,7 @@ export async function validateSitemap(chunks: AsyncIterable<Buffer>, ctx: Sitema
       }
     }
     const lastmod = current.lastmod;
-    if (lastmod) {
-      const at = parseW3cDatetime(lastmod.value);
-      if (Number.isNaN(at)) {
-        findings.add(
-          'sitemap-lastmod',
-          'error',
-          file,
-          `<lastmod> '${clip(lastmod.value, 60)}' is not a W3C datetime (YYYY-MM-DD or YYYY-MM-DDThh:mm:ss+00:00).`,
-          lastmod.line,
-        );
-      } else if (at > ctx.now + 24 * 3600 * 1000) {
-        findings.add(
-          'sitemap-lastmod-future',
-          'warning',
-          file,
-          `<lastmod> ${lastmod.value} is in the future; Google ignores lastmod values it cannot trust.`,
-          lastmod.line,
-        );
-      }
-    }
+    if (lastmod) checkLastmod(lastmod, file, ctx.now, findings);
     if (!isIndex) {
       const changefreq = current.changefreq;
       if (changefreq && !CHANGEFREQ.has(changefreq.value)) {

@@ -4,7 +4,7 @@
  * or sitemap-index entry written for production is read from the local server or folder.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FetchError, type FetchResult, type HttpGetter } from './fetcher.js';
 
@@ -25,6 +25,8 @@ export type Outcome =
   | { kind: 'status'; status: number; contentType?: string; body: Buffer; redirects: FetchResult['redirects']; finalUrl: string }
   | { kind: 'missing' }
   | { kind: 'too-many-redirects'; redirects: FetchResult['redirects'] }
+  /** A redirect to another origin, not followed. */
+  | { kind: 'other-origin'; status: number; from: string; to: string }
   | { kind: 'failed'; error: string }
   | { kind: 'outside'; reason: string };
 
@@ -47,6 +49,8 @@ export interface SourceConfig {
   getter: HttpGetter;
   timeoutMs: number;
   userAgent: string;
+  /** Extra request headers for server mode (host-header). */
+  headers?: Record<string, string>;
   signal?: AbortSignal;
 }
 
@@ -60,6 +64,9 @@ async function* fileChunks(file: string, maxBytes: number): AsyncIterable<Buffer
 }
 
 export class Source {
+  /** The directory's real path (symlinks resolved), read once. */
+  private realRoot?: string;
+
   constructor(readonly config: SourceConfig) {}
 
   get mode(): 'url' | 'directory' {
@@ -100,8 +107,10 @@ export class Source {
         timeoutMs: this.config.timeoutMs,
         signal: this.config.signal,
         userAgent: this.config.userAgent,
+        headers: this.config.headers,
       });
       const contentType = result.headers['content-type'];
+      if (result.offOrigin) return { file, location: file, outcome: { kind: 'other-origin', ...result.offOrigin } };
       if (result.tooManyRedirects) return { file, location: file, outcome: { kind: 'too-many-redirects', redirects: result.redirects } };
       if (result.status < 200 || result.status >= 300) {
         return {
@@ -155,7 +164,18 @@ export class Source {
       return { file, location: absolute, outcome: { kind: 'outside', reason: `the path escapes the directory ${root}` } };
     }
     try {
-      const info = await stat(absolute);
+      // Symlinks are resolved and must stay inside the folder (as s3-sync-frontend does), so a
+      // `robots.txt -> /etc/…` link is never read or quoted; the resolved path is what is read.
+      const realRoot = (this.realRoot ??= await realpath(root));
+      const real = await realpath(absolute);
+      if (real !== realRoot && !real.startsWith(realRoot + path.sep)) {
+        return {
+          file,
+          location: absolute,
+          outcome: { kind: 'outside', reason: `its real path ${real} is outside the directory ${root} (a symlink leads out of it)` },
+        };
+      }
+      const info = await stat(real);
       if (!info.isFile()) return { file, location: absolute, outcome: { kind: 'missing' } };
       return {
         file,
@@ -164,7 +184,7 @@ export class Source {
           kind: 'ok',
           size: info.size,
           truncated: info.size > maxBytes,
-          chunks: () => fileChunks(absolute, maxBytes),
+          chunks: () => fileChunks(real, maxBytes),
           redirects: [],
         },
       };

@@ -86,3 +86,40 @@ function parseCommon(value: string): number | undefined {
   }
   return Date.UTC(year, month - 1, day, hour, minute, second) - offset;
 }
+
+/**
+ * The sitemaps.org schema types <lastmod> as the union of xsd:date and xsd:dateTime (XML Schema
+ * Part 2 §3.2.7, §3.2.9): a date may carry a timezone, a dateTime must have seconds and may omit
+ * the timezone. Four-digit years only (what a sitemap means in practice).
+ */
+const XSD_DATE = /^\d{4}-\d{2}-\d{2}(?:Z|[+-]\d{2}:\d{2})?$/;
+const XSD_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?$/;
+
+export type LastmodVerdict =
+  /** Valid W3C Datetime and valid for the schema. */
+  | 'ok'
+  /** Schema-valid dateTime without a timezone (Django `date:"c"` for naive datetimes): W3C wants one. */
+  | 'no-timezone'
+  /** Schema-valid date with a timezone (`2024-01-01Z`): W3C dates carry none; crawlers read the date. */
+  | 'date-timezone'
+  /** W3C Datetime the schema rejects (YYYY, YYYY-MM, hh:mm without seconds): xmllint --schema fails. */
+  | 'schema-rejects'
+  /** Neither W3C Datetime nor schema-valid. */
+  | 'invalid';
+
+/** How a <lastmod> value fares against W3C Datetime and the sitemap schema, and the instant it denotes (NaN when invalid). */
+export function classifyLastmod(value: string): { verdict: LastmodVerdict; at: number } {
+  // The two shapes generators write are valid for both W3C and the schema: no pattern needed.
+  const common = parseCommon(value);
+  if (common !== undefined && !Number.isNaN(common)) return { verdict: 'ok', at: common };
+  const w3c = parseW3cDatetime(value);
+  const schema = XSD_DATE.test(value) || XSD_DATETIME.test(value);
+  if (!Number.isNaN(w3c)) return { verdict: schema ? 'ok' : 'schema-rejects', at: w3c };
+  if (!schema) return { verdict: 'invalid', at: NaN };
+  // Schema-valid but not W3C: read the calendar part (and time) as UTC for the "future" check.
+  const zone = /(?:Z|[+-]\d{2}:\d{2})$/.exec(value);
+  const base = zone ? value.slice(0, zone.index) : value;
+  const at = parseW3cDatetime(base.includes('T') ? `${base.replace(/(\.\d{1,3})\d*$/, '$1')}Z` : base);
+  if (Number.isNaN(at)) return { verdict: 'invalid', at: NaN };
+  return { verdict: base.includes('T') ? 'no-timezone' : 'date-timezone', at };
+}
