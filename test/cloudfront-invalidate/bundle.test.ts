@@ -63,9 +63,21 @@ describe('cloudfront-invalidate bundle against moto', () => {
     expect(result.log).toContain('31 distinct paths exceed max-paths (5): sending 2 that cover them all, collapsed into /blog/*.');
   });
 
-  it('sends nothing when nothing changed, and says so', async () => {
+  it('an empty paths input (a mistyped output name) fails naming the expression that feeds it, and sends nothing', async () => {
     const id = await createDistribution(moto);
-    for (const paths of ['[]', '']) {
+    const result = await run({ 'distribution-id': id, paths: '' });
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0].properties.title).toBe('paths');
+    expect(result.errors[0].message).toMatch(/^Input 'paths' is empty, so it is not known what changed\./);
+    expect(result.errors[0].message).toContain('${{ steps.<sync step id>.outputs.changed-paths }}');
+    expect(result.log).not.toContain('nothing changed, so no invalidation was sent');
+    expect(await invalidationsOf(id)).toEqual([]);
+  });
+
+  it('sends nothing when nothing changed ([]), and says so', async () => {
+    const id = await createDistribution(moto);
+    for (const paths of ['[]', ' [ ] ']) {
       const result = await run({ 'distribution-id': id, paths });
       expect(result.exitCode).toBe(0);
       expect(result.outputs).toEqual({ 'distribution-id': id, 'invalidation-id': '', status: 'skipped', paths: '[]' });

@@ -50,11 +50,27 @@ describe('dist/s3-sync-frontend/index.js (as the runner runs it)', () => {
     const workspace = makeSite(SITE_V1);
     const result = await runBundle('s3-sync-frontend', { inputs: { bucket: BUCKET, 'dry-run': 'true' }, env: moto.env, workspace });
     expect(result.exitCode).toBe(0);
-    expect(result.outputs).toMatchObject({ uploaded: '9', deleted: '0' });
+    expect(result.outputs).toMatchObject({ uploaded: '9', deleted: '0', 'dry-run': 'true', 'changed-paths': '[]', 'planned-paths': '[]' });
     expect(result.log).toMatch(/upload {3}index\.html \(new;/);
     expect(result.summary).toContain('dry run');
     expect((await listKeys(s3)).size).toBe(0);
     result.cleanup();
+  });
+
+  it('dry run over a deployed site: changed-paths is [] (a chained invalidation sends nothing), planned-paths has the plan', async () => {
+    const s3 = await createBucket(moto);
+    const workspace = makeSite(SITE_V1);
+    const first = await runBundle('s3-sync-frontend', { inputs: { bucket: BUCKET }, env: moto.env, workspace });
+    expect(first.outputs['dry-run']).toBe('false');
+    first.cleanup();
+    writeFileSync(path.join(workspace, 'dist', 'robots.txt'), 'User-agent: *\nDisallow: /private\n');
+    const before = await listKeys(s3);
+    const dry = await runBundle('s3-sync-frontend', { inputs: { bucket: BUCKET, 'dry-run': 'true' }, env: moto.env, workspace });
+    expect(dry.exitCode).toBe(0);
+    expect(dry.outputs).toMatchObject({ 'dry-run': 'true', 'changed-paths': '[]', 'planned-paths': '["/robots.txt"]', uploaded: '1' });
+    expect(dry.log).toContain('Dry run: a real run would invalidate 1 path(s): /robots.txt');
+    expect(await listKeys(s3)).toEqual(before);
+    dry.cleanup();
   });
 
   it.each([

@@ -257,8 +257,17 @@ describe('s3-sync-frontend against moto', () => {
     expect(writes(requests)).toEqual([]);
     expect(requests.some((r) => r.op === 'PutObject')).toBe(false);
     expect(await listKeys(seed)).toEqual(before);
-    expect(result).toMatchObject({ dryRun: true, uploaded: 8, reheadered: 1, deleted: 1, changedPaths: ['/robots.txt', '/stale.html'] });
+    // nothing was written, so nothing is stale in any cache: a chained invalidation must get []
+    expect(result).toMatchObject({
+      dryRun: true,
+      uploaded: 8,
+      reheadered: 1,
+      deleted: 1,
+      changedPaths: [],
+      plannedPaths: ['/robots.txt', '/stale.html'],
+    });
     const log = logger.text();
+    expect(log).toMatch(/Dry run: a real run would invalidate 2 path\(s\): \/robots\.txt \/stale\.html \(changed-paths is \[\]/);
     expect(log).toMatch(/upload {3}assets\/index-BxY3k9_a\.js \(new; .*Cache-Control: public, max-age=31536000, immutable/);
     expect(log).toMatch(/re-header robots.txt \(headers changed/);
     expect(log).toMatch(/delete {4}stale.html \(no longer in the source\)/);

@@ -20,5 +20,7 @@ await runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) =>
   setOutput('kept', result.kept);
   setOutput('bytes-uploaded', result.bytesUploaded);
   setOutput('changed-paths', JSON.stringify(result.changedPaths));
+  setOutput('planned-paths', JSON.stringify(result.plannedPaths));
+  setOutput('dry-run', result.dryRun);
   await summary(summaryReport(result));
 });

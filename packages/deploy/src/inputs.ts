@@ -123,7 +123,7 @@ export function readOptions(source: InputSource): WholeDeployOptions {
   }
   // `invalidate-paths` goes through the engine's own path rules (validated and normalized now).
   const invalidate = wantsInvalidation
-    ? readThrough(source, { ...INVALIDATE_RENAMES, paths: 'invalidate-paths' }, readInvalidateOptions)
+    ? readThrough(source, { ...INVALIDATE_RENAMES, paths: 'invalidate-paths' }, (i) => readInvalidateOptions(i, { emptyPaths: 'nothing' }))
     : undefined;
   const extraInvalidatePaths = invalidate ? [...invalidate.paths] : [];
 
