@@ -16,6 +16,7 @@ import {
   SHA256_METADATA,
   hashFile,
   parseManifest,
+  scanSource,
   planSync,
   publishHtml,
   uploadAssets,
@@ -383,6 +384,48 @@ describe('s3-sync-frontend against moto', () => {
     expect(keys.has('app/robots-copy.txt')).toBe(true);
     expect(keys.has('other/index.html')).toBe(true);
     expect(keys.has(`app/${MANIFEST_NAME}`)).toBe(true);
+  });
+
+  it('a symlinked sibling directory (latest -> v1) does not hide v1: both are uploaded and nothing under v1 is deleted', async () => {
+    const seed = await createBucket(moto);
+    await put(seed, 'v1/data.json', '{"v":1}');
+    await put(seed, 'v1/index.html', '<p>v1</p>');
+    const root = makeSite({ 'index.html': '<p>home</p>', 'v1/data.json': '{"v":1}', 'v1/index.html': '<p>v1</p>' });
+    // 'latest' sorts before 'v1', so a walk with one global set of visited directories meets v1 first through the link
+    symlinkSync('v1', path.join(root, 'dist', 'latest'));
+    // a real cycle is still cut: v1/loop -> .. would otherwise recurse forever
+    symlinkSync('..', path.join(root, 'dist', 'v1', 'loop'));
+    const { s3 } = recordingClient(moto);
+    const { result } = await deploy(root, s3, { delete: true });
+    const keys = await listKeys(s3);
+    expect([...keys.keys()].filter((k) => k !== MANIFEST_NAME).sort()).toEqual([
+      'index.html',
+      'latest/data.json',
+      'latest/index.html',
+      'v1/data.json',
+      'v1/index.html',
+    ]);
+    expect(result.deleted).toBe(0);
+  });
+
+  it('never deletes a key whose file exists in the source, even when the walk did not list it', async () => {
+    const seed = await createBucket(moto);
+    await put(seed, 'hidden/page.html', '<p>kept</p>');
+    const root = makeSite({ 'index.html': '<p>home</p>', 'hidden/page.html': '<p>kept</p>' });
+    const { s3 } = recordingClient(moto);
+    const logger = memoryLogger();
+    // a scan that misses a directory (as the old walk did for a link's target) must not turn into a delete
+    const plan = await planSync(options({ delete: true }), {
+      s3,
+      logger,
+      root,
+      scan: async (dir, o) => {
+        const scan = await scanSource(dir, o);
+        return { ...scan, files: scan.files.filter((f) => !f.path.startsWith('hidden/')) };
+      },
+    });
+    expect(plan.stale.find((s) => s.key === 'hidden/page.html')?.action).toBe('keep');
+    expect(logger.text()).toMatch(/Not deleting hidden\/page\.html: the file exists in the source/);
   });
 
   it('deletes in batches of at most 1000 and fails the step on per-key errors', async () => {

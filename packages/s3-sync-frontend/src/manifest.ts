@@ -84,6 +84,8 @@ export interface GraceDecision extends StaleObject {
   staleSince: number;
   /** For a kept object: when it becomes deletable (undefined when `delete` is off). */
   deleteAfter?: number;
+  /** Kept because its file exists in the source although the walk did not read it. */
+  existsLocally?: boolean;
 }
 
 /**

@@ -21,6 +21,8 @@ export interface SyncDeps {
   signal?: AbortSignal;
   /** The directory `source` is relative to (GITHUB_WORKSPACE in the action); default: the cwd. */
   root?: string;
+  /** Reads and hashes the source directory; default scanSource. */
+  scan?: typeof scanSource;
 }
 
 export type FileAction = 'upload' | 'reheader' | 'unchanged';
@@ -172,6 +174,35 @@ export function changedPaths(plan: Pick<SyncPlan, 'files' | 'stale'>): string[] 
 }
 
 /**
+ * The last guard before a delete: a key whose file exists in the source is never deleted, whatever
+ * the walk reported (a file it could not list, a link it did not follow). Such an object is kept
+ * and a warning names it.
+ */
+async function keepLocalFiles(stale: GraceDecision[], sourceDir: string, logger: Logger): Promise<void> {
+  const kept: string[] = [];
+  for (const object of stale) {
+    if (object.action !== 'delete') continue;
+    const local = path.join(sourceDir, ...object.path.split('/'));
+    if (!inside(sourceDir, local)) continue;
+    if (!(await stat(local).catch(() => undefined))?.isFile()) continue;
+    object.action = 'keep';
+    object.existsLocally = true;
+    kept.push(object.path);
+  }
+  if (kept.length) {
+    logger.warning(
+      `Not deleting ${kept.slice(0, 10).join(', ')}${kept.length > 10 ? `, ... (${kept.length} in all)` : ''}: the file exists in the source but was not read as part of it. ` +
+        'The object is left in place; check the source directory for unreadable files or unusual links.',
+    );
+  }
+}
+
+function inside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+/**
  * Phase 0: reads the source, lists the bucket prefix once, reads the deploy manifest, HeadObjects
  * only the objects whose content or headers nothing else vouches for, and classifies every file
  * and stale object. Writes nothing. Every input problem (missing or empty source, missing bucket)
@@ -205,7 +236,7 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
   const remoteRead = Promise.all([listPrefix(s3, options.bucket, prefix, signal), getText(s3, options.bucket, manifestKey, signal)]);
   remoteRead.catch(() => undefined); // awaited below; a local failure first must not leave it unhandled
   const exclude = anyMatcher(options.exclude);
-  const scan = await scanSource(sourceDir, { exclude, concurrency: options.concurrency, signal });
+  const scan = await (deps.scan ?? scanSource)(sourceDir, { exclude, concurrency: options.concurrency, signal });
   if (scan.files.length === 0) {
     throw new InputError(
       'source',
@@ -310,6 +341,7 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     graceMs: options.deleteGraceMs,
     deleteEnabled: options.delete,
   });
+  await keepLocalFiles(stale, sourceDir, logger);
 
   return {
     options,

@@ -88,9 +88,11 @@ export function formatPlan(plan: SyncPlan): string[] {
         ? s.hashed
           ? 'content-hashed, grace period over'
           : 'no longer in the source'
-        : !plan.options.delete
-          ? '`delete` is off'
-          : `content-hashed, grace period until ${new Date(s.deleteAfter ?? 0).toISOString()}`;
+        : s.existsLocally
+          ? 'its file exists in the source'
+          : !plan.options.delete
+            ? '`delete` is off'
+            : `content-hashed, grace period until ${new Date(s.deleteAfter ?? 0).toISOString()}`;
     lines.push(`  ${s.action === 'delete' ? 'delete   ' : 'keep     '} ${s.key} (${why})`);
   }
   return lines;
