@@ -45,6 +45,38 @@ describe('dist/s3-sync-frontend/index.js (as the runner runs it)', () => {
     second.cleanup();
   });
 
+  it('a re-run attempt of the same run (GITHUB_RUN_ID) emits what the first attempt changed, though nothing is left to upload', async () => {
+    await createBucket(moto);
+    const workspace = makeSite(SITE_V1);
+    const deployed = await runBundle('s3-sync-frontend', {
+      inputs: { bucket: BUCKET },
+      env: { ...moto.env, GITHUB_RUN_ID: '900' },
+      workspace,
+    });
+    expect(deployed.exitCode).toBe(0);
+    deployed.cleanup();
+    writeFileSync(path.join(workspace, 'dist', 'robots.txt'), 'User-agent: *\nDisallow: /admin\n');
+    const attempt = (runId: string, runAttempt: string) =>
+      runBundle('s3-sync-frontend', {
+        inputs: { bucket: BUCKET },
+        env: { ...moto.env, GITHUB_RUN_ID: runId, GITHUB_RUN_ATTEMPT: runAttempt },
+        workspace,
+      });
+    const first = await attempt('901', '1');
+    expect(first.outputs).toMatchObject({ uploaded: '1', 'changed-paths': '["/robots.txt"]' });
+    first.cleanup();
+    // the chained invalidation failed and the job is re-run: attempt 2 of run 901
+    const second = await attempt('901', '2');
+    expect(second.exitCode).toBe(0);
+    expect(second.outputs).toMatchObject({ uploaded: '0', unchanged: '9', 'changed-paths': '["/robots.txt"]' });
+    expect(second.log).toContain('1 path(s) changed by earlier attempts of run 901 are included in changed-paths');
+    second.cleanup();
+    // a new run has nothing to invalidate
+    const next = await attempt('902', '1');
+    expect(next.outputs['changed-paths']).toBe('[]');
+    next.cleanup();
+  });
+
   it('dry run: prints the plan, sets the outputs of the plan, writes nothing', async () => {
     const s3 = await createBucket(moto);
     const workspace = makeSite(SITE_V1);

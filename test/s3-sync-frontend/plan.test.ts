@@ -8,6 +8,8 @@ import {
   needsHead,
   parseManifest,
   serializeManifest,
+  pathsOfRun,
+  RUNS_KEPT,
   trustedRecord,
   type GraceDecision,
   type PlannedFile,
@@ -142,6 +144,14 @@ describe('grace period (decideStale)', () => {
     expect(decideStale([stale[1]], recorded, { now: 17 * day, graceMs: 7 * day, deleteEnabled: true })[0].action).toBe('delete');
   });
 
+  it('keeps the run records of the most recent runs only', () => {
+    const runs = new Map(Array.from({ length: RUNS_KEPT + 5 }, (_, i) => [String(i), new Map([['1', [`/p${i}`]]])] as const));
+    const parsed = parseManifest(serializeManifest({ updatedAt: '', objects: new Map(), staleSince: new Map(), runs }));
+    expect(parsed.runs.size).toBe(RUNS_KEPT);
+    expect(parsed.runs.has('0')).toBe(false);
+    expect(pathsOfRun(parsed, String(RUNS_KEPT + 4))).toEqual([`/p${RUNS_KEPT + 4}`]);
+  });
+
   it('deletes hashed objects at once with a grace of 0', () => {
     expect(decideStale(stale, new Map(), { now: 1, graceMs: 0, deleteEnabled: true }).map((d) => d.action)).toEqual(['delete', 'delete']);
   });
@@ -154,8 +164,13 @@ describe('grace period (decideStale)', () => {
         ['a.html', { etag: 'e2', sha256: 's2', cacheControl: 'no-cache', contentType: 'text/html; charset=utf-8' }],
       ]),
       staleSince: new Map([['assets/old-BxY3k9_a.js', Date.parse('2026-01-01T00:00:00.000Z')]]),
+      runs: new Map([['4242', new Map([['1', ['/', '/index.html']]])]]),
     });
     const parsed = parseManifest(text);
+    expect(pathsOfRun(parsed, '4242')).toEqual(['/', '/index.html']);
+    expect(pathsOfRun(parsed, '1')).toEqual([]);
+    // a manifest written before run records existed still parses
+    expect(parseManifest(JSON.stringify({ ...JSON.parse(text), runs: undefined })).runs.size).toBe(0);
     expect(parsed.objects.get('a.html')).toEqual({
       etag: 'e2',
       sha256: 's2',

@@ -20,6 +20,7 @@ import {
   planSync,
   publishHtml,
   uploadAssets,
+  uploadUnreferenced,
   deleteStale,
   syncResult,
 } from '@allthrive/s3-sync-frontend';
@@ -464,24 +465,75 @@ describe('s3-sync-frontend against moto', () => {
     expect(await text(seed, 'docs/über uns.html')).toBe('<p>neu</p>');
   });
 
-  it('runs as separate phases for the root action (assets, then other work, then HTML and deletions)', async () => {
+  it('runs as separate phases for the root action: only new content-hashed files before the backend, the rest with the HTML', async () => {
     const seed = await createBucket(moto);
     await put(seed, 'gone.txt', 'old');
-    const root = makeSite(SITE_V1);
+    await put(seed, 'robots.txt', 'User-agent: *\nDisallow: /\n');
+    await put(seed, 'sw.js', 'self.precache(["/index.html"]) // old');
+    const root = makeSite({ ...SITE_V1, 'sw.js': 'self.precache(["/index.html"]) // new' });
     const { s3 } = recordingClient(moto);
     const deps = { s3, logger: memoryLogger(), root };
     const plan = await planSync(options({ delete: true }), deps);
-    expect((await listKeys(seed)).size).toBe(1); // planning writes nothing
+    expect((await listKeys(seed)).size).toBe(3); // planning writes nothing
     await expect(publishHtml(plan, deps)).rejects.toThrow(/before uploadAssets finished/);
-    await uploadAssets(plan, deps);
+    await uploadUnreferenced(plan, deps);
+    const before = await listKeys(seed);
+    expect(before.has('assets/index-BxY3k9_a.js')).toBe(true);
+    // no public, non-hashed file is live before the backend: a new service worker, robots.txt and favicon wait
+    expect(await text(seed, 'sw.js')).toBe('self.precache(["/index.html"]) // old');
+    expect(await text(seed, 'robots.txt')).toBe('User-agent: *\nDisallow: /\n');
+    expect(before.has('favicon.ico')).toBe(false);
+    await uploadAssets(plan, deps); // phase 2 goes with the HTML
     const between = await listKeys(seed);
-    expect(between.has('assets/index-BxY3k9_a.js')).toBe(true);
-    expect(between.has('index.html')).toBe(false); // HTML waits for the caller (the backend deploy)
+    expect(await text(seed, 'sw.js')).toBe('self.precache(["/index.html"]) // new');
+    expect(between.has('index.html')).toBe(false);
     await expect(deleteStale(plan, deps)).rejects.toThrow(/before publishHtml finished/);
     await publishHtml(plan, deps);
     await deleteStale(plan, deps);
-    expect(syncResult(plan)).toMatchObject({ uploaded: 9, deleted: 1, changedPaths: ['/gone.txt'] });
+    expect(syncResult(plan)).toMatchObject({ uploaded: 10, deleted: 1, changedPaths: ['/gone.txt', '/robots.txt', '/sw.js'] });
     expect((await listKeys(seed)).has('gone.txt')).toBe(false);
+  });
+
+  describe('re-runs: changed-paths is the union of what every attempt of the run changed (per GITHUB_RUN_ID)', () => {
+    const v2 = () => ({ ...SITE_V1, 'index.html': '<p>v2</p>', 'docs/page.html': '<p>page v2</p>', 'robots.txt': 'Disallow: /x\n' });
+    const EXPECTED = ['/', '/docs/page.html', '/index.html', '/robots.txt'];
+
+    it('the invalidation failed after a successful sync: attempt 2 finds nothing to upload and still emits what attempt 1 changed', async () => {
+      await createBucket(moto);
+      const root = makeSite(SITE_V1);
+      await deploy(root, recordingClient(moto).s3);
+      makeSite(v2(), root);
+      const first = await deploy(root, recordingClient(moto).s3, {}, { run: { id: '4242', attempt: '1' } });
+      expect(first.result.changedPaths).toEqual(EXPECTED);
+      // the chained invalidation failed; the job is re-run: same run id, next attempt
+      const second = await deploy(root, recordingClient(moto).s3, {}, { run: { id: '4242', attempt: '2' } });
+      expect(second.result).toMatchObject({ uploaded: 0, changedPaths: EXPECTED });
+      expect(second.logger.text()).toMatch(/4 path\(s\) changed by earlier attempts of run 4242 are included in changed-paths/);
+      // another run (a new push) starts from what is in the bucket
+      const other = await deploy(root, recordingClient(moto).s3, {}, { run: { id: '4243', attempt: '1' } });
+      expect(other.result.changedPaths).toEqual([]);
+      // outside Actions (no run id) nothing is recorded or added
+      const local = await deploy(root, recordingClient(moto).s3);
+      expect(local.result.changedPaths).toEqual([]);
+    });
+
+    it('the sync failed in its HTML phase: attempt 2 emits the pages attempt 1 published too', async () => {
+      await createBucket(moto);
+      const root = makeSite(SITE_V1);
+      await deploy(root, recordingClient(moto).s3);
+      makeSite(v2(), root);
+      const failing = recordingClient(moto, (op, input) =>
+        op === 'PutObject' && input.Key === 'index.html'
+          ? Promise.reject(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }))
+          : undefined,
+      );
+      const error = await deploy(root, failing.s3, {}, { run: { id: '77', attempt: '1' } }).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/Phase 3\/4 \(HTML\) failed/);
+      expect(await text(failing.s3, 'docs/page.html')).toBe('<p>page v2</p>'); // live, but never invalidated
+      const second = await deploy(root, recordingClient(moto).s3, {}, { run: { id: '77', attempt: '2' } });
+      expect(second.result.uploaded).toBe(1); // only index.html was left
+      expect(second.result.changedPaths).toEqual(EXPECTED);
+    });
   });
 
   it('a file that changes between planning and upload is refused, and nothing is published', async () => {

@@ -5,6 +5,8 @@ export { digestFile, hashFile, scanSource, type Digest, type LocalFile, type Loc
 export {
   decideStale,
   parseManifest,
+  pathsOfRun,
+  RUNS_KEPT,
   serializeManifest,
   type GraceDecision,
   type Manifest,
@@ -23,9 +25,10 @@ export {
   type SyncOptions,
 } from './options.js';
 export { directoryPathOfIndex, encodeUrlPath, urlPathOfKey } from './paths.js';
-export { DELETE_BATCH, deleteStale, publishHtml, uploadAssets } from './phases.js';
+export { DELETE_BATCH, deleteStale, publishHtml, uploadAssets, uploadUnreferenced } from './phases.js';
 export {
   changedPaths,
+  ownChangedPaths,
   decideFile,
   htmlGroups,
   needsHead,

@@ -5,7 +5,7 @@ import pLimit from 'p-limit';
 import { InputError, systemClock, type Clock, type Logger } from '@allthrive/toolkit';
 import { FALLBACK_CONTENT_TYPE } from './content-type.js';
 import { digestFile, scanSource, type LocalFile } from './local.js';
-import { decideStale, parseManifest, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
+import { decideStale, parseManifest, pathsOfRun, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
 import { MANIFEST_NAME, type SyncOptions } from './options.js';
 import { directoryPathOfIndex, urlPathOfKey } from './paths.js';
 import { anyMatcher, headerRules, isContentHashed, isHtml } from './rules.js';
@@ -23,12 +23,22 @@ export interface SyncDeps {
   root?: string;
   /** Reads and hashes the source directory; default scanSource. */
   scan?: typeof scanSource;
+  /**
+   * The workflow run (GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT) this deploy belongs to. The paths each
+   * attempt changes are recorded in the manifest, and a later attempt of the same run emits them
+   * again: a re-run after a failed invalidation finds nothing to upload but still needs it.
+   */
+  run?: { id: string; attempt: string };
 }
 
 export type FileAction = 'upload' | 'reheader' | 'unchanged';
 export type FileReason = 'new' | 'size changed' | 'content changed' | 'content not verifiable' | 'headers changed' | 'same';
 
-/** Upload order: 1 content-hashed, 2 other non-HTML, 3 HTML (index.html last). */
+/**
+ * Upload order: 1 new content-hashed files (no live page references them yet, so they are safe to
+ * upload long before the HTML), 2 every other non-HTML file (live the moment it lands: sw.js,
+ * robots.txt, an overwritten hashed file), 3 HTML (index.html last).
+ */
 export type Phase = 1 | 2 | 3;
 
 export interface PlannedFile extends LocalFile {
@@ -57,6 +67,10 @@ export interface PhaseReport {
 }
 
 export interface SyncProgress {
+  /** Phase 1 (new content-hashed files) done. */
+  unreferencedDone: boolean;
+  /** This attempt's paths are recorded in the manifest (before the first write a viewer can see). */
+  runRecorded: boolean;
   assetsDone: boolean;
   htmlDone: boolean;
   deleteDone: boolean;
@@ -82,6 +96,9 @@ export interface SyncPlan {
   startedAt: number;
   /** Paths with no known Content-Type (uploaded as application/octet-stream). */
   unknownTypes: string[];
+  /** The run this deploy belongs to, and what earlier attempts of it recorded as changed. */
+  run?: { id: string; attempt: string };
+  earlierRunPaths: string[];
   progress: SyncProgress;
 }
 
@@ -156,7 +173,12 @@ export function htmlGroups<T extends { path: string }>(files: T[]): T[][] {
  * index.html changed or was deleted. New files are not listed: no cache holds them (an error
  * response CloudFront cached for a missing object expires by itself, 10 s by default).
  */
-export function changedPaths(plan: Pick<SyncPlan, 'files' | 'stale'>): string[] {
+export function changedPaths(plan: Pick<SyncPlan, 'files' | 'stale'> & { earlierRunPaths?: string[] }): string[] {
+  return [...new Set([...ownChangedPaths(plan), ...(plan.earlierRunPaths ?? [])])].sort();
+}
+
+/** changedPaths of this attempt alone (what the manifest records for it). */
+export function ownChangedPaths(plan: Pick<SyncPlan, 'files' | 'stale'>): string[] {
   const paths = new Set<string>();
   for (const file of plan.files) {
     if (file.action === 'unchanged' || !file.existed) continue;
@@ -262,8 +284,7 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     }
     const hashed = isContentHashed(file.path);
     const html = isHtml(file.path);
-    const phase: Phase = html ? 3 : hashed ? 1 : 2;
-    return { ...file, key: prefix + file.path, hashed, html, phase, cacheControl: rules.cacheControl(file.path), contentType };
+    return { ...file, key: prefix + file.path, hashed, html, cacheControl: rules.cacheControl(file.path), contentType };
   });
   if (unknownTypes.length) {
     logger.warning(
@@ -320,7 +341,10 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
       if (record && trustedRecord(object, record, manifestTime)) known = record;
     }
     const decision = decideFile(file, file, object, known);
-    return { ...file, ...decision, existed: Boolean(object), remoteEtag: object?.etag };
+    // Only a content-hashed file at a key nothing serves yet is unreferenced; overwriting or
+    // re-heading an existing object changes what viewers get at once.
+    const phase: Phase = file.html ? 3 : file.hashed && !object ? 1 : 2;
+    return { ...file, ...decision, phase, existed: Boolean(object), remoteEtag: object?.etag };
   });
 
   const localPaths = new Set(described.map((f) => f.path));
@@ -342,6 +366,12 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     deleteEnabled: options.delete,
   });
   await keepLocalFiles(stale, sourceDir, logger);
+  const earlierRunPaths = pathsOfRun(previousManifest, deps.run?.id);
+  if (earlierRunPaths.length) {
+    logger.info(
+      `${earlierRunPaths.length} path(s) changed by earlier attempts of run ${deps.run!.id} are included in changed-paths (an invalidation after a failed attempt may not have happened): ${earlierRunPaths.slice(0, 20).join(' ')}${earlierRunPaths.length > 20 ? ' ...' : ''}`,
+    );
+  }
 
   return {
     options,
@@ -357,6 +387,17 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     heads: toHead.length,
     startedAt,
     unknownTypes,
-    progress: { assetsDone: false, htmlDone: false, deleteDone: false, bytesUploaded: 0, etags: new Map(), phases: [] },
+    run: deps.run,
+    earlierRunPaths,
+    progress: {
+      unreferencedDone: false,
+      runRecorded: false,
+      assetsDone: false,
+      htmlDone: false,
+      deleteDone: false,
+      bytesUploaded: 0,
+      etags: new Map(),
+      phases: [],
+    },
   };
 }
