@@ -30,7 +30,7 @@ describe('cloudfront-invalidate bundle against moto', () => {
     const changedPaths = JSON.stringify(['/', '/index.html', '/about/', '/about/index.html', '/caf%C3%A9.html', '/robots.txt']);
     const result = await run(
       { 'stack-name': 'production-allthrive', paths: changedPaths, 'stack-output': 'DistributionId' },
-      { GITHUB_RUN_ID: '555', GITHUB_RUN_ATTEMPT: '2' },
+      { GITHUB_RUN_ID: '555', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'deploy' },
     );
     expect(result.errors).toEqual([]);
     expect(result.exitCode).toBe(0);
@@ -43,7 +43,7 @@ describe('cloudfront-invalidate bundle against moto', () => {
       paths: JSON.stringify(['/', '/about/', '/about/index.html', '/caf%C3%A9.html', '/index.html', '/robots.txt']),
     });
     expect(stored[0].InvalidationBatch?.Paths?.Items?.sort()).toEqual(JSON.parse(result.outputs.paths));
-    expect(stored[0].InvalidationBatch?.CallerReference).toMatch(/^gha-555-2-[0-9a-f]{16}$/);
+    expect(stored[0].InvalidationBatch?.CallerReference).toMatch(/^gha-555-2-deploy-[0-9a-f]{8}-[0-9a-f]{16}$/);
     expect(result.log).toContain(`Distribution ${id} (output 'DistributionId' of stack production-allthrive).`);
     expect(result.summary).toContain('CloudFront invalidation');
     expect(result.summary).toContain('6 paths sent, covering 6 input paths.');

@@ -27,9 +27,12 @@ export async function startFakeCloudFront(script: {
   const errors = [...(script.createErrors ?? [])];
   const status = script.status ?? 'InProgress';
   let created = 0;
-  const invalidationXml = (id: string, reference: string, body = '') =>
+  // API_InvalidationBatch: a second request with the same CallerReference and the same batch
+  // returns the first invalidation instead of creating one. Kept per reference: id, paths, time.
+  const byReference = new Map<string, { id: string; paths: string; createdAt: string }>();
+  const invalidationXml = (id: string, reference: string, body = '', createdAt = new Date().toISOString()) =>
     `<?xml version="1.0" encoding="UTF-8"?><Invalidation xmlns="${NS}"><Id>${id}</Id><Status>${status}</Status>` +
-    `<CreateTime>2026-11-27T07:00:00.000Z</CreateTime><InvalidationBatch>${body || `<Paths><Quantity>0</Quantity></Paths>`}` +
+    `<CreateTime>${createdAt}</CreateTime><InvalidationBatch>${body || `<Paths><Quantity>0</Quantity></Paths>`}` +
     `<CallerReference>${reference}</CallerReference></InvalidationBatch></Invalidation>`;
   const server: Server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -51,11 +54,19 @@ export async function startFakeCloudFront(script: {
           `<?xml version="1.0"?><ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${error.message}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`,
         );
       }
-      created++;
-      const id = `IFAKE${created}`;
       const reference = /<CallerReference>(.*?)<\/CallerReference>/.exec(body)?.[1] ?? '';
       const paths = /<Paths>.*<\/Paths>/s.exec(body)?.[0] ?? '';
-      return xml(201, invalidationXml(id, reference, paths), { location: `https://cloudfront.amazonaws.com${path}/${id}` });
+      const earlier = byReference.get(reference);
+      if (earlier && earlier.paths === paths) {
+        return xml(201, invalidationXml(earlier.id, reference, paths, earlier.createdAt), {
+          location: `https://cloudfront.amazonaws.com${path}/${earlier.id}`,
+        });
+      }
+      created++;
+      const id = `IFAKE${created}`;
+      const createdAt = new Date().toISOString();
+      byReference.set(reference, { id, paths, createdAt });
+      return xml(201, invalidationXml(id, reference, paths, createdAt), { location: `https://cloudfront.amazonaws.com${path}/${id}` });
     }
     if (get && request.method === 'GET') {
       if (script.holdGets) return; // left open until close()

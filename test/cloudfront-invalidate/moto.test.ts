@@ -45,7 +45,13 @@ describe('against moto', () => {
     await createStack(moto, 'production-allthrive', id);
     const logger = memoryLogger();
     const result = await runInvalidation(
-      { stackName: 'production-allthrive', paths: ['/', '/index.html', '/café menu.html', '/index.html'], runId: '77', runAttempt: '3' },
+      {
+        stackName: 'production-allthrive',
+        paths: ['/', '/index.html', '/café menu.html', '/index.html'],
+        runId: '77',
+        runAttempt: '3',
+        job: 'deploy',
+      },
       { cloudfront, cloudformation, logger, clock: systemClock },
     );
     expect(result).toMatchObject({ distributionId: id, status: 'Completed', paths: ['/', '/caf%C3%A9%20menu.html', '/index.html'] });
@@ -55,8 +61,20 @@ describe('against moto', () => {
     expect(listed.InvalidationList?.Items?.map((i) => i.Id)).toEqual(result.invalidationIds);
     const stored = await cloudfront.send(new GetInvalidationCommand({ DistributionId: id, Id: result.invalidationIds[0] }));
     expect(stored.Invalidation?.InvalidationBatch?.Paths?.Items).toEqual(['/', '/caf%C3%A9%20menu.html', '/index.html']);
-    expect(stored.Invalidation?.InvalidationBatch?.CallerReference).toMatch(/^gha-77-3-[0-9a-f]{16}$/);
+    expect(stored.Invalidation?.InvalidationBatch?.CallerReference).toMatch(/^gha-77-3-deploy-[0-9a-f]{8}-[0-9a-f]{16}$/);
     expect(logger.text()).toMatch(/Created invalidation [A-Z0-9]+ for 3 paths/);
+  });
+
+  it('two invalidations of the same paths in one run attempt and job are two invalidations, with different references', async () => {
+    const cloudfront = new CloudFrontClient(moto.clientConfig);
+    const id = await createDistribution(moto);
+    const step = { distributionId: id, paths: ['/*'], runId: '1', runAttempt: '1', job: 'deploy' };
+    const first = await runInvalidation(step, { cloudfront, logger: memoryLogger(), clock: systemClock });
+    const second = await runInvalidation(step, { cloudfront, logger: memoryLogger(), clock: systemClock });
+    expect(second.invalidationIds[0]).not.toBe(first.invalidationIds[0]);
+    expect(second.batches[0].callerReference).not.toBe(first.batches[0].callerReference);
+    const listed = await cloudfront.send(new ListInvalidationsCommand({ DistributionId: id }));
+    expect(listed.InvalidationList?.Items).toHaveLength(2);
   });
 
   it('reports a distribution that does not exist with the API message and what to check', async () => {

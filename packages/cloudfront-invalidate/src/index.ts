@@ -1,4 +1,4 @@
-export { callerReference, pathSetHash, type RunIdentity } from './caller-reference.js';
+export { callerReference, newStepId, pathSetHash, type RunIdentity } from './caller-reference.js';
 export { collapsePaths, removeCovered, type CollapseResult } from './collapse.js';
 export { DISTRIBUTION_ID, resolveDistributionId, type DistributionSource } from './distribution.js';
 export { readOptions, type Options } from './inputs.js';

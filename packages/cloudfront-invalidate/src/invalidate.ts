@@ -1,7 +1,7 @@
 import { CreateInvalidationCommand, type CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ActionError, CancelledError, awsErrorCode, describeAwsError, formatDuration, type Clock, type Logger } from '@allthrive/toolkit';
-import { callerReference, type RunIdentity } from './caller-reference.js';
+import { callerReference, newStepId, type RunIdentity } from './caller-reference.js';
 import { resolveDistributionId } from './distribution.js';
 import { describePlan } from './plan.js';
 import { isWildcard } from './paths.js';
@@ -69,6 +69,9 @@ export interface InvalidationResult {
   durationMs: number;
   warnings: string[];
 }
+
+/** How far the runner's clock may be behind CloudFront's before an invalidation counts as older than the step. */
+const CLOCK_SKEW_MS = 5_000;
 
 /** wait-timeout ran out with fail-on-wait-timeout set; `result` has what was created. */
 export class WaitTimeoutError extends ActionError {
@@ -153,6 +156,8 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
     );
   }
 
+  // One value for this step execution: every retry below reuses the same caller references.
+  const stepId = options.stepId ?? newStepId();
   // For the cancellation message: which batch was being created, and whether a request was open.
   let inFlight: number | undefined;
   let requestOpen = false;
@@ -162,6 +167,8 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
         given: options.callerReference,
         runId: options.runId,
         runAttempt: options.runAttempt,
+        job: options.job,
+        stepId,
         batchIndex: index,
         batchCount: plan.batches.length,
         fallback: String(started),
@@ -204,6 +211,16 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
       inFlight = undefined;
       const id = response.Invalidation?.Id ?? '';
       const status = canonicalStatus(response.Invalidation?.Status);
+      const createdAt = response.Invalidation?.CreateTime?.getTime();
+      if (createdAt !== undefined && createdAt < started - CLOCK_SKEW_MS) {
+        // CloudFront answered with the invalidation an earlier request made under this reference.
+        const warning =
+          `CloudFront returned invalidation ${id}, created at ${new Date(createdAt).toISOString()}, before this step started: ` +
+          `caller reference '${reference}' was already used with these paths, so CloudFront did not create a new invalidation and nothing was invalidated now. ` +
+          "Leave 'caller-reference' empty (the default is unique per step) or give a new one.";
+        logger.warning(warning, { title: 'caller-reference' });
+        result.warnings.push(warning);
+      }
       result.batches.push({ id, callerReference: reference, paths, status });
       result.invalidationIds.push(id);
       logger.info(
@@ -283,7 +300,7 @@ function cancelMessage(
     parts.push(`${state}${inFlight < batchCount - 1 ? '; later batches were not sent' : ''}.`);
   }
   parts.push(
-    'Re-running the job starts a new run attempt, which submits a new invalidation (its caller reference includes the attempt); within one attempt a repeated request never creates a duplicate.',
+    'Re-running the job starts a new run attempt, which submits a new invalidation (its caller reference includes the attempt and the step); within one step a repeated request never creates a duplicate.',
   );
   return parts.join(' ');
 }

@@ -66,6 +66,8 @@ export interface WholeDeployDeps {
   root: string;
   runId?: string;
   runAttempt?: string;
+  /** The job id (GITHUB_JOB), for the CloudFront caller reference. */
+  job?: string;
   engines?: Engines;
 }
 
@@ -277,7 +279,7 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
   await run('invalidate', invalidateEnabled, async () => {
     try {
       const invalidated = await engines.runInvalidation(
-        { ...options.invalidate!, distributionId, paths, runId: deps.runId, runAttempt: deps.runAttempt },
+        { ...options.invalidate!, distributionId, paths, runId: deps.runId, runAttempt: deps.runAttempt, job: deps.job },
         { cloudfront: deps.cloudfront, cloudformation: deps.cloudformation, logger, clock, signal },
       );
       result.invalidate = invalidated;
