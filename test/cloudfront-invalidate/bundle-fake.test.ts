@@ -156,7 +156,7 @@ describe('cloudfront-invalidate bundle against a scripted CloudFront', () => {
         "No AWS region is set: give the 'aws-region' input, or set AWS_REGION (aws-actions/configure-aws-credentials does this).",
       ],
     ]);
-    expect(server.requests).toHaveLength(1);
+    expect(server.requests).toHaveLength(2); // the first run's GetDistributionConfig and CreateInvalidation only
   });
 
   it('does not wait with wait: false', async () => {

@@ -51,6 +51,16 @@ describe('cloudfront-invalidate bundle against moto', () => {
     expect(result.summary).toContain(stored[0].Id);
   });
 
+  it("strips the S3 origin's OriginPath read from the distribution (origin-path: auto by default)", async () => {
+    const id = await createDistribution(moto, '/app');
+    const result = await run({ 'distribution-id': id, paths: JSON.stringify(['/app/', '/app/index.html']) });
+    expect(result.errors).toEqual([]);
+    expect(result.outputs.paths).toBe(JSON.stringify(['/', '/index.html']));
+    const [stored] = await invalidationsOf(id);
+    expect(stored.InvalidationBatch?.Paths?.Items?.sort()).toEqual(['/', '/index.html']);
+    expect(result.log).toContain("uses S3 origin 'site' with OriginPath '/app'");
+  });
+
   it('collapses more paths than max-paths into covering wildcards', async () => {
     const id = await createDistribution(moto);
     const paths = ['/index.html', ...Array.from({ length: 30 }, (_, i) => `/blog/post-${i}/index.html`)].join('\n');

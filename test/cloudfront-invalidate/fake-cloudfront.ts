@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { distributionConfigXml } from '../harness/cloudfront-config.js';
 
 /**
  * A scripted CloudFront REST-XML endpoint on loopback for what moto cannot produce: invalidations
@@ -22,6 +23,8 @@ export async function startFakeCloudFront(script: {
   status?: string;
   /** Never answer GetInvalidation (a held connection). */
   holdGets?: boolean;
+  /** OriginPath of the distribution's S3 origin (GetDistributionConfig). */
+  originPath?: string;
 }): Promise<FakeCloudFront> {
   const requests: FakeCloudFront['requests'] = [];
   const errors = [...(script.createErrors ?? [])];
@@ -46,6 +49,9 @@ export async function startFakeCloudFront(script: {
     };
     const create = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation$/.exec(path);
     const get = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation\/([^/]+)$/.exec(path);
+    if (/^\/2020-05-31\/distribution\/[^/]+\/config$/.test(path) && request.method === 'GET') {
+      return xml(200, distributionConfigXml(script.originPath), { etag: 'E1' });
+    }
     if (create && request.method === 'POST') {
       const error = errors.shift();
       if (error) {
@@ -84,7 +90,7 @@ export async function startFakeCloudFront(script: {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
     creates: () => requests.filter((r) => r.method === 'POST').length,
-    gets: () => requests.filter((r) => r.method === 'GET').length,
+    gets: () => requests.filter((r) => r.method === 'GET' && r.path.includes('/invalidation/')).length,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

@@ -33,3 +33,19 @@ describe('readOptions: the paths input', () => {
     expect(read({ paths: '' }, { emptyPaths: 'nothing' }).paths).toEqual([]);
   });
 });
+
+describe('readOptions: origin-path', () => {
+  it('defaults to auto, takes none or a path (a trailing / is dropped), and rejects anything else naming the input', () => {
+    expect(read({ paths: '/*' }).originPath).toBe('auto');
+    expect(read({ paths: '/*', 'origin-path': 'none' }).originPath).toBe('none');
+    expect(read({ paths: '/*', 'origin-path': '/app/' }).originPath).toBe('/app');
+    for (const bad of ['app', '/ap p', '/app/*']) {
+      expect(() => read({ paths: '/*', 'origin-path': bad })).toThrow(
+        new InputError(
+          'origin-path',
+          `Input 'origin-path' has the value '${bad.replace(/\/+$/, '')}', which is not accepted: expected 'auto' (read the distribution's S3 origin), 'none', or the origin path such as /app.`,
+        ),
+      );
+    }
+  });
+});

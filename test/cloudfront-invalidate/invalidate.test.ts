@@ -4,6 +4,7 @@ import {
   AccessDenied,
   CloudFrontClient,
   CreateInvalidationCommand,
+  GetDistributionConfigCommand,
   GetInvalidationCommand,
   InvalidArgument,
   TooManyInvalidationsInProgress,
@@ -56,6 +57,37 @@ function createInputs() {
 beforeEach(() => {
   cfMock.reset();
   cfnMock.reset();
+});
+
+describe('runInvalidation: origin path', () => {
+  it('without cloudfront:GetDistributionConfig, origin-path auto fails before invalidating and says what to grant or set', async () => {
+    cfMock.on(GetDistributionConfigCommand).rejects(new AccessDenied({ message: 'User is not authorized', ...meta(403) }));
+    const error = await runInvalidation(base, setup().deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as ActionError).message).toMatch(
+      /^CloudFront GetDistributionConfig failed: AccessDenied \(HTTP 403\).*grant cloudfront:GetDistributionConfig, or set 'origin-path' to the S3 origin's path \(such as \/app\) or to 'none'\. Nothing was invalidated\.$/,
+    );
+    expect(createInputs()).toEqual([]);
+  });
+
+  it("uses the S3 origin of the default cache behavior's origin group (its primary member)", async () => {
+    cfMock.on(GetDistributionConfigCommand).resolves({
+      DistributionConfig: {
+        Origins: {
+          Quantity: 2,
+          Items: [
+            { Id: 'api', DomainName: 'api.allthrive.ai', OriginPath: '/v1', CustomOriginConfig: {} as never },
+            { Id: 'web', DomainName: 'web.s3.eu-west-1.amazonaws.com', OriginPath: '/site', S3OriginConfig: { OriginAccessIdentity: '' } },
+          ],
+        },
+        OriginGroups: { Quantity: 1, Items: [{ Id: 'group', Members: { Quantity: 1, Items: [{ OriginId: 'web' }] } } as never] },
+        DefaultCacheBehavior: { TargetOriginId: 'group' } as never,
+      } as never,
+    });
+    cfMock.on(CreateInvalidationCommand).resolves(created('I1', 'Completed'));
+    const result = await runInvalidation({ ...base, paths: ['/site/index.html'] }, setup().deps);
+    expect(result.paths).toEqual(['/index.html']);
+  });
 });
 
 describe('runInvalidation: caller references', () => {

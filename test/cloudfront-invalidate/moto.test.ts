@@ -77,12 +77,51 @@ describe('against moto', () => {
     expect(listed.InvalidationList?.Items).toHaveLength(2);
   });
 
+  it("origin-path auto: strips the S3 origin's OriginPath (/app) from every path, and says so", async () => {
+    const cloudfront = new CloudFrontClient(moto.clientConfig);
+    const id = await createDistribution(moto, '/app');
+    const logger = memoryLogger();
+    // s3-sync-frontend with prefix: app emits keys under /app/; viewers request them without it
+    const result = await runInvalidation(
+      { distributionId: id, paths: ['/app/', '/app/index.html', '/app/robots.txt'], runId: '5', runAttempt: '1' },
+      { cloudfront, logger, clock: systemClock },
+    );
+    expect(result.paths).toEqual(['/', '/index.html', '/robots.txt']);
+    expect(result.originPath).toBe('/app');
+    const stored = await cloudfront.send(new GetInvalidationCommand({ DistributionId: id, Id: result.invalidationIds[0] }));
+    expect(stored.Invalidation?.InvalidationBatch?.Paths?.Items?.sort()).toEqual(['/', '/index.html', '/robots.txt']);
+    expect(logger.text()).toContain(
+      `Distribution ${id}: the default cache behavior uses S3 origin 'site' with OriginPath '/app'; CloudFront adds it to every request, so it was removed from 3 path(s) (for example /app/index.html -> /index.html).`,
+    );
+  });
+
+  it('origin-path none or an explicit value overrides the distribution, and a distribution without one changes nothing', async () => {
+    const cloudfront = new CloudFrontClient(moto.clientConfig);
+    const withPath = await createDistribution(moto, '/app');
+    const none = await runInvalidation(
+      { distributionId: withPath, paths: ['/app/index.html'], originPath: 'none' },
+      { cloudfront, logger: memoryLogger(), clock: systemClock },
+    );
+    expect(none.paths).toEqual(['/app/index.html']);
+    const plain = await createDistribution(moto);
+    const explicit = await runInvalidation(
+      { distributionId: plain, paths: ['/site/a.html', '/other.html'], originPath: '/site' },
+      { cloudfront, logger: memoryLogger(), clock: systemClock },
+    );
+    expect(explicit.paths).toEqual(['/a.html', '/other.html']);
+    const auto = await runInvalidation(
+      { distributionId: plain, paths: ['/app/index.html'] },
+      { cloudfront, logger: memoryLogger(), clock: systemClock },
+    );
+    expect(auto.paths).toEqual(['/app/index.html']);
+  });
+
   it('reports a distribution that does not exist with the API message and what to check', async () => {
     const cloudfront = new CloudFrontClient(moto.clientConfig);
     await expect(
       runInvalidation({ distributionId: 'E0000000000000', paths: ['/'] }, { cloudfront, logger: memoryLogger(), clock: systemClock }),
     ).rejects.toThrow(
-      /CloudFront CreateInvalidation failed: NoSuchDistribution \(HTTP 404\).*Check 'distribution-id': no distribution E0000000000000 is visible to these credentials\. Nothing was invalidated\./,
+      /CloudFront GetDistributionConfig failed: NoSuchDistribution \(HTTP 404\).*Check 'distribution-id': no distribution E0000000000000 is visible to these credentials\. Nothing was invalidated\./,
     );
   });
 });

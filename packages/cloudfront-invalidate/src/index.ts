@@ -29,5 +29,6 @@ export {
   withRetries,
   type RetryContext,
 } from './retry.js';
+export { chooseOriginPath, defaultS3Origin, stripOriginPath, type OriginPathChoice, type OriginPathSetting } from './origin-path.js';
 export { invalidationSummary } from './summary.js';
 export { canonicalStatus, FIRST_POLL_MS, MAX_POLL_MS, waitForInvalidations, type WaitContext } from './wait.js';

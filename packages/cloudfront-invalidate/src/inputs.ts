@@ -1,6 +1,7 @@
 import { InputError, readAwsInputs, type AwsOptions, type Inputs } from '@allthrive/toolkit';
 import { DISTRIBUTION_ID } from './distribution.js';
 import type { InvalidateOptions } from './invalidate.js';
+import type { OriginPathSetting } from './origin-path.js';
 import { normalizePaths, parsePathsInput } from './paths.js';
 
 export interface Options extends InvalidateOptions {
@@ -78,6 +79,14 @@ export function readOptions(inputs: Inputs, options: { emptyPaths?: 'error' | 'n
       `Input 'caller-reference' has the value '${callerReference}', which is not accepted: expected 1 to 128 printable characters without spaces (or leave it empty for a reference unique per run attempt).`,
     );
   }
+  const originPathText = inputs.string('origin-path', { default: 'auto' }).replace(/(.)\/+$/, '$1');
+  if (!/^(auto|none|\/[\x21-\x7e]*[^/\s])$/.test(originPathText) || originPathText.includes('*')) {
+    throw new InputError(
+      'origin-path',
+      `Input 'origin-path' has the value '${originPathText}', which is not accepted: expected 'auto' (read the distribution's S3 origin), 'none', or the origin path such as /app.`,
+    );
+  }
+  const originPath = originPathText as OriginPathSetting;
   const aws = readAwsInputs(inputs);
   const summary = inputs.boolean('summary', true);
   return {
@@ -90,6 +99,7 @@ export function readOptions(inputs: Inputs, options: { emptyPaths?: 'error' | 'n
     waitTimeoutMs,
     failOnWaitTimeout,
     callerReference,
+    originPath,
     aws,
     summary,
   };

@@ -1,3 +1,4 @@
+import { distributionConfigXml } from '../../harness/cloudfront-config.js';
 import { createServer, type Server } from 'node:http';
 
 /**
@@ -85,6 +86,10 @@ export async function startFakeCloudFront(options: { completeAfter?: number; dis
       describes.set(inv.id, seen);
       if (seen >= fake.completeAfter) inv.status = 'Completed';
       return send(200, invalidationXml(inv));
+    }
+    if (sub === 'config' && request.method === 'GET') {
+      fake.calls.push('GetDistributionConfig');
+      return send(200, distributionConfigXml(), { etag: 'E1' });
     }
     if (!sub && request.method === 'GET') {
       fake.calls.push('GetDistribution');
