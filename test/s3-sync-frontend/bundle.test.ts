@@ -38,7 +38,7 @@ describe('dist/s3-sync-frontend/index.js (as the runner runs it)', () => {
     const second = await runBundle('s3-sync-frontend', { inputs, env: moto.env, workspace });
     expect(second.exitCode).toBe(0);
     expect(second.outputs).toMatchObject({ uploaded: '1', unchanged: '8', deleted: '1', kept: '0' });
-    expect(JSON.parse(second.outputs['changed-paths'])).toEqual(['/app/', '/app/index.html', '/app/old.html']);
+    expect(JSON.parse(second.outputs['changed-paths'])).toEqual(['/app', '/app/', '/app/index.html', '/app/old.html']);
     expect(second.outputs['changed-paths']).not.toContain(' ');
     expect(await text(s3, 'app/index.html')).toBe('<p>v2</p>');
     expect((await listKeys(s3)).has(`app/${MANIFEST_NAME}`)).toBe(true);

@@ -24,7 +24,7 @@ export {
   type Rule,
   type SyncOptions,
 } from './options.js';
-export { directoryPathOfIndex, encodeUrlPath, urlPathOfKey } from './paths.js';
+export { directoryPathsOfIndex, encodeUrlPath, urlPathOfKey } from './paths.js';
 export { DELETE_BATCH, deleteStale, publishHtml, uploadAssets, uploadUnreferenced } from './phases.js';
 export {
   changedPaths,

@@ -95,11 +95,17 @@ export function parseManifest(text: string): Manifest {
   return { updatedAt: file.updatedAt ?? '', objects, staleSince, runs };
 }
 
-/** Every path the attempts of `runId` recorded, sorted. */
-export function pathsOfRun(manifest: Pick<Manifest, 'runs'> | undefined, runId: string | undefined): string[] {
-  if (!manifest || !runId) return [];
+/**
+ * Every path that earlier attempts of this run (attempt numbers below this one) recorded, sorted.
+ * A first attempt never has earlier ones; that also keeps runs apart under act, where every run
+ * has run id 1 and attempt 1.
+ */
+export function pathsOfRun(manifest: Pick<Manifest, 'runs'> | undefined, run: { id: string; attempt: string } | undefined): string[] {
+  if (!manifest || !run) return [];
   const paths = new Set<string>();
-  for (const list of manifest.runs.get(runId)?.values() ?? []) for (const p of list) paths.add(p);
+  for (const [attempt, list] of manifest.runs.get(run.id) ?? []) {
+    if (Number(attempt) < Number(run.attempt)) for (const p of list) paths.add(p);
+  }
   return [...paths].sort();
 }
 

@@ -7,7 +7,7 @@ import { FALLBACK_CONTENT_TYPE } from './content-type.js';
 import { digestFile, scanSource, type LocalFile } from './local.js';
 import { decideStale, parseManifest, pathsOfRun, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
 import { MANIFEST_NAME, type SyncOptions } from './options.js';
-import { directoryPathOfIndex, urlPathOfKey } from './paths.js';
+import { directoryPathsOfIndex, urlPathOfKey } from './paths.js';
 import { anyMatcher, headerRules, isContentHashed, isHtml } from './rules.js';
 import { getText, headObject, isPlainMd5, listPrefix, type RemoteHead, type RemoteObject } from './s3.js';
 import { formatBytes } from './format.js';
@@ -168,10 +168,14 @@ export function htmlGroups<T extends { path: string }>(files: T[]): T[][] {
 }
 
 /**
- * The URL paths a cache may hold stale copies of: every object uploaded over, re-headered or
- * deleted that existed before, plus a directory's URL (`/`, `/app/docs/`) when its existing
- * index.html changed or was deleted. New files are not listed: no cache holds them (an error
- * response CloudFront cached for a missing object expires by itself, 10 s by default).
+ * The URL paths a cache may hold stale copies of: every object uploaded over or re-headered that
+ * existed before, every deleted object that is not content-hashed, plus a directory's URLs
+ * (`/`; `/app/docs` and `/app/docs/`) when its existing index.html changed or was deleted. New
+ * files are not listed: no cache holds them (an error response CloudFront cached for a missing
+ * object expires by itself, 10 s by default). Deleted content-hashed files are not listed either:
+ * no live page references them any more, and after a grace period they are often many, which
+ * would collapse into `/assets/*` and evict every live immutable chunk from every edge.
+ * Includes what earlier attempts of the same workflow run recorded (see SyncDeps.run).
  */
 export function changedPaths(plan: Pick<SyncPlan, 'files' | 'stale'> & { earlierRunPaths?: string[] }): string[] {
   return [...new Set([...ownChangedPaths(plan), ...(plan.earlierRunPaths ?? [])])].sort();
@@ -183,14 +187,12 @@ export function ownChangedPaths(plan: Pick<SyncPlan, 'files' | 'stale'>): string
   for (const file of plan.files) {
     if (file.action === 'unchanged' || !file.existed) continue;
     paths.add(urlPathOfKey(file.key));
-    const dir = directoryPathOfIndex(file.key);
-    if (dir) paths.add(dir);
+    for (const dir of directoryPathsOfIndex(file.key)) paths.add(dir);
   }
   for (const object of plan.stale) {
-    if (object.action !== 'delete') continue;
+    if (object.action !== 'delete' || object.hashed) continue;
     paths.add(urlPathOfKey(object.key));
-    const dir = directoryPathOfIndex(object.key);
-    if (dir) paths.add(dir);
+    for (const dir of directoryPathsOfIndex(object.key)) paths.add(dir);
   }
   return [...paths].sort();
 }
@@ -366,7 +368,7 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     deleteEnabled: options.delete,
   });
   await keepLocalFiles(stale, sourceDir, logger);
-  const earlierRunPaths = pathsOfRun(previousManifest, deps.run?.id);
+  const earlierRunPaths = pathsOfRun(previousManifest, deps.run);
   if (earlierRunPaths.length) {
     logger.info(
       `${earlierRunPaths.length} path(s) changed by earlier attempts of run ${deps.run!.id} are included in changed-paths (an invalidation after a failed attempt may not have happened): ${earlierRunPaths.slice(0, 20).join(' ')}${earlierRunPaths.length > 20 ? ' ...' : ''}`,
