@@ -429,6 +429,35 @@ describe('s3-sync-frontend against moto', () => {
     expect(logger.text()).toMatch(/Not deleting hidden\/page\.html: the file exists in the source/);
   });
 
+  it("with Vite's manifest in the build, exactly the files it lists are immutable; public files named like hashes are not", async () => {
+    await createBucket(moto);
+    const root = makeSite({
+      'index.html': '<script type="module" src="/assets/index-BxY3k9_a.js"></script>',
+      'assets/index-BxY3k9_a.js': 'console.log(1)',
+      'assets/icon-Zz.svg': '<svg/>',
+      'img/banner-a1B2c3D4.png': 'PNG', // from public/: replaced under the same name next quarter
+      '.vite/manifest.json': JSON.stringify({
+        'index.html': { file: 'assets/index-BxY3k9_a.js', isEntry: true, assets: ['assets/icon-Zz.svg'] },
+      }),
+    });
+    const { s3 } = recordingClient(moto);
+    const { logger } = await deploy(root, s3);
+    expect((await head(s3, 'assets/index-BxY3k9_a.js')).CacheControl).toBe('public, max-age=31536000, immutable');
+    expect((await head(s3, 'assets/icon-Zz.svg')).CacheControl).toBe('public, max-age=31536000, immutable');
+    expect((await head(s3, 'img/banner-a1B2c3D4.png')).CacheControl).toBe('public, max-age=3600');
+    expect(logger.text()).toContain("Content-hashed files: the 2 listed in Vite's manifest .vite/manifest.json");
+  });
+
+  it('without a manifest, the file-name rule does not take img/banner-Q3Promo24.png for a hashed file', async () => {
+    await createBucket(moto);
+    const root = makeSite({ 'index.html': '<p>x</p>', 'img/banner-Q3Promo24.png': 'PNG', 'assets/index-BxY3k9_a.js': '1' });
+    const { s3 } = recordingClient(moto);
+    const { logger } = await deploy(root, s3);
+    expect((await head(s3, 'img/banner-Q3Promo24.png')).CacheControl).toBe('public, max-age=3600');
+    expect((await head(s3, 'assets/index-BxY3k9_a.js')).CacheControl).toBe('public, max-age=31536000, immutable');
+    expect(logger.text()).toContain('Content-hashed files: by file name (no .vite/manifest.json in the build;');
+  });
+
   it('deletes in batches of at most 1000 and fails the step on per-key errors', async () => {
     const seed = await createBucket(moto);
     const keys = Array.from({ length: 1003 }, (_, i) => `old/page-${i}.txt`);

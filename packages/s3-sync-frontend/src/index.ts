@@ -46,3 +46,4 @@ export {
 export { DEFAULT_CACHE_CONTROL, anyMatcher, globMatcher, headerRules, isContentHashed, isHtml, looksLikeHash } from './rules.js';
 export { SHA256_METADATA, isPlainMd5, listPrefix, type RemoteObject } from './s3.js';
 export { formatPlan, runSync, summaryReport, syncResult, type SyncResult } from './sync.js';
+export { VITE_MANIFEST, hashDetector, viteHashedFiles } from './vite-manifest.js';

@@ -9,6 +9,7 @@ import { decideStale, parseManifest, pathsOfRun, type GraceDecision, type Manife
 import { MANIFEST_NAME, type SyncOptions } from './options.js';
 import { directoryPathsOfIndex, urlPathOfKey } from './paths.js';
 import { anyMatcher, headerRules, isContentHashed, isHtml } from './rules.js';
+import { hashDetector } from './vite-manifest.js';
 import { getText, headObject, isPlainMd5, listPrefix, type RemoteHead, type RemoteObject } from './s3.js';
 import { formatBytes } from './format.js';
 
@@ -276,7 +277,8 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     );
   }
 
-  const rules = headerRules(options.cacheControl, options.contentType);
+  const isHashed = await hashDetector(sourceDir, logger);
+  const rules = headerRules(options.cacheControl, options.contentType, isHashed);
   const unknownTypes: string[] = [];
   const described = scan.files.map((file) => {
     let contentType = rules.contentType(file.path);
@@ -284,7 +286,7 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
       unknownTypes.push(file.path);
       contentType = FALLBACK_CONTENT_TYPE;
     }
-    const hashed = isContentHashed(file.path);
+    const hashed = isHashed(file.path);
     const html = isHtml(file.path);
     return { ...file, key: prefix + file.path, hashed, html, cacheControl: rules.cacheControl(file.path), contentType };
   });
@@ -360,7 +362,11 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
       excludedRemote++;
       continue;
     }
-    staleObjects.push({ path: rel, key: object.key, size: object.size, hashed: isContentHashed(rel) });
+    // A stale object is not in this build's Vite manifest: it counts as content-hashed when an
+    // earlier deploy gave it immutable caching, or when its name says so.
+    const record = previousManifest?.objects.get(rel);
+    const hashed = Boolean(record?.cacheControl.includes('immutable')) || isContentHashed(rel);
+    staleObjects.push({ path: rel, key: object.key, size: object.size, hashed });
   }
   const stale = decideStale(staleObjects, previousManifest?.staleSince ?? new Map(), {
     now: clock.now(),
