@@ -8,6 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { ActionError, CancelledError, createAwsClient, runAction, runnerInputSource } from '@allthrive/toolkit';
 import { ecrRepository, parseImage } from '@allthrive/ecs-deploy-and-wait';
 import { partLabel, readOptions, runWholeDeploy, wholeDeploySummary } from '@allthrive/deploy';
+import { s3ClientConfig } from '@allthrive/s3-sync-frontend';
 
 // The root action (`uses: allthrive/actions@v1`): the whole deploy in one step. Thin adapter:
 // every input validated (through the five engines' own readers) → runWholeDeploy → outputs,
@@ -23,7 +24,8 @@ void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => 
   const cloudfrontRegion = aws.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
 
   const result = await runWholeDeploy(options, {
-    s3: createAwsClient(S3Client, 'S3', aws),
+    // the bucket may be in another region than the cluster: the S3 client follows region redirects
+    s3: new S3Client(s3ClientConfig(aws)),
     ecs: createAwsClient(ECSClient, 'ECS', aws),
     ecr: createAwsClient(ECRClient, 'ECR', ecrRegion ? { ...aws, region: ecrRegion } : aws),
     logs: createAwsClient(CloudWatchLogsClient, 'CloudWatch Logs', aws),
