@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { MANIFEST_NAME } from '@allthrive/s3-sync-frontend';
+import { MANIFEST_NAME, MULTIPART_THRESHOLD, SHA256_METADATA } from '@allthrive/s3-sync-frontend';
 import { runBundle } from '../harness/bundle.js';
 import { useMoto } from '../harness/moto.js';
 import { BUCKET, SITE_V1, createBucket, head, listKeys, makeSite, text, touchAll } from './helpers.js';
@@ -76,6 +77,21 @@ describe('dist/s3-sync-frontend/index.js (as the runner runs it)', () => {
     expect(next.outputs['changed-paths']).toBe('[]');
     next.cleanup();
   });
+
+  it('uploads a file larger than the multipart threshold in parts, with its SHA-256, under Node 24', async () => {
+    const s3 = await createBucket(moto);
+    const big = Buffer.alloc(MULTIPART_THRESHOLD + 5 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    const workspace = makeSite({ 'index.html': '<p>x</p>', 'media/intro.mp4': big });
+    const result = await runBundle('s3-sync-frontend', { inputs: { bucket: BUCKET }, env: moto.env, workspace });
+    expect(result.errors).toEqual([]);
+    expect(result.outputs).toMatchObject({ uploaded: '2', 'bytes-uploaded': String(big.length + 8) });
+    const stored = await head(s3, 'media/intro.mp4');
+    expect(stored.ContentLength).toBe(big.length);
+    expect(stored.ETag).toMatch(/-\d+"$/); // a multipart upload
+    expect(stored.Metadata?.[SHA256_METADATA]).toBe(createHash('sha256').update(big).digest('hex'));
+    result.cleanup();
+  }, 60_000);
 
   it('dry run: prints the plan, sets the outputs of the plan, writes nothing', async () => {
     const s3 = await createBucket(moto);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ActionError, CancelledError, InputError, virtualClock } from '@allthrive/toolkit';
 import {
   MANIFEST_NAME,
+  MULTIPART_THRESHOLD,
   SHA256_METADATA,
   hashFile,
   parseManifest,
@@ -564,6 +566,47 @@ describe('s3-sync-frontend against moto', () => {
       expect(second.result.changedPaths).toEqual(EXPECTED);
     });
   });
+
+  it('uploads a file above the multipart threshold in parts streamed from disk, verified by SHA-256; a redeploy finds it unchanged', async () => {
+    await createBucket(moto);
+    const big = Buffer.alloc(MULTIPART_THRESHOLD + 3 * 1024 * 1024 + 17);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    const root = makeSite({ 'index.html': '<p>x</p>', 'media/video.mp4': big });
+    const { s3, requests } = recordingClient(moto);
+    const { result } = await deploy(root, s3);
+    expect(result.uploaded).toBe(2);
+    expect(result.bytesUploaded).toBe(big.length + 8);
+    const ops = requests.filter((r) => r.key === 'media/video.mp4').map((r) => r.op);
+    expect(ops).toContain('CreateMultipartUpload');
+    expect(ops.filter((op) => op === 'UploadPart').length).toBeGreaterThanOrEqual(3);
+    expect(ops).toContain('CompleteMultipartUpload');
+    expect(ops).not.toContain('PutObject');
+    const stored = await head(s3, 'media/video.mp4');
+    expect(stored.ContentLength).toBe(big.length);
+    expect(stored.ETag).toMatch(/-\d+"$/);
+    expect(stored.Metadata?.[SHA256_METADATA]).toBe(createHash('sha256').update(big).digest('hex'));
+    expect(stored.ContentType).toBe('video/mp4');
+    const again = await deploy(root, recordingClient(moto).s3);
+    expect(again.result).toMatchObject({ uploaded: 0, unchanged: 2 });
+  }, 60_000);
+
+  it('a large file that changes while it is uploaded is refused: the multipart upload is aborted and nothing is published', async () => {
+    await createBucket(moto);
+    const root = makeSite({ 'index.html': '<p>x</p>', 'media/video.mp4': Buffer.alloc(MULTIPART_THRESHOLD + 1024, 7) });
+    const { s3, requests } = recordingClient(moto, (op, input) => {
+      // the build overwrites the file once its upload has started
+      if (op === 'CreateMultipartUpload' && input.Key === 'media/video.mp4')
+        writeFileSync(path.join(root, 'dist', 'media/video.mp4'), Buffer.alloc(MULTIPART_THRESHOLD + 1024, 9));
+      return undefined;
+    });
+    const error = await deploy(root, s3).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/media\/video\.mp4 changed after it was hashed/);
+    expect(requests.map((r) => r.op)).toContain('AbortMultipartUpload');
+    expect(requests.map((r) => r.op)).not.toContain('CompleteMultipartUpload');
+    const keys = await listKeys(s3);
+    expect(keys.has('media/video.mp4')).toBe(false);
+    expect(keys.has('index.html')).toBe(false);
+  }, 60_000);
 
   it('a file that changes between planning and upload is refused, and nothing is published', async () => {
     await createBucket(moto);

@@ -48,3 +48,4 @@ export { SHA256_METADATA, isPlainMd5, listPrefix, s3Failure, type RemoteObject }
 export { IDLE_TIMEOUT_MS, s3ClientConfig } from './client.js';
 export { formatPlan, runSync, summaryReport, syncResult, type SyncResult } from './sync.js';
 export { VITE_MANIFEST, hashDetector, viteHashedFiles } from './vite-manifest.js';
+export { MULTIPART_THRESHOLD, PART_QUEUE, PART_SIZE, uploadObject, type UploadTarget } from './upload.js';

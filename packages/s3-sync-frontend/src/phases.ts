@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { CopyObjectCommand, DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { ActionError, CancelledError, formatDuration, systemClock } from '@allthrive/toolkit';
@@ -8,6 +6,7 @@ import type { ObjectRecord } from './manifest.js';
 import { serializeManifest } from './manifest.js';
 import { htmlGroups, ownChangedPaths, type PhaseReport, type PlannedFile, type SyncDeps, type SyncPlan } from './plan.js';
 import { SHA256_METADATA, isCancellation, s3Failure, unquote } from './s3.js';
+import { MULTIPART_THRESHOLD, uploadObject } from './upload.js';
 
 /** A long phase logs how far it got this often. */
 const PROGRESS_EVERY_MS = 10_000;
@@ -77,36 +76,15 @@ async function runWrites(
 }
 
 async function uploadFile(plan: SyncPlan, deps: SyncDeps, file: PlannedFile): Promise<void> {
-  // The whole file as a Buffer: a retried request can resend it (a consumed stream could not).
-  // A file that changed since planning is refused (the plan, the manifest and the metadata would be
-  // wrong). The SHA-256 from planning goes as x-amz-checksum-sha256: S3 verifies the transfer with
-  // it, and the SDK computes no checksum of its own.
-  const body = await readFile(file.absPath);
-  if (body.length !== file.size || createHash('sha256').update(body).digest('hex') !== file.sha256) {
-    throw new ActionError(
-      `${file.path} changed after it was hashed (is a build still writing to the source directory?); it was not uploaded.`,
-    );
-  }
   try {
-    const response = await deps.s3.send(
-      new PutObjectCommand({
-        Bucket: plan.bucket,
-        Key: file.key,
-        Body: body,
-        ContentLength: body.length,
-        ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64'),
-        ContentType: file.contentType,
-        CacheControl: file.cacheControl,
-        Metadata: { [SHA256_METADATA]: file.sha256 },
-      }),
-      deps.signal ? { abortSignal: deps.signal } : {},
-    );
-    plan.progress.etags.set(file.key, unquote(response.ETag ?? createHash('md5').update(body).digest('hex')));
-    plan.progress.bytesUploaded += body.length;
-    deps.logger.debug(`PutObject ${file.key} (${file.reason}, ${formatBytes(body.length)})`);
+    const response = await uploadObject(deps.s3, { ...file, bucket: plan.bucket }, deps.signal);
+    plan.progress.etags.set(file.key, unquote(response.etag ?? response.md5 ?? ''));
+    plan.progress.bytesUploaded += file.size;
+    deps.logger.debug(`Uploaded ${file.key} (${file.reason}, ${formatBytes(file.size)})`);
   } catch (error) {
+    if (error instanceof ActionError) throw error; // the file changed after it was hashed
     if (isCancellation(error, deps.signal)) throw error;
-    throw new ActionError(s3Failure(error, 'PutObject', plan.bucket, file.key));
+    throw new ActionError(s3Failure(error, file.size > MULTIPART_THRESHOLD ? 'multipart upload' : 'PutObject', plan.bucket, file.key));
   }
 }
 

@@ -31,6 +31,7 @@ const IAM_ACTION: Record<string, string> = {
   HeadObject: 's3:GetObject',
   GetObject: 's3:GetObject',
   PutObject: 's3:PutObject',
+  'multipart upload': 's3:PutObject (and s3:AbortMultipartUpload)',
   CopyObject: 's3:GetObject and s3:PutObject',
   DeleteObjects: 's3:DeleteObject',
 };
