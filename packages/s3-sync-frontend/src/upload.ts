@@ -12,8 +12,11 @@ import { SHA256_METADATA } from './s3.js';
  * PutObject from a buffer (fast for many small files, and their ETag stays the plain MD5).
  */
 export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
-/** Part size and parts in flight per file: at most PART_SIZE × PART_QUEUE bytes of one file in memory. */
-export const PART_SIZE = 8 * 1024 * 1024;
+/**
+ * Part size (S3's minimum) and parts in flight per file: about PART_SIZE × PART_QUEUE bytes of one
+ * file in memory (a 1 GiB deploy peaks near 175 MiB RSS: bench/s3-sync-frontend/large-file.mjs).
+ */
+export const PART_SIZE = 5 * 1024 * 1024;
 export const PART_QUEUE = 4;
 
 export interface UploadTarget {
