@@ -548,6 +548,22 @@ describe('s3-sync-frontend against moto', () => {
       expect(local.result.changedPaths).toEqual([]);
     });
 
+    it('when the run cannot be recorded, the deploy stops before anything a viewer sees is written', async () => {
+      await createBucket(moto);
+      const root = makeSite(SITE_V1);
+      await deploy(root, recordingClient(moto).s3);
+      makeSite(v2(), root);
+      const failing = recordingClient(moto, (op, input) =>
+        op === 'PutObject' && input.Key === MANIFEST_NAME
+          ? Promise.reject(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }))
+          : undefined,
+      );
+      const error = await deploy(root, failing.s3, {}, { run: { id: '88', attempt: '1' } }).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/The deploy stopped before its first visible write/);
+      expect(writes(failing.requests)).toEqual([]); // neither robots.txt nor any page was written
+      expect(await text(failing.s3, 'robots.txt')).toBe(SITE_V1['robots.txt']);
+    });
+
     it('the sync failed in its HTML phase: attempt 2 emits the pages attempt 1 published too', async () => {
       await createBucket(moto);
       const root = makeSite(SITE_V1);
