@@ -1,3 +1,4 @@
+import { context } from '@actions/github';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -7,6 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { ActionError, CancelledError, createAwsClient, runAction, runnerInputSource } from '@allthrive/toolkit';
 import { ecrRepository, parseImage } from '@allthrive/ecs-deploy-and-wait';
 import { partLabel, readOptions, runWholeDeploy, wholeDeploySummary } from '@allthrive/deploy';
+import { s3ClientConfig } from '@allthrive/s3-sync-frontend';
 
 // The root action (`uses: allthrive/actions@v1`): the whole deploy in one step. Thin adapter:
 // every input validated (through the five engines' own readers) → runWholeDeploy → outputs,
@@ -22,7 +24,8 @@ void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => 
   const cloudfrontRegion = aws.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
 
   const result = await runWholeDeploy(options, {
-    s3: createAwsClient(S3Client, 'S3', aws),
+    // the bucket may be in another region than the cluster: the S3 client follows region redirects
+    s3: new S3Client(s3ClientConfig(aws)),
     ecs: createAwsClient(ECSClient, 'ECS', aws),
     ecr: createAwsClient(ECRClient, 'ECR', ecrRegion ? { ...aws, region: ecrRegion } : aws),
     logs: createAwsClient(CloudWatchLogsClient, 'CloudWatch Logs', aws),
@@ -32,8 +35,11 @@ void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => 
     clock,
     signal,
     root: env.GITHUB_WORKSPACE || process.cwd(),
-    runId: env.GITHUB_RUN_ID,
-    runAttempt: env.GITHUB_RUN_ATTEMPT,
+    // Through @actions/github's context: the run ties re-run attempts together (frontend) and, with
+    // the job, makes the CloudFront caller reference unique.
+    runId: Number.isFinite(context.runId) ? String(context.runId) : undefined,
+    runAttempt: Number.isFinite(context.runAttempt) ? String(context.runAttempt) : undefined,
+    job: context.job || undefined,
   });
 
   setOutput('result', result.result);
