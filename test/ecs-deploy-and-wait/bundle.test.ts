@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { runBundle } from '../harness/bundle.js';
 import { FakeAwsError, startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
+import { ScriptedEcsEndpoint, scenarios, type ServiceSpec } from '../harness/scripted-ecs-endpoint.js';
 
 // Bundle tests of what moto cannot produce (a rollout that fails, a wait cancelled by SIGINT):
 // dist/ecs-deploy-and-wait/index.js runs under Node 24 against a scripted ECS JSON endpoint.
@@ -280,6 +281,46 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
     }
   });
 
+  it('register-only registers the new revisions, sets task-definition-arns and image, and updates no service', async () => {
+    const model = ecsModel({ web: 'never', celery: 'never', 'celery-beat': 'never' });
+    fake = await startFakeAws(model.handlers);
+    const run = await runBundle('ecs-deploy-and-wait', { inputs: { ...inputs, 'register-only': 'true' }, env: env(fake) });
+    try {
+      expect(run.errors).toEqual([]);
+      expect(run.exitCode).toBe(0);
+      expect(run.outputs.result).toBe('registered');
+      expect(JSON.parse(run.outputs['task-definition-arns'])).toEqual({
+        web: arn('web:2'),
+        celery: arn('celery:2'),
+        'celery-beat': arn('celery-beat:2'),
+      });
+      expect(run.outputs.image).toBe(`${REPO}@${DIGEST}`);
+      expect(fake.count('RegisterTaskDefinition')).toBe(3);
+      expect(fake.count('UpdateService')).toBe(0);
+      expect(run.summary).toContain('no service was updated (register-only)');
+    } finally {
+      run.cleanup();
+    }
+  });
+
+  it('task-definitions deploys exactly the given revisions and registers nothing', async () => {
+    const model = ecsModel({ web: 'complete', celery: 'complete', 'celery-beat': 'complete' });
+    fake = await startFakeAws(model.handlers);
+    const given = { web: arn('web:7'), celery: arn('celery:7'), 'celery-beat': arn('celery-beat:7') };
+    const { image: _image, ...rest } = inputs;
+    const run = await runBundle('ecs-deploy-and-wait', { inputs: { ...rest, 'task-definitions': JSON.stringify(given) }, env: env(fake) });
+    try {
+      expect(run.errors).toEqual([]);
+      expect(run.outputs.result).toBe('success');
+      expect(fake.count('RegisterTaskDefinition')).toBe(0);
+      const updates = fake.requests.filter((r) => r.operation === 'UpdateService').map((r) => [r.body.service, r.body.taskDefinition]);
+      expect(updates).toEqual(Object.entries(given));
+      expect(JSON.parse(run.outputs['task-definition-arns'])).toEqual(given);
+    } finally {
+      run.cleanup();
+    }
+  });
+
   it('rejects a bad input with one error naming it, before any AWS request', async () => {
     fake = await startFakeAws({
       DescribeServices: () => {
@@ -295,6 +336,95 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
       expect(fake.requests).toHaveLength(0);
     } finally {
       run.cleanup();
+    }
+  });
+});
+
+describe('ecs-deploy-and-wait bundle against the scripted ECS endpoint with service deployments', () => {
+  let ecs: ScriptedEcsEndpoint | undefined;
+  afterEach(async () => {
+    await ecs?.close();
+    ecs = undefined;
+  });
+  const web = (spec: Partial<ServiceSpec>): ServiceSpec => ({
+    name: 'web',
+    strategy: 'BLUE_GREEN',
+    bakeTimeInMinutes: 1,
+    scenario: scenarios.blueGreen({ stepMs: 300, bakeMs: 4000 }),
+    ...spec,
+  });
+  const run = async (spec: ServiceSpec, extra: Record<string, string>) => {
+    ecs = await new ScriptedEcsEndpoint().addService(spec).start();
+    return runBundle('ecs-deploy-and-wait', {
+      inputs: { cluster: CLUSTER, services: 'web', image: `${REPO}:v43`, 'poll-interval': '1s', timeout: '1m', ...extra },
+      env: { AWS_ENDPOINT_URL: ecs.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'eu-west-1' },
+    });
+  };
+
+  it('blue/green with a bake longer than the poll interval: success after the bake with wait-until completed', async () => {
+    const result = await run(web({}), {});
+    try {
+      expect(result.errors).toEqual([]);
+      expect(result.outputs.result).toBe('success');
+      expect(ecs!.deploymentsOf('web')[0].status).toBe('SUCCESSFUL');
+      expect(result.log).toContain('web: service deployment IN_PROGRESS at stage BAKE_TIME: the new revision is healthy and baking');
+      expect(JSON.parse(result.outputs.services).web.reason).toContain('SUCCESSFUL (BLUE_GREEN)');
+    } finally {
+      result.cleanup();
+    }
+  });
+
+  it('blue/green with wait-until traffic-shifted: success before the bake ends', async () => {
+    const result = await run(web({ scenario: scenarios.blueGreen({ stepMs: 300, bakeMs: 60_000 }) }), { 'wait-until': 'traffic-shifted' });
+    try {
+      expect(result.errors).toEqual([]);
+      expect(result.outputs.result).toBe('success');
+      expect(ecs!.deploymentsOf('web')[0]).toMatchObject({ status: 'IN_PROGRESS', stage: 'BAKE_TIME' });
+      expect(JSON.parse(result.outputs.services).web.reason).toContain('production traffic is all on the new revision');
+    } finally {
+      result.cleanup();
+    }
+  });
+
+  it('an alarm during the bake: failed, then rolled-back with the alarm name, and no UpdateService from the action', async () => {
+    const result = await run(
+      web({
+        alarms: { alarmNames: ['web-5xx'], enable: true, rollback: true },
+        scenario: scenarios.blueGreen({ stepMs: 300, bakeMs: 2000, end: { kind: 'alarm', alarm: 'web-5xx', rollbackMs: 1500 } }),
+      }),
+      { rollback: 'true' },
+    );
+    try {
+      expect(result.exitCode).toBe(1);
+      expect(result.outputs.result).toBe('rolled-back');
+      const warning = result.annotations.find((a) => a.level === 'warning' && a.message.startsWith('web: failed:'));
+      expect(warning?.message).toMatch(/^web: failed: ECS is rolling back deployment ecs-svc\/\d+: CloudWatch alarm web-5xx in ALARM/);
+      const services = JSON.parse(result.outputs.services);
+      expect(services.web.status).toBe('rolled-back');
+      expect(services.web.reason).toContain('CloudWatch alarm web-5xx in ALARM');
+      expect(ecs!.count('UpdateService')).toBe(1);
+      expect(ecs!.count('StopServiceDeployment')).toBe(0);
+    } finally {
+      result.cleanup();
+    }
+  });
+
+  it('rollback: true with a bake longer than the timeout: no rollback of any kind, and the reason says healthy and baking', async () => {
+    const result = await run(web({ bakeTimeInMinutes: 30, scenario: scenarios.blueGreen({ stepMs: 300, bakeMs: 60_000 }) }), {
+      rollback: 'true',
+      timeout: '5s',
+    });
+    try {
+      expect(result.exitCode).toBe(1);
+      expect(result.outputs.result).toBe('timed-out');
+      const reason = JSON.parse(result.outputs.services).web.reason;
+      expect(reason).toContain('the new revision is healthy and baking');
+      expect(reason).toContain('use wait-until: traffic-shifted, or give a longer timeout');
+      expect(reason).toContain('not rolled back by this action: the deployment was healthy and baking');
+      expect(ecs!.count('UpdateService')).toBe(1);
+      expect(ecs!.count('StopServiceDeployment')).toBe(0);
+    } finally {
+      result.cleanup();
     }
   });
 });

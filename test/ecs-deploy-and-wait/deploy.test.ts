@@ -1,25 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { ActionError, CancelledError, memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { failureMessage, runDeploy, type DeployOptions } from '@allthrive/ecs-deploy-and-wait';
+import { webOptions } from './options.js';
 import { REPO, ScriptedEcs, steps, tdArn } from './scripted-ecs.js';
 
 const CLUSTER = 'production-allthrive-cluster';
 
-function options(overrides: Partial<DeployOptions> = {}): DeployOptions {
-  return {
-    cluster: CLUSTER,
-    services: ['web', 'celery', 'celery-beat'],
-    image: `${REPO}@sha256:${'a'.repeat(64)}`,
-    containers: undefined,
-    pinDigest: true,
-    forceNewDeployment: true,
-    wait: true,
-    timeoutMs: 15 * 60_000,
-    pollIntervalMs: 10_000,
-    rollback: false,
-    ...overrides,
-  };
-}
+const options = (overrides: Partial<DeployOptions> = {}) => webOptions({ services: ['web', 'celery', 'celery-beat'], ...overrides });
 
 function product(fake: ScriptedEcs, seed: { circuitBreaker?: { enable: boolean; rollback: boolean }; noRolloutState?: boolean } = {}) {
   fake.addService({ name: 'web', desiredCount: 2, ...seed });
@@ -393,6 +380,17 @@ describe('runDeploy: preflight, task definitions and options', () => {
     expect(result.taskDefinitionArns.web).toBe(tdArn('web:1'));
   });
 
+  it('with task-definitions naming a revision that does not exist, fails before updating any service', async () => {
+    const { fake, deps } = setup();
+    product(fake);
+    const given = { web: tdArn('web:1'), celery: tdArn('celery:1'), 'celery-beat': tdArn('celery-beat:9') };
+    const error = await runDeploy(options({ image: undefined, taskDefinitions: given }), deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as Error).message).toContain('Nothing was deployed: celery-beat:9 (for celery-beat) does not exist');
+    expect(fake.count('UpdateService')).toBe(0);
+    expect(fake.count('RegisterTaskDefinition')).toBe(0);
+  });
+
   it('with wait: false starts the deployments and returns started without polling', async () => {
     const { fake, deps } = setup();
     product(fake);
@@ -424,9 +422,19 @@ describe('runDeploy: preflight, task definitions and options', () => {
     expect(logger.text()).toContain('Rolling back web to web:1 (rollback: true).');
   });
 
-  it('with rollback: true rolls back a timed-out service, giving the rollback a fresh timeout', async () => {
+  it('with rollback: true leaves a timed-out service to ECS when its circuit breaker rolls back, and says so', async () => {
     const { fake, deps } = setup();
     fake.addService({ name: 'web', circuitBreaker: { enable: true, rollback: true } });
+    fake.script('web', [steps.wait(), steps.wait(), steps.wait(), steps.wait(), steps.wait()]);
+    const result = await runDeploy(options({ services: ['web'], rollback: true, timeoutMs: 30_000 }), deps);
+    expect(result.services.web.status).toBe('timed-out');
+    expect(result.services.web.reason).toContain('not rolled back by this action: ECS owns the rollback of this service');
+    expect(fake.count('UpdateService')).toBe(1);
+  });
+
+  it('with rollback: true rolls back a timed-out service, giving the rollback a fresh timeout', async () => {
+    const { fake, deps } = setup();
+    fake.addService({ name: 'web', circuitBreaker: { enable: true, rollback: false } });
     // Four polls (0, 10, 20, 30 s = the deadline) without progress, then the rollback completes.
     fake.script('web', [steps.wait(), steps.wait(), steps.wait(), steps.wait(), steps.wait(), steps.complete()]);
     const result = await runDeploy(options({ services: ['web'], rollback: true, timeoutMs: 30_000 }), deps);

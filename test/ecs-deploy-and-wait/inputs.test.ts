@@ -32,6 +32,7 @@ describe('readOptions', () => {
       timeoutMs: 15 * 60_000,
       pollIntervalMs: 10_000,
       rollback: false,
+      containerLogs: { tasks: 3, lines: 50, enabled: true },
     });
   });
 
@@ -57,10 +58,38 @@ describe('readOptions', () => {
     [{ 'pin-digest': 'on' }, 'pin-digest', 'expected `true` or `false`'],
     [{ rollback: '1' }, 'rollback', 'expected `true` or `false`'],
     [{ 'force-new-deployment': 'false' }, 'force-new-deployment', 'nothing would be deployed'],
+    [{ 'register-only': 'true' }, 'register-only', "no 'image' was given"],
+    [{ 'wait-until': 'baked' }, 'wait-until', 'one of `completed`, `traffic-shifted`'],
+    [{ 'log-tasks': '0' }, 'log-tasks', 'a whole number from 1 to 20'],
+    [{ 'log-lines': 'all' }, 'log-lines', 'a whole number from 1 to 10000'],
+    [{ 'logs-on-failure': 'no' }, 'logs-on-failure', 'expected `true` or `false`'],
+    [{ image: 'app:1', 'task-definitions': '{}' }, 'task-definitions', "Inputs 'image' and 'task-definitions' cannot be used together"],
+    [{ 'task-definitions': 'web:3' }, 'task-definitions', 'expected a JSON object mapping each service'],
+    [{ 'task-definitions': '["web:3"]' }, 'task-definitions', 'expected a JSON object mapping each service'],
+    [{ 'task-definitions': '{"web":"web:3","celery":"celery"}' }, 'task-definitions', `gives "celery" for 'celery'`],
+    [{ 'task-definitions': '{"web":"web:3","celery":"celery:3"}' }, 'task-definitions', "missing 'celery-beat'"],
+    [
+      { 'task-definitions': '{"web":"web:3","celery":"celery:3","celery-beat":"beat:3","flower":"flower:1"}' },
+      'task-definitions',
+      "not in 'services': 'flower'",
+    ],
   ])('rejects %j naming the input', (values, input, message) => {
     const error = inputError({ ...base, ...values });
     expect(error.input).toBe(input);
     expect(error.message).toContain(message);
+  });
+
+  it('reads register-only with an image, and task-definitions in the order of services', () => {
+    expect(read({ ...base, image: 'app:1', 'register-only': 'true' })).toMatchObject({ registerOnly: true, image: 'app:1' });
+    const arn = (rev: string) => `arn:aws:ecs:eu-west-1:123456789012:task-definition/${rev}`;
+    const given = { 'celery-beat': arn('beat:7'), web: arn('web:7'), celery: 'celery:7' };
+    const options = read({ ...base, 'task-definitions': JSON.stringify(given) });
+    expect(options.image).toBeUndefined();
+    expect(Object.entries(options.taskDefinitions!)).toEqual([
+      ['web', arn('web:7')],
+      ['celery', 'celery:7'],
+      ['celery-beat', arn('beat:7')],
+    ]);
   });
 
   it('reads a bare poll-interval and timeout as seconds', () => {

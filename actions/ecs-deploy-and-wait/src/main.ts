@@ -1,3 +1,4 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ActionError, createAwsClient, readAwsInputs, runAction } from '@allthrive/toolkit';
@@ -14,7 +15,16 @@ void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => 
   const ecrRegion = (ref && ecrRepository(ref)?.region) ?? undefined;
   const ecr = createAwsClient(ECRClient, 'ECR', ecrRegion ? { ...aws, region: ecrRegion } : aws);
 
-  const result = await runDeploy(options, { ecs, ecr, logger, clock, signal });
+  // Container logs live in the region their task definition names (awslogs-region), one client each.
+  const logClients = new Map<string, CloudWatchLogsClient>();
+  const logs = (region: string | undefined) => {
+    const key = region ?? '';
+    if (!logClients.has(key))
+      logClients.set(key, createAwsClient(CloudWatchLogsClient, 'CloudWatch Logs', region ? { ...aws, region } : aws));
+    return logClients.get(key)!;
+  };
+
+  const result = await runDeploy(options, { ecs, ecr, logs, logger, clock, signal });
 
   setOutput('result', result.result);
   setOutput('services', JSON.stringify(result.services));

@@ -35,6 +35,11 @@ export const BACKEND_RENAMES: Renames = {
   timeout: 'deploy-timeout',
   // Migrations and new HTML must wait for the new backend: the root action always waits.
   wait: { fixed: 'true' },
+  // Migrations and new HTML follow the backend once its deployments completed.
+  'wait-until': { fixed: 'completed' },
+  // The root action registers and deploys in one go.
+  'register-only': { fixed: 'false' },
+  'task-definitions': { fixed: '' },
 };
 export const MIGRATE_RENAMES: Renames = {
   command: 'migrate-command',

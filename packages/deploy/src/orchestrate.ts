@@ -208,7 +208,8 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
   await run('backend', options.backend ? true : 'no `services` given', async () => {
     const deployed = await engines.runDeploy(
       { ...options.backend!, image, wait: true },
-      { ecs: deps.ecs, ecr: deps.ecr, logger, clock, signal },
+      // Container logs of crashed tasks come from the step's CloudWatch Logs client (its region).
+      { ecs: deps.ecs, ecr: deps.ecr, logs: () => deps.logs, logger, clock, signal },
     );
     result.backend = deployed;
     const failed = failureMessage(deployed);

@@ -1,20 +1,33 @@
 import { CancelledError, formatDuration } from '@allthrive/toolkit';
+import { ContainerLogReporter } from './container-logs.js';
 import { pinDigest } from './digest.js';
 import { EventLog } from './events.js';
 import { preflight } from './preflight.js';
-import { needsRollback, rollBack } from './rollback.js';
-import { planTaskDefinitions, registerTaskDefinitions, shortArn } from './task-definition.js';
+import { describePlan } from './strategy.js';
+import { needsRollback, rollBack, rollbackSkipped } from './rollback.js';
+import { checkTaskDefinitionsExist, planTaskDefinitions, registerTaskDefinitions, shortArn } from './task-definition.js';
+import type { PreflightService } from './preflight.js';
+import type { Logger } from '@allthrive/toolkit';
 import type { DeployDeps, DeployOptions, DeployResult, DeployVerdict, ServiceResult, ServiceStatus } from './types.js';
 import { startDeployments } from './update.js';
 import { waitForDeployments, type WaitOutcome, type WaitSettings } from './waiter.js';
 
 /** How bad a service status is for the step's single verdict. */
-const SEVERITY: Record<ServiceStatus, number> = { started: 0, success: 0, 'rolled-back': 1, 'timed-out': 2, superseded: 3, failed: 3 };
+const SEVERITY: Record<ServiceStatus, number> = {
+  registered: 0,
+  started: 0,
+  success: 0,
+  'rolled-back': 1,
+  'timed-out': 2,
+  superseded: 3,
+  failed: 3,
+};
 
 export function worstVerdict(statuses: ServiceStatus[]): DeployVerdict {
   if (statuses.length && statuses.every((s) => s === 'started')) return 'started';
+  if (statuses.length && statuses.every((s) => s === 'registered')) return 'registered';
   const worst = statuses.reduce<ServiceStatus>((a, b) => (SEVERITY[b] > SEVERITY[a] ? b : a), 'success');
-  return worst === 'superseded' ? 'failed' : worst === 'started' ? 'success' : worst;
+  return worst === 'superseded' ? 'failed' : worst === 'started' || worst === 'registered' ? 'success' : worst;
 }
 
 const RERUN_ADVICE =
@@ -37,6 +50,7 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
   logger.info(
     `Cluster ${options.cluster}: ${ready.map((s) => `${s.name} (${shortArn(s.previousTaskDefinitionArn)}, ${s.service.runningCount ?? 0}/${s.service.desiredCount ?? 0} running)`).join(', ')}.`,
   );
+  for (const s of ready) logger.info(`${s.name}: ${describePlan(s.plan, options.rollback)}.`);
 
   let image = '';
   const newArns = new Map<string, string>();
@@ -53,9 +67,17 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
     checkCancelled('before registering task definitions');
     const registered = await registerTaskDefinitions(ecs, plans, logger);
     for (const plan of plans) for (const name of plan.services) newArns.set(name, registered.get(plan.sourceArn)!);
+  } else if (options.taskDefinitions) {
+    await checkTaskDefinitionsExist(ecs, options.taskDefinitions, signal);
+    for (const [name, arn] of Object.entries(options.taskDefinitions)) newArns.set(name, arn);
+    logger.info(
+      `Deploying the given task definitions as they are (nothing registered): ${[...newArns].map(([name, arn]) => `${name} → ${shortArn(arn)}`).join(', ')}.`,
+    );
   } else {
     logger.info('No image given: redeploying the current task definitions (force-new-deployment).');
   }
+
+  if (options.registerOnly) return registeredOnly(ready, newArns, image, logger);
   checkCancelled('before updating the services');
 
   const started = await startDeployments(
@@ -66,6 +88,7 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
       taskDefinitionArn: newArns.get(s.name),
       currentTaskDefinitionArn: s.previousTaskDefinitionArn,
       knownDeploymentIds: (s.service.deployments ?? []).map((d) => d.id!).filter(Boolean),
+      previousServiceDeploymentArn: s.service.currentServiceDeployment,
     })),
     options.forceNewDeployment,
     logger,
@@ -95,6 +118,8 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
     return result;
   }
 
+  const logOptions = options.containerLogs ?? { tasks: 3, lines: 50, enabled: true };
+  const containerLogs = deps.logs && logOptions.enabled ? new ContainerLogReporter(ecs, deps.logs, logOptions, logger) : undefined;
   const settings: WaitSettings = {
     ecs,
     cluster: options.cluster,
@@ -105,9 +130,11 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
     timeoutMs: options.timeoutMs,
     pollIntervalMs: options.pollIntervalMs,
     rerunAdvice: RERUN_ADVICE,
+    waitUntil: options.waitUntil,
+    containerLogs,
   };
   logger.info(
-    `Waiting up to ${formatDuration(options.timeoutMs)} for ${started.length} deployment${started.length === 1 ? '' : 's'}, polling every ${formatDuration(options.pollIntervalMs)}.`,
+    `Waiting up to ${formatDuration(options.timeoutMs)} for ${started.length} deployment${started.length === 1 ? '' : 's'} (until ${options.waitUntil === 'traffic-shifted' ? 'production traffic has shifted to the new revision, bake not included; on rolling deployments until completed' : 'completed, bake time included'}), polling every ${formatDuration(options.pollIntervalMs)}.`,
   );
   const outcomes = await waitForDeployments(
     started.map((s) => {
@@ -120,22 +147,29 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
         previousTaskDefinitionArn: byName.get(s.name)!.previousTaskDefinitionArn,
         startedAt: s.startedAt,
         events,
+        serviceDeploymentArn: s.serviceDeploymentArn,
+        previousServiceDeploymentArn: byName.get(s.name)!.service.currentServiceDeployment,
+        plan: byName.get(s.name)!.plan,
       };
     }),
     settings,
   );
 
   if (options.rollback) {
-    const candidates = started
-      .map((s) => ({
-        name: s.name,
-        newTaskDefinitionArn: s.taskDefinitionArn,
-        previousTaskDefinitionArn: byName.get(s.name)!.previousTaskDefinitionArn,
-        ecsRollsBack: byName.get(s.name)!.ecsRollsBack,
-        outcome: outcomes.get(s.name)!,
-      }))
-      .filter(needsRollback);
-    for (const [name, outcome] of await rollBack(candidates, settings)) outcomes.set(name, outcome);
+    const candidates = started.map((s) => ({
+      name: s.name,
+      newTaskDefinitionArn: s.taskDefinitionArn,
+      previousTaskDefinitionArn: byName.get(s.name)!.previousTaskDefinitionArn,
+      ecsRollsBack: byName.get(s.name)!.ecsRollsBack,
+      plan: byName.get(s.name)!.plan,
+      deploymentId: s.deploymentId,
+      outcome: outcomes.get(s.name)!,
+    }));
+    for (const candidate of candidates) {
+      const skipped = rollbackSkipped(candidate);
+      if (skipped) outcomes.set(candidate.name, { ...candidate.outcome, reason: `${candidate.outcome.reason}; ${skipped}` });
+    }
+    for (const [name, outcome] of await rollBack(candidates.filter(needsRollback), settings)) outcomes.set(name, outcome);
   }
 
   for (const s of started) {
@@ -153,12 +187,13 @@ export async function runDeploy(options: DeployOptions, deps: DeployDeps): Promi
     result.services[s.name] = entry;
   }
   result.result = worstVerdict(Object.values(result.services).map((s) => s.status));
+  if (containerLogs?.excerpts.length) result.logs = containerLogs.excerpts;
   return result;
 }
 
 /** The one sentence the step fails with when the result is not success; undefined on success. */
 export function failureMessage(result: DeployResult): string | undefined {
-  if (result.result === 'success' || result.result === 'started') return undefined;
+  if (result.result === 'success' || result.result === 'started' || result.result === 'registered') return undefined;
   const bad = Object.entries(result.services).filter(([, s]) => s.status !== 'success');
   const total = Object.keys(result.services).length;
   return (
@@ -166,4 +201,27 @@ export function failureMessage(result: DeployResult): string | undefined {
     bad.map(([name, s]) => `${name} ${s.status} (${s.reason})`).join('; ') +
     '. The service events and stopped-task reasons above show why; task definitions were not deregistered.'
   );
+}
+
+/** register-only: the new revisions are registered and reported; no service is touched. */
+function registeredOnly(ready: PreflightService[], newArns: Map<string, string>, image: string, logger: Logger): DeployResult {
+  const result: DeployResult = { result: 'registered', services: {}, taskDefinitionArns: {}, image };
+  for (const s of ready) {
+    const arn = newArns.get(s.name)!;
+    result.taskDefinitionArns[s.name] = arn;
+    result.services[s.name] = {
+      status: 'registered',
+      deploymentId: '',
+      taskDefinitionArn: arn,
+      previousTaskDefinitionArn: s.previousTaskDefinitionArn,
+      runningCount: s.service.runningCount ?? 0,
+      desiredCount: s.service.desiredCount ?? 0,
+      durationSeconds: 0,
+      reason: 'registered; no service updated (register-only)',
+    };
+  }
+  logger.info(
+    "register-only: the new revisions are registered and no service was updated. Deploy them with this action's 'task-definitions' input set to the task-definition-arns output.",
+  );
+  return result;
 }

@@ -20,3 +20,5 @@ export { StoppedTaskReporter, describeStoppedTask } from './stopped-tasks.js';
 export { needsRollback, rollBack } from './rollback.js';
 export { describeServices, DESCRIBE_BATCH } from './describe-services.js';
 export type { DeployOptions, DeployDeps, DeployResult, DeployVerdict, ServiceResult, ServiceStatus } from './types.js';
+export { ContainerLogReporter, crashed, type ContainerLogOptions, type TaskLogExcerpt } from './container-logs.js';
+export { deploymentPlan, describePlan, type DeploymentPlan, type RollbackOwner } from './strategy.js';

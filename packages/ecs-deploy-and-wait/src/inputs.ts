@@ -5,6 +5,8 @@ import type { DeployOptions } from './types.js';
 const NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const CLUSTER_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster\/[A-Za-z0-9_-]{1,255}$/;
 const SERVICE_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_-]{1,255}\/)?[A-Za-z0-9_-]{1,255}$/;
+/** A task-definition revision: a full ARN or `family:revision` (what UpdateService accepts). */
+const TASK_DEFINITION = /^(arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/)?[A-Za-z0-9_-]{1,255}:\d+$/;
 
 /**
  * Reads and validates every input of ecs-deploy-and-wait (the AWS ones excepted: readAwsInputs).
@@ -37,6 +39,7 @@ export function readOptions(inputs: Inputs): DeployOptions {
     services.push(service);
   }
 
+  inputs.exclusive('image', 'task-definitions');
   const image = inputs.optional('image');
   if (image !== undefined && !parseImage(image)) {
     throw new InputError(
@@ -58,9 +61,18 @@ export function readOptions(inputs: Inputs): DeployOptions {
     throw new InputError('containers', "Input 'containers' was given without 'image': name the new image to put into those containers.");
   }
 
+  const taskDefinitions = readTaskDefinitions(inputs, services);
+  const registerOnly = inputs.boolean('register-only', false);
+  if (registerOnly && image === undefined) {
+    throw new InputError(
+      'register-only',
+      `Input 'register-only' is true but no 'image' was given${taskDefinitions ? " ('task-definitions' names revisions that are already registered)" : ''}: register-only registers new revisions with the new image, so give 'image'.`,
+    );
+  }
+
   const pinDigest = inputs.boolean('pin-digest', true);
   const forceNewDeployment = inputs.boolean('force-new-deployment', true);
-  if (image === undefined && !forceNewDeployment) {
+  if (image === undefined && !taskDefinitions && !forceNewDeployment) {
     throw new InputError(
       'force-new-deployment',
       "Input 'force-new-deployment' is false and no 'image' was given, so nothing would be deployed: give an image, or set force-new-deployment to true to redeploy the current task definitions.",
@@ -70,6 +82,12 @@ export function readOptions(inputs: Inputs): DeployOptions {
   const timeoutMs = inputs.duration('timeout', { default: '15m', minMs: 1000, maxMs: 6 * 3_600_000 });
   const pollIntervalMs = inputs.duration('poll-interval', { default: '10s', minMs: 1000, maxMs: 600_000 });
   const rollback = inputs.boolean('rollback', false);
+  const containerLogs = {
+    tasks: inputs.integer('log-tasks', { default: 3, min: 1, max: 20 }),
+    lines: inputs.integer('log-lines', { default: 50, min: 1, max: 10_000 }),
+    enabled: inputs.boolean('logs-on-failure', true),
+  };
+  const waitUntil = inputs.enumeration('wait-until', ['completed', 'traffic-shifted'] as const, 'completed');
 
   return {
     cluster,
@@ -82,7 +100,50 @@ export function readOptions(inputs: Inputs): DeployOptions {
     timeoutMs,
     pollIntervalMs,
     rollback,
+    ...(waitUntil !== 'completed' ? { waitUntil } : {}),
+    containerLogs,
+    ...(registerOnly ? { registerOnly } : {}),
+    ...(taskDefinitions ? { taskDefinitions } : {}),
   };
+}
+
+/**
+ * `task-definitions`: the JSON object `register-only` wrote to `task-definition-arns`
+ * (service → task-definition ARN). It must name exactly the services in `services`, so a
+ * service is never deployed with a revision meant for another or silently left out.
+ */
+function readTaskDefinitions(inputs: Inputs, services: string[]): Record<string, string> | undefined {
+  const accepted =
+    'a JSON object mapping each service to a task-definition ARN, such as the task-definition-arns output of a register-only run';
+  const value = inputs.json('task-definitions', { accepted });
+  if (value === undefined) return undefined;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InputError('task-definitions', `Input 'task-definitions' is not accepted: expected ${accepted}.`);
+  }
+  const names = services.map(serviceName);
+  const entries = Object.entries(value as Record<string, unknown>);
+  for (const [service, arn] of entries) {
+    if (typeof arn !== 'string' || !TASK_DEFINITION.test(arn)) {
+      throw new InputError(
+        'task-definitions',
+        `Input 'task-definitions' gives ${JSON.stringify(arn)} for '${service}', which is not accepted: expected a task-definition ARN (arn:aws:ecs:<region>:<account>:task-definition/<family>:<revision>) or family:revision.`,
+      );
+    }
+  }
+  const extra = entries.map(([service]) => service).filter((service) => !names.includes(service));
+  const missing = names.filter((name) => !entries.some(([service]) => service === name));
+  if (extra.length || missing.length) {
+    throw new InputError(
+      'task-definitions',
+      `Input 'task-definitions' must name exactly the services in 'services' (${names.join(', ')}): ${[
+        missing.length ? `missing ${missing.map((m) => `'${m}'`).join(', ')}` : '',
+        extra.length ? `not in 'services': ${extra.map((e) => `'${e}'`).join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ')}.`,
+    );
+  }
+  return Object.fromEntries(names.map((name) => [name, (value as Record<string, string>)[name]]));
 }
 
 /** The short service name of a name or ARN (`arn:...:service/cluster/web` → `web`). */

@@ -3,18 +3,21 @@ import { ActionError } from '@allthrive/toolkit';
 import { awsFailure } from './aws-errors.js';
 import { describeServices } from './describe-services.js';
 import { serviceName } from './inputs.js';
+import { deploymentPlan, type DeploymentPlan } from './strategy.js';
 
 export interface PreflightService {
   name: string;
   service: Service;
   previousTaskDefinitionArn: string;
-  /** ECS rolls the service back itself when its circuit breaker trips. */
+  /** ECS rolls the service back itself (circuit breaker or alarms with rollback). */
   ecsRollsBack: boolean;
+  /** Strategy, bake time, alarms, hooks and who rolls back. */
+  plan: DeploymentPlan;
 }
 
 /**
- * Checks every service before anything changes: it exists, is ACTIVE and uses the ECS (rolling)
- * deployment controller, the only one whose deployments this action can follow. All problems are
+ * Checks every service before anything changes: it exists, is ACTIVE and uses the ECS deployment
+ * controller (rolling, blue/green, linear or canary), the one whose deployments this action follows. All problems are
  * reported together, so one run tells the whole story.
  */
 export async function preflight(ecs: ECSClient, cluster: string, services: string[], signal?: AbortSignal): Promise<PreflightService[]> {
@@ -45,7 +48,7 @@ export async function preflight(ecs: ECSClient, cluster: string, services: strin
     const controller = service.deploymentController?.type ?? 'ECS';
     if (controller !== 'ECS') {
       problems.push(
-        `service '${name}' uses the ${controller} deployment controller; this action follows ECS rolling deployments only (use CodeDeploy for blue/green)`,
+        `service '${name}' uses the ${controller} deployment controller; this action follows deployments of the ECS controller (rolling, blue/green, linear, canary), not CodeDeploy or external ones`,
       );
       continue;
     }
@@ -53,12 +56,13 @@ export async function preflight(ecs: ECSClient, cluster: string, services: strin
       problems.push(`service '${name}' has no task definition`);
       continue;
     }
-    const breaker = service.deploymentConfiguration?.deploymentCircuitBreaker;
+    const plan = deploymentPlan(service);
     ready.push({
       name,
       service,
       previousTaskDefinitionArn: service.taskDefinition,
-      ecsRollsBack: Boolean(breaker?.enable && breaker?.rollback),
+      ecsRollsBack: plan.rollbackOwner === 'ecs',
+      plan,
     });
   }
   if (problems.length) {

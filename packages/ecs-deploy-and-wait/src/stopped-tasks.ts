@@ -12,6 +12,8 @@ export class StoppedTaskReporter {
   private disabled = false;
   /** One line per stopped task, for the service's failure reason. */
   readonly reasons: string[] = [];
+  /** The stopped tasks printed so far, oldest first (for their container logs). */
+  readonly tasks: Task[] = [];
 
   constructor(
     private readonly ecs: ECSClient,
@@ -47,6 +49,7 @@ export class StoppedTaskReporter {
         for (const task of tasks) {
           if (!task.taskArn || this.printed.has(task.taskArn)) continue;
           this.printed.add(task.taskArn);
+          this.tasks.push(task);
           const line = describeStoppedTask(task);
           this.reasons.push(line);
           this.logger.info(`${this.service}: ${line}`);

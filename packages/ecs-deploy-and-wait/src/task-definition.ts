@@ -7,7 +7,7 @@ import {
   type Tag,
   type TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import { ActionError, type Logger } from '@allthrive/toolkit';
+import { ActionError, awsErrorCode, type Logger } from '@allthrive/toolkit';
 import { awsFailure } from './aws-errors.js';
 import { sameRepository } from './image-ref.js';
 
@@ -160,6 +160,34 @@ export async function registerTaskDefinitions(ecs: ECSClient, plans: TaskDefinit
     );
   }
   return registered;
+}
+
+/**
+ * `task-definitions`: every given revision must exist before any service is updated, so a typo
+ * fails the step with nothing changed rather than half-way through the UpdateService calls.
+ */
+export async function checkTaskDefinitionsExist(ecs: ECSClient, given: Record<string, string>, signal?: AbortSignal): Promise<void> {
+  const problems: string[] = [];
+  for (const arn of new Set(Object.values(given))) {
+    const services = Object.keys(given).filter((name) => given[name] === arn);
+    try {
+      const response = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }), { abortSignal: signal });
+      if (response.taskDefinition?.status && response.taskDefinition.status !== 'ACTIVE') {
+        problems.push(`${shortArn(arn)} (for ${services.join(', ')}) is ${response.taskDefinition.status}`);
+      }
+    } catch (error) {
+      if (awsErrorCode(error) !== 'ClientException') {
+        throw awsFailure(error, 'ECS', 'DescribeTaskDefinition', 'Checking the given task definitions failed; nothing was deployed.');
+      }
+      problems.push(`${shortArn(arn)} (for ${services.join(', ')}) does not exist (${(error as Error).message})`);
+    }
+  }
+  if (problems.length) {
+    throw new ActionError(
+      `Nothing was deployed: ${problems.join('; ')}. Check the 'task-definitions' input (the task-definition-arns output of a register-only run).`,
+      'task-definitions',
+    );
+  }
 }
 
 /** `arn:aws:ecs:...:task-definition/web:42` → `web:42`. */

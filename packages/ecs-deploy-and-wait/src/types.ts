@@ -1,5 +1,7 @@
 import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { ContainerLogOptions, TaskLogExcerpt } from './container-logs.js';
 import type { Clock, Logger } from '@allthrive/toolkit';
 
 /** What the action (or the root action) asks for, validated by readOptions before any AWS call. */
@@ -17,13 +19,29 @@ export interface DeployOptions {
   timeoutMs: number;
   pollIntervalMs: number;
   rollback: boolean;
+  /**
+   * `completed` (default): the service deployment is SUCCESSFUL, bake included. `traffic-shifted`:
+   * on blue/green, linear and canary, production traffic is all on the new revision and the
+   * deployment is healthy (BAKE_TIME or later); on rolling deployments the same as `completed`.
+   */
+  waitUntil?: WaitUntil;
+  /** Register the new revisions and stop: no service is updated (result `registered`). */
+  registerOnly?: boolean;
+  /** Container logs of crashed tasks of a failed deployment (default: 3 tasks, 50 lines, on). */
+  containerLogs?: ContainerLogOptions;
+  /** Service → task-definition ARN to deploy as given (nothing is copied or registered); exclusive with `image`. */
+  taskDefinitions?: Record<string, string>;
 }
+
+export type WaitUntil = 'completed' | 'traffic-shifted';
 
 /** The SDK clients and the runtime collaborators the engine uses; injected so tests run in ms. */
 export interface DeployDeps {
   ecs: ECSClient;
   /** Needed only when `image` is an ECR image given by tag and `pinDigest` is on. */
   ecr?: ECRClient;
+  /** CloudWatch Logs client for a region (undefined = the cluster's); without it no container logs are read. */
+  logs?: (region: string | undefined) => CloudWatchLogsClient;
   logger: Logger;
   clock: Clock;
   signal?: AbortSignal;
@@ -31,11 +49,11 @@ export interface DeployDeps {
   random?: () => number;
 }
 
-/** Per-service verdict. `started` only when `wait` is false. */
-export type ServiceStatus = 'success' | 'failed' | 'rolled-back' | 'superseded' | 'timed-out' | 'started';
+/** Per-service verdict. `started` only when `wait` is false; `registered` only with `registerOnly`. */
+export type ServiceStatus = 'success' | 'failed' | 'rolled-back' | 'superseded' | 'timed-out' | 'started' | 'registered';
 
 /** The step's verdict: the worst over all services (`superseded` counts as `failed`). */
-export type DeployVerdict = 'success' | 'failed' | 'rolled-back' | 'timed-out' | 'started';
+export type DeployVerdict = 'success' | 'failed' | 'rolled-back' | 'timed-out' | 'started' | 'registered';
 
 export interface ServiceResult {
   status: ServiceStatus;
@@ -56,4 +74,6 @@ export interface DeployResult {
   taskDefinitionArns: Record<string, string>;
   /** The image actually deployed (digest-pinned where resolved); '' when no image was given. */
   image: string;
+  /** The last lines of the crashed tasks' containers that were printed (the first goes into the job summary). */
+  logs?: TaskLogExcerpt[];
 }

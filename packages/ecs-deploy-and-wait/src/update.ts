@@ -10,6 +10,8 @@ export interface StartedDeployment {
   deploymentId: string;
   taskDefinitionArn: string;
   startedAt: number;
+  /** `currentServiceDeployment` of the UpdateService answer when it names a new one (the service-deployment API). */
+  serviceDeploymentArn?: string;
 }
 
 export interface UpdateTarget {
@@ -20,6 +22,8 @@ export interface UpdateTarget {
   currentTaskDefinitionArn?: string;
   /** Deployment ids the service had before this update: a PRIMARY deployment not among them is new. */
   knownDeploymentIds?: string[];
+  /** The service's currentServiceDeployment before this update (so it is never taken for ours). */
+  previousServiceDeploymentArn?: string;
 }
 
 /** How often one service's UpdateService is sent at most (only when ECS surely did not apply it). */
@@ -118,11 +122,13 @@ export async function startDeployments(
     const sentAt = clock.now();
     let primary: Deployment | undefined;
     let serviceDefinition: string | undefined;
+    let current: string | undefined;
     for (let attempt = 1; !primary; attempt++) {
       try {
         const response = await updateOnce(ecs, { cluster, service: name, taskDefinition: taskDefinitionArn, forceNewDeployment });
         primary = response.service?.deployments?.find((d) => d.status === 'PRIMARY');
         serviceDefinition = response.service?.taskDefinition;
+        current = response.service?.currentServiceDeployment;
         if (!primary?.id) {
           throw new ActionError(`UpdateService for ${name} returned no PRIMARY deployment, so there is nothing to follow.`);
         }
@@ -145,6 +151,7 @@ export async function startDeployments(
         if (found) {
           primary = found.deployment;
           serviceDefinition = found.serviceDefinition;
+          current = found.currentServiceDeployment;
           logger.info(
             `${name}: ECS had applied the update (deployment ${primary.id} is new and PRIMARY): following it, not sending it again.`,
           );
@@ -154,7 +161,14 @@ export async function startDeployments(
       }
     }
     const arn = taskDefinitionArn ?? serviceDefinition ?? primary.taskDefinition ?? '';
-    started.push({ name, deploymentId: primary.id!, taskDefinitionArn: arn, startedAt: clock.now() });
+    const serviceDeploymentArn = current && current !== target.previousServiceDeploymentArn ? current : undefined;
+    started.push({
+      name,
+      deploymentId: primary.id!,
+      taskDefinitionArn: arn,
+      startedAt: clock.now(),
+      ...(serviceDeploymentArn ? { serviceDeploymentArn } : {}),
+    });
     logger.info(`${name}: started deployment ${primary.id} of ${shortArn(arn)}.`);
   }
   return started;
@@ -170,13 +184,15 @@ async function checkApplied(
   signal: AbortSignal | undefined,
   state: () => string,
   pause: (ms: number, name: string) => Promise<void>,
-): Promise<{ deployment: Deployment; serviceDefinition?: string } | undefined> {
+): Promise<{ deployment: Deployment; serviceDefinition?: string; currentServiceDeployment?: string } | undefined> {
   for (let check = 1; ; check++) {
     try {
       const described = await describeServices(ecs, cluster, [target.name], signal);
       const service = described.services.get(serviceName(target.name));
       const deployment = appliedDeployment(service, target, sentAt);
-      return deployment ? { deployment, serviceDefinition: service?.taskDefinition } : undefined;
+      return deployment
+        ? { deployment, serviceDefinition: service?.taskDefinition, currentServiceDeployment: service?.currentServiceDeployment }
+        : undefined;
     } catch (error) {
       if (isAbort(error, signal) || signal?.aborted) {
         throw new CancelledError(`Cancelled while checking whether ${target.name}'s UpdateService was applied. ${state()}`);

@@ -1,5 +1,7 @@
-import type { Deployment, Failure, Service } from '@aws-sdk/client-ecs';
+import type { Deployment, Failure, Service, ServiceDeployment } from '@aws-sdk/client-ecs';
+import { failureCause, trafficShifted } from './service-deployments.js';
 import { shortArn } from './task-definition.js';
+import type { WaitUntil } from './types.js';
 
 /** The deployment this run created and must follow (not "the service"). */
 export interface TrackedDeployment {
@@ -93,4 +95,65 @@ export function progress(service: Service | undefined, deploymentId: string): st
     : `deployment ${deploymentId} not found`;
   const total = service.deployments?.length ?? 0;
   return `${counts}; service running ${service.runningCount ?? 0}/${service.desiredCount ?? 0}; ${total} deployment${total === 1 ? '' : 's'}`;
+}
+
+/**
+ * The verdict from the service deployment (DescribeServiceDeployments), for every strategy:
+ * - success only when it is SUCCESSFUL (bake included), or with `traffic-shifted` on blue/green,
+ *   linear and canary once production traffic is all on the new revision and it is healthy
+ *   (BAKE_TIME or later);
+ * - rolled-back once ECS's rollback finished (ROLLBACK_SUCCESSFUL); failed when it failed
+ *   (ROLLBACK_FAILED) or ECS stopped it without rollback (STOPPED with the cause);
+ * - superseded when a newer service deployment replaced it;
+ * - waiting otherwise, including while ECS rolls back (the waiter reports `failed` at once in the
+ *   log and keeps following the rollback).
+ * Status and stage values: ServiceDeploymentStatus / ServiceDeploymentLifecycleStage (SDK model).
+ */
+export function judgeServiceDeployment(
+  deployment: ServiceDeployment,
+  service: Service | undefined,
+  tracked: TrackedDeployment,
+  waitUntil: WaitUntil,
+  strategy: string,
+): Verdict {
+  const id = tracked.deploymentId;
+  const cause = failureCause(deployment);
+  switch (deployment.status) {
+    case 'SUCCESSFUL':
+      return {
+        status: 'success',
+        reason: `service deployment of ${id} SUCCESSFUL${deployment.lifecycleStage ? ` (${strategy})` : ''}: ${deployment.targetServiceRevision?.runningTaskCount ?? ourDeployment(service, id)?.runningCount ?? '?'}/${deployment.targetServiceRevision?.requestedTaskCount ?? service?.desiredCount ?? '?'} tasks running`,
+      };
+    case 'ROLLBACK_SUCCESSFUL':
+      return {
+        status: 'rolled-back',
+        reason: `ECS rolled deployment ${id} back${service?.taskDefinition && service.taskDefinition !== tracked.taskDefinitionArn ? ` to ${shortArn(service.taskDefinition)}` : ''}: ${cause}`,
+      };
+    case 'ROLLBACK_FAILED':
+      return { status: 'failed', reason: `deployment ${id} failed and ECS's rollback failed too: ${cause}` };
+    case 'STOPPED':
+    case 'STOP_REQUESTED': {
+      const newer = service?.currentServiceDeployment;
+      // ECS's words ("Replaced by a new service deployment."), or the service now follows another one.
+      if (
+        /replaced by a new service deployment/i.test(deployment.statusReason ?? '') ||
+        (newer && newer !== deployment.serviceDeploymentArn)
+      ) {
+        return {
+          status: 'superseded',
+          reason: `deployment ${id} was replaced by a newer service deployment${newer && newer !== deployment.serviceDeploymentArn ? ` (${newer.slice(newer.lastIndexOf('/') + 1)})` : ''}; someone or something else deployed this service meanwhile`,
+          replacedBy: newer,
+        };
+      }
+      return { status: 'failed', reason: `deployment ${id} ${deployment.status} by ECS without rollback: ${cause}` };
+    }
+    default:
+      if (waitUntil === 'traffic-shifted' && strategy !== 'ROLLING' && trafficShifted(deployment)) {
+        return {
+          status: 'success',
+          reason: `production traffic is all on the new revision and deployment ${id} is healthy (stage ${deployment.lifecycleStage}; wait-until: traffic-shifted); ECS finishes the bake without this job`,
+        };
+      }
+      return { status: 'waiting' };
+  }
 }
