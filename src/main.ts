@@ -1,3 +1,4 @@
+import { context } from '@actions/github';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -32,8 +33,11 @@ void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => 
     clock,
     signal,
     root: env.GITHUB_WORKSPACE || process.cwd(),
-    runId: env.GITHUB_RUN_ID,
-    runAttempt: env.GITHUB_RUN_ATTEMPT,
+    // Through @actions/github's context: the run ties re-run attempts together (frontend) and, with
+    // the job, makes the CloudFront caller reference unique.
+    runId: Number.isFinite(context.runId) ? String(context.runId) : undefined,
+    runAttempt: Number.isFinite(context.runAttempt) ? String(context.runAttempt) : undefined,
+    job: context.job || undefined,
   });
 
   setOutput('result', result.result);

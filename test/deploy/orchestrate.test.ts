@@ -26,6 +26,7 @@ function fakeEngines(overrides: Partial<Engines> = {}) {
   const plan = { bucket: 'production-allthrive-frontend', prefix: '', progress: { phases: [{ uploaded: 3 }] } } as unknown as SyncPlan;
   const base: Engines = {
     planSync: async () => (calls.push('planSync'), plan),
+    uploadUnreferenced: async () => (calls.push('uploadUnreferenced'), {} as never),
     uploadAssets: async () => (calls.push('uploadAssets'), []),
     publishHtml: async () => (calls.push('publishHtml'), {} as never),
     deleteStale: async () => (calls.push('deleteStale'), {} as never),
@@ -90,9 +91,10 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
       'preflight web,celery,celery-beat',
       'pinDigest',
       'resolveDistributionId',
-      'uploadAssets',
+      'uploadUnreferenced',
       'runDeploy',
       'runMigration',
+      'uploadAssets',
       'publishHtml',
       'deleteStale',
       'runInvalidation',
@@ -111,7 +113,15 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   it('a frontend-only deploy skips the backend and migration parts', async () => {
     const fake = fakeEngines();
     const result = await runWholeDeploy(options({ bucket: 'site', 'distribution-id': 'E2QWRUHAPOMQZL' }), deps(fake.engines));
-    expect(fake.calls).toEqual(['planSync', 'resolveDistributionId', 'uploadAssets', 'publishHtml', 'deleteStale', 'runInvalidation']);
+    expect(fake.calls).toEqual([
+      'planSync',
+      'resolveDistributionId',
+      'uploadUnreferenced',
+      'uploadAssets',
+      'publishHtml',
+      'deleteStale',
+      'runInvalidation',
+    ]);
     expect(result.parts.map((p) => [p.part, p.status])).toEqual([
       ['frontend-assets', 'success'],
       ['backend', 'skipped'],
@@ -145,7 +155,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
       'preflight web,celery,celery-beat',
       'pinDigest',
       'resolveDistributionId',
-      'uploadAssets',
+      'uploadUnreferenced',
       'runDeploy',
       'runMigration',
     ]);
@@ -154,7 +164,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
     expect(result.failure).toContain('exited with code 3 (task t1)');
     expect(result.parts.map((p) => p.status)).toEqual(['success', 'success', 'failed', 'not-run', 'not-run']);
     expect(result.productionState).toBe(
-      'Backend deployed, migrations failed (exit code 3), old HTML still live (new assets uploaded, not referenced yet)',
+      'Backend deployed, migrations failed (exit code 3), old HTML still live (only new content-hashed files uploaded, not referenced yet)',
     );
     expect(result.migrate?.exitCode).toBe(3);
     const summary = wholeDeploySummary(result);
@@ -194,12 +204,12 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
       'preflight web,celery,celery-beat',
       'pinDigest',
       'resolveDistributionId',
-      'uploadAssets',
+      'uploadUnreferenced',
       'runDeploy',
     ]);
     expect(result.failure).toContain('web rolled-back (circuit breaker)');
     expect(result.productionState).toBe(
-      'Backend deploy failed: web rolled back to the previous task definition; celery, celery-beat on the new image, migrations not run, old HTML still live (new assets uploaded, not referenced yet)',
+      'Backend deploy failed: web rolled back to the previous task definition; celery, celery-beat on the new image, migrations not run, old HTML still live (only new content-hashed files uploaded, not referenced yet)',
     );
   });
 
@@ -219,13 +229,27 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
 
   it('an asset upload failure leaves everything as it was', async () => {
     const fake = fakeEngines({
+      uploadUnreferenced: async () => {
+        throw new Error('S3 PutObject failed: AccessDenied');
+      },
+    });
+    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
+    expect(fake.calls.at(-1)).toBe('uploadUnreferenced');
+    expect(fake.calls).not.toContain('runDeploy');
+    expect(result.productionState).toBe('Backend unchanged, migrations not run, old HTML still live');
+  });
+
+  it('a failure while uploading the non-hashed public files (with the HTML, after the backend) says they may be new', async () => {
+    const fake = fakeEngines({
       uploadAssets: async () => {
         throw new Error('S3 PutObject failed: AccessDenied');
       },
     });
     const result = await runWholeDeploy(options(ALL), deps(fake.engines));
-    expect(fake.calls).toEqual(['planSync', 'preflight web,celery,celery-beat', 'pinDigest', 'resolveDistributionId', 'uploadAssets']);
-    expect(result.productionState).toBe('Backend unchanged, migrations not run, old HTML still live');
+    expect(fake.calls.slice(-3)).toEqual(['runDeploy', 'runMigration', 'uploadAssets']);
+    expect(result.productionState).toBe(
+      'Backend deployed, migrations ran, old HTML still live (some non-hashed public files such as robots.txt or sw.js may already be new)',
+    );
   });
 
   it('a failed invalidation after the HTML says the CDN may serve old copies', async () => {

@@ -5,7 +5,7 @@ import { InputError, Inputs, mapInputSource } from '@allthrive/toolkit';
 import {
   DEFAULT_CACHE_CONTROL,
   builtInContentType,
-  directoryPathOfIndex,
+  directoryPathsOfIndex,
   encodeUrlPath,
   globMatcher,
   headerRules,
@@ -141,11 +141,11 @@ describe('paths for CloudFront', () => {
   });
 
   it('gives the directory URL of an index.html', () => {
-    expect(directoryPathOfIndex('index.html')).toBe('/');
-    expect(directoryPathOfIndex('app/index.html')).toBe('/app/');
-    expect(directoryPathOfIndex('app/docs/index.html')).toBe('/app/docs/');
-    expect(directoryPathOfIndex('app/page.html')).toBeUndefined();
-    expect(directoryPathOfIndex('app/myindex.html')).toBeUndefined();
+    expect(directoryPathsOfIndex('index.html')).toEqual(['/']);
+    expect(directoryPathsOfIndex('app/index.html')).toEqual(['/app', '/app/']);
+    expect(directoryPathsOfIndex('app/docs/index.html')).toEqual(['/app/docs', '/app/docs/']);
+    expect(directoryPathsOfIndex('app/page.html')).toEqual([]);
+    expect(directoryPathsOfIndex('app/myindex.html')).toEqual([]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { context } from '@actions/github';
 import { S3Client } from '@aws-sdk/client-s3';
 import { createAwsClient, readAwsInputs, runAction } from '@allthrive/toolkit';
 import { readOptions, runSync, summaryReport } from '@allthrive/s3-sync-frontend';
@@ -11,7 +12,10 @@ await runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) =>
   const s3 = createAwsClient(S3Client, 'S3', aws);
   const root = process.env.GITHUB_WORKSPACE || process.cwd();
 
-  const result = await runSync(options, { s3, logger, clock, signal, root });
+  // The run id ties re-run attempts together: each attempt emits what earlier attempts changed.
+  const run = Number.isFinite(context.runId) ? { id: String(context.runId), attempt: String(context.runAttempt || 1) } : undefined;
+
+  const result = await runSync(options, { s3, logger, clock, signal, root, run });
 
   setOutput('uploaded', result.uploaded);
   setOutput('re-headered', result.reheadered);
@@ -20,5 +24,7 @@ await runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) =>
   setOutput('kept', result.kept);
   setOutput('bytes-uploaded', result.bytesUploaded);
   setOutput('changed-paths', JSON.stringify(result.changedPaths));
+  setOutput('planned-paths', JSON.stringify(result.plannedPaths));
+  setOutput('dry-run', result.dryRun);
   await summary(summaryReport(result));
 });

@@ -6,7 +6,7 @@ import { readOptions as readSyncOptions, type SyncOptions } from '@allthrive/s3-
 
 /** What the root action was asked to do: one entry per part, undefined when the part is skipped. */
 export interface WholeDeployOptions {
-  /** s3-sync-frontend (phases 1-2 before the backend, 3-4 after it); runs when `bucket` is given. */
+  /** s3-sync-frontend (phase 1 before the backend, 2-4 after it); runs when `bucket` is given. */
   frontend?: SyncOptions;
   /** ecs-deploy-and-wait, always waiting; runs when `services` is given. */
   backend?: DeployOptions;
@@ -128,7 +128,7 @@ export function readOptions(source: InputSource): WholeDeployOptions {
   }
   // `invalidate-paths` goes through the engine's own path rules (validated and normalized now).
   const invalidate = wantsInvalidation
-    ? readThrough(source, { ...INVALIDATE_RENAMES, paths: 'invalidate-paths' }, readInvalidateOptions)
+    ? readThrough(source, { ...INVALIDATE_RENAMES, paths: 'invalidate-paths' }, (i) => readInvalidateOptions(i, { emptyPaths: 'nothing' }))
     : undefined;
   const extraInvalidatePaths = invalidate ? [...invalidate.paths] : [];
 

@@ -8,12 +8,22 @@ import { CancelledError, errorMessage, type Clock, type Logger } from '@allthriv
 import { resolveDistributionId, runInvalidation, WaitTimeoutError, type InvalidationResult } from '@allthrive/cloudfront-invalidate';
 import { failureMessage, pinDigest, preflight, runDeploy, type DeployResult } from '@allthrive/ecs-deploy-and-wait';
 import { MigrationError, runMigration, type MigrationResult } from '@allthrive/ecs-exec-migrate';
-import { deleteStale, planSync, publishHtml, syncResult, uploadAssets, type SyncPlan, type SyncResult } from '@allthrive/s3-sync-frontend';
+import {
+  deleteStale,
+  planSync,
+  publishHtml,
+  syncResult,
+  uploadAssets,
+  uploadUnreferenced,
+  type SyncPlan,
+  type SyncResult,
+} from '@allthrive/s3-sync-frontend';
 import type { WholeDeployOptions } from './inputs.js';
 
 /** The engines the root action composes; injectable so the orchestration is tested with fakes. */
 export interface Engines {
   planSync: typeof planSync;
+  uploadUnreferenced: typeof uploadUnreferenced;
   uploadAssets: typeof uploadAssets;
   publishHtml: typeof publishHtml;
   deleteStale: typeof deleteStale;
@@ -29,6 +39,7 @@ export interface Engines {
 
 export const realEngines: Engines = {
   planSync,
+  uploadUnreferenced,
   uploadAssets,
   publishHtml,
   deleteStale,
@@ -55,6 +66,8 @@ export interface WholeDeployDeps {
   root: string;
   runId?: string;
   runAttempt?: string;
+  /** The job id (GITHUB_JOB), for the CloudFront caller reference. */
+  job?: string;
   engines?: Engines;
 }
 
@@ -84,16 +97,21 @@ export interface WholeDeployResult {
   /** True when a read-only pre-flight check failed, so nothing was written. */
   preflightFailed?: boolean;
   frontend?: SyncResult;
+  /**
+   * How far the frontend-html part got: `public-files` (non-hashed, non-HTML files, live as they
+   * land), `html`, `clean-up`. Says what is live when that part fails.
+   */
+  frontendStage?: 'public-files' | 'html' | 'clean-up';
   backend?: DeployResult;
   migrate?: Partial<MigrationResult>;
   invalidate?: InvalidationResult;
 }
 
 const LABEL: Record<Part, string> = {
-  'frontend-assets': 'Frontend assets (s3-sync-frontend phases 1-2)',
+  'frontend-assets': 'Frontend assets: new content-hashed files (s3-sync-frontend phase 1)',
   backend: 'Backend services (ecs-deploy-and-wait)',
   migrate: 'Migrations (ecs-exec-migrate)',
-  'frontend-html': 'Frontend HTML and clean-up (s3-sync-frontend phases 3-4)',
+  'frontend-html': 'Frontend public files, HTML and clean-up (s3-sync-frontend phases 2-4)',
   invalidate: 'CloudFront invalidation (cloudfront-invalidate)',
 };
 
@@ -105,9 +123,11 @@ class PartFailure extends Error {}
 
 /**
  * The whole deploy in one step, in the order that keeps production consistent: upload the new
- * assets (unreferenced, harmless), deploy the backend and wait, run the migrations, then put the
- * HTML live (new pages appear only once the API they call is deployed and migrated), delete stale
- * files, and invalidate what changed. A part runs only when its inputs were given; a failure stops
+ * content-hashed files (at keys nothing serves yet: unreferenced, harmless), deploy the backend
+ * and wait, run the migrations, then the other public files (sw.js, robots.txt, a runtime
+ * config.js: live the moment they land, so never before the backend) and the HTML (new pages
+ * appear only once the API they call is deployed and migrated), delete stale files, and
+ * invalidate what changed. A part runs only when its inputs were given; a failure stops
  * every later part. Returns what happened; never throws for a part's failure (the caller reports
  * it after setting outputs and the summary).
  */
@@ -119,7 +139,8 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
   const record = (part: Part, partStatus: PartStatus, detail: string) => status.set(part, { part, status: partStatus, detail });
   let stopped = false;
   let plan: SyncPlan | undefined;
-  const syncDeps = { s3: deps.s3, logger, clock, signal, root: deps.root };
+  const workflowRun = deps.runId ? { id: deps.runId, attempt: deps.runAttempt || '1' } : undefined;
+  const syncDeps = { s3: deps.s3, logger, clock, signal, root: deps.root, run: workflowRun };
 
   const run = async (part: Part, enabled: string | true, body: () => Promise<string>) => {
     if (enabled !== true) return record(part, 'skipped', enabled);
@@ -199,10 +220,8 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
 
   await run('frontend-assets', options.frontend ? true : 'no `bucket` given', async () => {
     plan ??= await engines.planSync(options.frontend!, syncDeps);
-    await engines.uploadAssets(plan, syncDeps);
-    const phases = plan.progress.phases;
-    const uploaded = phases.reduce((sum, p) => sum + p.uploaded, 0);
-    return `${uploaded} asset(s) uploaded to s3://${plan.bucket}/${plan.prefix}; no live page references them yet`;
+    const phase = await engines.uploadUnreferenced(plan, syncDeps);
+    return `${phase.uploaded ?? 0} new content-hashed file(s) uploaded to s3://${plan.bucket}/${plan.prefix}; no live page references them yet, and no other file changed`;
   });
 
   await run('backend', options.backend ? true : 'no `services` given', async () => {
@@ -239,7 +258,11 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
   });
 
   await run('frontend-html', options.frontend ? true : 'no `bucket` given', async () => {
+    result.frontendStage = 'public-files';
+    await engines.uploadAssets(plan!, syncDeps);
+    result.frontendStage = 'html';
     await engines.publishHtml(plan!, syncDeps);
+    result.frontendStage = 'clean-up';
     await engines.deleteStale(plan!, syncDeps);
     result.frontend = engines.syncResult(plan!, syncDeps);
     const f = result.frontend;
@@ -257,7 +280,7 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
   await run('invalidate', invalidateEnabled, async () => {
     try {
       const invalidated = await engines.runInvalidation(
-        { ...options.invalidate!, distributionId, paths, runId: deps.runId, runAttempt: deps.runAttempt },
+        { ...options.invalidate!, distributionId, paths, runId: deps.runId, runAttempt: deps.runAttempt, job: deps.job },
         { cloudfront: deps.cloudfront, cloudformation: deps.cloudformation, logger, clock, signal },
       );
       result.invalidate = invalidated;
@@ -302,7 +325,9 @@ function shortId(arn: string | undefined): string {
  * "backend deployed, migrations failed, old HTML still live". This is what a person reads first
  * when a deploy fails half-way.
  */
-export function productionState(result: Pick<WholeDeployResult, 'parts' | 'backend' | 'migrate' | 'frontend' | 'preflightFailed'>): string {
+export function productionState(
+  result: Pick<WholeDeployResult, 'parts' | 'backend' | 'migrate' | 'frontend' | 'frontendStage' | 'preflightFailed'>,
+): string {
   if (result.preflightFailed) return 'Nothing changed: a pre-flight check failed before the first write';
   const of = (part: Part) => result.parts.find((p) => p.part === part)?.status ?? 'skipped';
   const pieces: string[] = [];
@@ -341,8 +366,11 @@ export function productionState(result: Pick<WholeDeployResult, 'parts' | 'backe
   const html = of('frontend-html');
   if (assets !== 'skipped') {
     if (html === 'success') pieces.push('new HTML live');
-    else if (html === 'failed' || html === 'cancelled') pieces.push('HTML partly published (some pages new, some old)');
-    else if (assets === 'success') pieces.push('old HTML still live (new assets uploaded, not referenced yet)');
+    else if (html === 'failed' || html === 'cancelled') {
+      if (result.frontendStage === 'clean-up') pieces.push('new HTML live (deleting stale files did not finish)');
+      else if (result.frontendStage === 'html') pieces.push('HTML partly published (some pages new, some old)');
+      else pieces.push('old HTML still live (some non-hashed public files such as robots.txt or sw.js may already be new)');
+    } else if (assets === 'success') pieces.push('old HTML still live (only new content-hashed files uploaded, not referenced yet)');
     else pieces.push('old HTML still live');
   }
 

@@ -5,6 +5,8 @@ export { digestFile, hashFile, scanSource, type Digest, type LocalFile, type Loc
 export {
   decideStale,
   parseManifest,
+  pathsOfRun,
+  RUNS_KEPT,
   serializeManifest,
   type GraceDecision,
   type Manifest,
@@ -22,10 +24,11 @@ export {
   type Rule,
   type SyncOptions,
 } from './options.js';
-export { directoryPathOfIndex, encodeUrlPath, urlPathOfKey } from './paths.js';
-export { DELETE_BATCH, deleteStale, publishHtml, uploadAssets } from './phases.js';
+export { directoryPathsOfIndex, encodeUrlPath, urlPathOfKey } from './paths.js';
+export { DELETE_BATCH, deleteStale, publishHtml, uploadAssets, uploadUnreferenced } from './phases.js';
 export {
   changedPaths,
+  ownChangedPaths,
   decideFile,
   htmlGroups,
   needsHead,
