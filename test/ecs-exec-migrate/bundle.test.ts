@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { runBundle } from '../harness/bundle.js';
 import { startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
 import { startFakeDataChannel, type FakeDataChannel } from './fake-data-channel.js';
+import { obeyedCommands } from './runner-commands.js';
 import { CLUSTER_ARN, execHandlers, taskArn, taskDef, type ExecState } from './exec-fixtures.js';
 
 /**
@@ -137,7 +138,9 @@ describe('bundle: exec mode', () => {
     });
     expect(run.log).toContain('\nApplying ✓\n');
     expect(run.exitCode).toBe(0);
-    expect(run.errors).toEqual([]);
+    // Parsed as the runner does (stop-commands honoured): the forged annotation is text.
+    expect(obeyedCommands(run.stdout).filter((c) => c.command === 'error')).toEqual([]);
+    expect(run.stdout).toContain('\n::error::forged by the migration\n');
     run.cleanup();
   });
 
@@ -156,7 +159,9 @@ describe('bundle: exec mode', () => {
       },
     });
     expect(run.exitCode).toBe(1);
-    expect(run.errors[0].message).toMatch(/cancelled: sent Ctrl-C to the remote command.*may still be running/);
+    expect(run.errors[0].message).toMatch(
+      /cancelled: sent Ctrl-C \(0x03\) to the command as terminal input.*closed the session.*may still be running/,
+    );
     expect(channel.sessions[0].ctrlC).toBe(true);
     expect(run.outputs['exit-code']).toBe('');
     run.cleanup();

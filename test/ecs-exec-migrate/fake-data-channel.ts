@@ -48,7 +48,20 @@ export interface SessionScript {
   awaitInput?: boolean;
   /** Resend unacknowledged output frames after this long. */
   resendMs?: number;
+  /**
+   * The ECS Exec idle timeout (20 minutes in AWS, scaled down here): with no stream data in either
+   * direction for this long, the session ends with Session Manager's inactivity message and the
+   * agent kills the command (amazon-ssm-agent agent/session/shell/shell.go, the cancelled branch).
+   * Stream data counts, WebSocket pings do not: the plugin pings every 5 minutes and sessions still
+   * time out, and both sides switched their smux keep-alive off because it "breaks Session Manager
+   * idle timeout" (session-manager-plugin src/sessionmanagerplugin/session/portsession/muxportforwarding.go,
+   * amazon-ssm-agent agent/session/plugins/port/port_mux.go).
+   */
+  idleTimeoutMs?: number;
 }
+
+/** Session Manager's message when the idle timeout ends a session (tedsmitt/ecsgo#19). */
+export const IDLE_TIMEOUT_OUTPUT = 'Your session timed out due to inactivity and has been terminated.';
 
 export interface SessionRecord {
   sessionId: string;
@@ -67,7 +80,10 @@ export interface SessionRecord {
   /** Client input frames that arrived while publication was paused. */
   inputsWhilePaused: number;
   ctrlC: boolean;
+  /** The client sent the TerminateSession flag (the shell plugin ignores it: only port plugins handle it). */
   terminated: boolean;
+  /** Terminal-size input frames received (the keep-alive). */
+  sizeFrames: number;
   ended?: string;
   exitCode?: number | null;
 }
@@ -147,6 +163,7 @@ export async function startFakeDataChannel(): Promise<FakeDataChannel> {
         inputsWhilePaused: 0,
         ctrlC: false,
         terminated: false,
+        sizeFrames: 0,
       };
       scripts.set(sessionId, { script, record });
       sessions.push(record);
@@ -177,6 +194,7 @@ function runSession(socket: WebSocket, script: SessionScript, record: SessionRec
   let inputAcked = false;
   let held: number | undefined; // a frame held back to be sent after its successor
   const timers: NodeJS.Timeout[] = [];
+  let lastActivity = Date.now();
 
   const send = (frame: Buffer) => {
     if (socket.readyState === socket.OPEN) socket.send(frame);
@@ -190,6 +208,7 @@ function runSession(socket: WebSocket, script: SessionScript, record: SessionRec
       frame[80] ^= 0xff;
     }
     record.sent.push(seq);
+    if (first) lastActivity = Date.now();
     unacked.set(seq, Date.now());
     send(frame);
     if (first && script.duplicate?.includes(seq)) send(frames[seq]);
@@ -299,6 +318,28 @@ function runSession(socket: WebSocket, script: SessionScript, record: SessionRec
     }
   };
 
+  if (script.idleTimeoutMs !== undefined) {
+    const idleTimeoutMs = script.idleTimeoutMs;
+    const watchdog = setInterval(() => {
+      if (finished || !opened || Date.now() - lastActivity <= idleTimeoutMs) return;
+      finished = true;
+      record.ended = 'idle-timeout';
+      killGroup(child, 'SIGKILL');
+      const closed = {
+        MessageId: randomUUID(),
+        CreatedDate: new Date().toISOString(),
+        DestinationId: 'client',
+        SessionId: record.sessionId,
+        MessageType: 'channel_closed',
+        SchemaVersion: 1,
+        Output: IDLE_TIMEOUT_OUTPUT,
+      };
+      control(MessageType.ChannelClosed, Buffer.from(JSON.stringify(closed)));
+      setTimeout(() => socket.close(1000), 20);
+    }, 20);
+    timers.push(watchdog);
+  }
+
   const resender = setInterval(() => {
     const now = Date.now();
     for (const [seq, at] of unacked) if (now - at > resendMs) transmit(seq, false);
@@ -349,6 +390,8 @@ function runSession(socket: WebSocket, script: SessionScript, record: SessionRec
       return;
     }
     if (message.messageType === MessageType.InputStreamData) {
+      lastActivity = Date.now();
+      if (message.payloadType === PayloadType.Size) record.sizeFrames += 1;
       if (paused) record.inputsWhilePaused += 1;
       if (inputsIgnored < (script.ignoreFirstInputs ?? 0)) {
         inputsIgnored += 1;
@@ -361,10 +404,10 @@ function runSession(socket: WebSocket, script: SessionScript, record: SessionRec
         record.ctrlC = true;
         killGroup(child, 'SIGINT');
       }
-      if (message.payloadType === PayloadType.Flag && message.payload.readUInt32BE(0) === 2) {
-        record.terminated = true;
-        killGroup(child, 'SIGKILL');
-      }
+      // The shell plugin's InputStreamMessageHandler handles only Output and Size payloads; the
+      // TerminateSession flag is acted on by the port plugins alone (amazon-ssm-agent
+      // agent/session/shell/shell_unix.go), so it is recorded and changes nothing.
+      if (message.payloadType === PayloadType.Flag && message.payload.readUInt32BE(0) === 2) record.terminated = true;
     }
   });
   socket.on('close', () => {

@@ -1,6 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { MarkerScanner, OutputLines, cleanLine, markerLine, shellQuote, wrapCommand } from '@allthrive/ecs-exec-migrate';
+import { memoryLogger } from '@allthrive/toolkit';
+import {
+  MAX_LINE_LENGTH,
+  MarkerScanner,
+  OutputLines,
+  RemoteOutput,
+  cleanLine,
+  markerLine,
+  shellQuote,
+  wrapCommand,
+} from '@allthrive/ecs-exec-migrate';
 import { shlexSplit } from './fake-data-channel.js';
 
 /** Feeds `bytes` to a line writer + marker scanner in the given chunk sizes; returns the logged lines and the code. */
@@ -28,10 +38,34 @@ describe('output line writer', () => {
     expect(cleanLine('tab\tkept')).toBe('tab\tkept');
   });
 
-  it('neutralises workflow commands in remote output', () => {
-    expect(cleanLine('::stop-commands::abc')).toBe(':\u200b:stop-commands::abc');
-    expect(cleanLine('  ::error::x')).toBe('  :\u200b:error::x');
-    expect(cleanLine('a :: b')).toBe('a :: b');
+  it('keeps workflow-command text as it was printed (the stop-commands block makes it inert)', () => {
+    expect(cleanLine('::add-mask::x')).toBe('::add-mask::x');
+    expect(cleanLine('text ##[error]x')).toBe('text ##[error]x');
+    expect(cleanLine('\u0085::error::x\u009b')).toBe('::error::x');
+  });
+
+  it('treats a carriage return as "rewrite this line": a progress bar becomes its last state', () => {
+    const bar = ['  0%|          | 0/10', ' 50%|#####     | 5/10', '100%|##########| 10/10'].map((s) => `\r${s}`).join('');
+    expect(scan(Buffer.from(`${bar}\r\r\nnext\r\n`), [], NONCE).lines).toEqual(['100%|##########| 10/10', 'next']);
+    // A line ending in CR CR LF (a program's own CR LF through the PTY) keeps its text.
+    expect(scan(Buffer.from('done\r\r\n'), [4, 5], NONCE).lines).toEqual(['done']);
+  });
+
+  it('keeps only the live segment of a progress bar that never ends its line, whatever the chunking', () => {
+    const lines: string[] = [];
+    const writer = new OutputLines((line) => lines.push(line));
+    for (let i = 0; i <= 100_000; i++) writer.write(Buffer.from(`\rstep ${i}`));
+    writer.end();
+    expect(lines).toEqual(['step 100000']);
+  });
+
+  it('cuts a very long line and says how much was cut', () => {
+    const lines: string[] = [];
+    const writer = new OutputLines((line) => lines.push(line));
+    writer.write(Buffer.from('x'.repeat(MAX_LINE_LENGTH + 1234)));
+    writer.write(Buffer.from('x'.repeat(50_000) + '\r\nshort\r\n'));
+    writer.end();
+    expect(lines).toEqual([`${'x'.repeat(MAX_LINE_LENGTH)} … [line cut: ${1234 + 50_000} more characters]`, 'short']);
   });
 
   it('keeps multi-byte UTF-8 characters whole when a chunk ends inside one', () => {
@@ -98,5 +132,37 @@ describe('command wrapper', () => {
 
   it('does not contain the marker text itself, so echoing the command cannot forge it', () => {
     expect(wrapCommand('python manage.py migrate', NONCE)).not.toContain(markerLine(NONCE, 0).slice(0, 40));
+  });
+});
+
+describe('remote output block', () => {
+  it('wraps remote lines in ::stop-commands::<token> … ::<token>:: and closes it before the action speaks', () => {
+    const logger = memoryLogger();
+    const written: string[] = [];
+    const raw = (line: string) => {
+      written.push(line);
+      logger.info(`RAW ${line}`);
+    };
+    const out = new RemoteOutput(logger, raw);
+    out.line('::add-mask::x');
+    out.line('##[error]x');
+    out.own.warning('the action itself warns');
+    out.line('after');
+    out.close();
+    out.close();
+    const text = logger.entries.map((e) => `${e.level} ${e.message}`);
+    const [first, second] = [written[0].slice('::stop-commands::'.length), written[4].slice('::stop-commands::'.length)];
+    expect(first).toMatch(/^[0-9a-f]{32}$/);
+    expect(second).not.toBe(first);
+    expect(text).toEqual([
+      `info RAW ::stop-commands::${first}`,
+      'info RAW ::add-mask::x',
+      'info RAW ##[error]x',
+      `info RAW ::${first}::`,
+      'warning the action itself warns',
+      `info RAW ::stop-commands::${second}`,
+      'info RAW after',
+      `info RAW ::${second}::`,
+    ]);
   });
 });

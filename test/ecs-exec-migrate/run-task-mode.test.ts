@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { ActionError, memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { MigrationError, STARTED_BY, runMigration, type MigrationOptions } from '@allthrive/ecs-exec-migrate';
 import { FakeAwsError, startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
-import { CLUSTER_ARN, clientsFor, taskArn, taskDef } from './exec-fixtures.js';
+import { CLUSTER_ARN, clientsFor, taskArn, taskDef, remoteLinesTo } from './exec-fixtures.js';
 
 /**
  * Run-task mode against a scripted ECS + CloudWatch Logs endpoint: moto's one-off tasks always
@@ -172,7 +172,7 @@ async function run(overrides: Partial<MigrationOptions> = {}, signal = new Abort
   const logger = memoryLogger();
   const clock = virtualClock();
   try {
-    const result = await runMigration(options(overrides), { ecs, logs, logger, clock, signal });
+    const result = await runMigration(options(overrides), { ecs, logs, logger, clock, signal, writeCommand: remoteLinesTo(logger) });
     return { result, logger, clock, error: undefined };
   } catch (error) {
     return { result: undefined, logger, clock, error: error as Error };
@@ -204,8 +204,9 @@ describe('run-task mode (scripted ECS + Logs)', () => {
     });
   });
 
-  it('starts the task from the PRIMARY deployment with the override, startedBy and the copied network and capacity', async () => {
-    await run();
+  it('starts the task from the PRIMARY deployment with the override, startedBy, the copied network and on-demand capacity', async () => {
+    const { logger } = await run();
+    expect(logger.text()).toMatch(/uses FARGATE_SPOT, which is left out for the migration task/);
     expect(body('RunTask')).toEqual({
       cluster: 'production-allthrive-cluster',
       taskDefinition: taskDef(42),
@@ -217,7 +218,8 @@ describe('run-task mode (scripted ECS + Logs)', () => {
           { name: 'web', command: ['/bin/sh', '-c', 'python manage.py migrate --noinput && python manage.py seed_plans'] },
         ],
       },
-      capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+      // The service runs on FARGATE_SPOT only: the migration goes to on-demand FARGATE.
+      capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
       platformVersion: '1.4.0',
       networkConfiguration: {
         awsvpcConfiguration: {
@@ -335,7 +337,8 @@ describe('run-task mode (scripted ECS + Logs)', () => {
   it('warns when another migration task is still running', async () => {
     script.otherMigrations = [taskArn('f'.repeat(32))];
     const { logger } = await run();
-    expect(body('ListTasks')).toEqual({ cluster: 'production-allthrive-cluster', startedBy: 'ecs-exec-migrate', desiredStatus: 'RUNNING' });
+    // startedBy must be the only filter (API_ListTasks); the default desiredStatus is RUNNING.
+    expect(body('ListTasks')).toEqual({ cluster: 'production-allthrive-cluster', startedBy: 'ecs-exec-migrate' });
     expect(logger.entries.find((e) => e.level === 'warning')?.message).toMatch(/Another migration task .*\(f{32}\)/);
   });
 

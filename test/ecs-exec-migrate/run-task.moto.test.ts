@@ -12,6 +12,7 @@ import {
 import { memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { runMigration } from '@allthrive/ecs-exec-migrate';
 import { useMoto } from '../harness/moto.js';
+import { remoteLinesTo } from './exec-fixtures.js';
 
 /**
  * Integration: run-task mode against moto's real ECS and CloudWatch Logs emulation. moto's tasks
@@ -116,7 +117,14 @@ describe('run-task mode against moto', () => {
         subnets: [],
         securityGroups: [],
       },
-      { ecs: playingContainer, logs, logger, clock: virtualClock(), signal: new AbortController().signal },
+      {
+        ecs: playingContainer,
+        logs,
+        logger,
+        clock: virtualClock(),
+        signal: new AbortController().signal,
+        writeCommand: remoteLinesTo(logger),
+      },
     );
 
     expect(result.exitCode).toBe(0); // moto's tasks always exit 0; non-zero codes are covered by the scripted tests

@@ -42,8 +42,10 @@ describe('task selection for ECS Exec', () => {
       { id: 'new0000000000000000000000000000b', revision: 42, startedAt: 5000 },
       { id: 'new0000000000000000000000000000c', revision: 42, startedAt: 3000 },
     ];
-    const { selected } = await select();
-    expect(selected?.taskArn).toBe(taskArn('new0000000000000000000000000000c'));
+    const { selected, logger } = await select();
+    // The newest task of the PRIMARY deployment.
+    expect(selected?.taskArn).toBe(taskArn('new0000000000000000000000000000b'));
+    expect(logger.text()).toMatch(/Passed over task new0000000000000000000000000000c: it qualifies too, but started earlier/);
     expect(selected?.primaryTaskDefinition).toBe(taskDef(42));
     expect(selected?.verdicts.find((v) => v.taskArn.endsWith('a'))?.problems[0]).toMatch(
       /not the PRIMARY deployment's production-allthrive-web:42/,
@@ -105,7 +107,7 @@ describe('task selection for ECS Exec', () => {
   });
 
   it('evaluates a single task without I/O', () => {
-    const verdict = evaluateTask({ ...ecsTask({ id: 'x', lastStatus: 'PENDING' }) } as never, 'web', taskDef(42));
+    const verdict = evaluateTask({ ...ecsTask({ id: 'x', lastStatus: 'PENDING' }) } as never, 'web', { taskDefinition: taskDef(42) });
     expect(verdict).toEqual({ taskArn: taskArn('x'), problems: ['is PENDING, not yet RUNNING'], transient: true });
   });
 });

@@ -194,16 +194,29 @@ describe('exec mode under faults', () => {
     },
   );
 
-  test('ExecuteCommand answered 503 / throttled: not retried (it could start the command twice); the step fails and says so', async () => {
+  test('ExecuteCommand throttled on every attempt: retried (ECS refused it, so nothing started), then the step fails and says so', async () => {
     const run = await migrate([{ fault: 'throttle', operation: 'ExecuteCommand' }]);
     expect({ exit: run.exitCode, errors: run.errors.length, details: describeRun(run) }).toMatchObject({ exit: 1, errors: 1 });
-    expect(proxy!.requests.filter((r) => r.operation === 'ExecuteCommand')).toHaveLength(1);
+    expect(proxy!.requests.filter((r) => r.operation === 'ExecuteCommand')).toHaveLength(5);
     expect(commandStarts()).toBe(0);
-    expect(run.errors[0].message).toMatch(/never started twice|not retried/i);
+    expect(run.errors[0].message).toMatch(/throttled 5 times \(the command was not started\)/);
     results.record({
       action: NAME,
       category: 'faults-30',
       case: 'exec mode: ExecuteCommand throttled',
+      outcome: `exit 1 after 5 attempts, nothing started: ${excerpt(run.errors[0].message, 120)}`,
+    });
+  });
+
+  test('ExecuteCommand answered 500: not retried (the command may have started); the step fails and says so', async () => {
+    const run = await migrate([{ fault: 'internal', operation: 'ExecuteCommand' }]);
+    expect({ exit: run.exitCode, errors: run.errors.length, details: describeRun(run) }).toMatchObject({ exit: 1, errors: 1 });
+    expect(proxy!.requests.filter((r) => r.operation === 'ExecuteCommand')).toHaveLength(1);
+    expect(run.errors[0].message).toMatch(/never started twice|not retried/i);
+    results.record({
+      action: NAME,
+      category: 'faults-30',
+      case: 'exec mode: ExecuteCommand answered 500',
       outcome: `exit 1, one attempt: ${excerpt(run.errors[0].message, 120)}`,
     });
   });

@@ -1,7 +1,7 @@
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ActionError, createAwsClient, readAwsInputs, runAction } from '@allthrive/toolkit';
-import { MigrationError, buildSummary, readOptions, runMigration, type MigrationResult } from '@allthrive/ecs-exec-migrate';
+import { MigrationError, buildSummary, failureMessage, readOptions, runMigration, type MigrationResult } from '@allthrive/ecs-exec-migrate';
 
 // Thin adapter: inputs → runMigration → outputs, job summary, exit code.
 void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => {
@@ -17,6 +17,8 @@ void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => 
     setOutput('mode', options.mode);
     setOutput('session-id', result.sessionId ?? '');
     setOutput('log-stream', result.logStream ?? '');
+    setOutput('failed-command', result.failedCommand ?? '');
+    setOutput('exit-codes', JSON.stringify(result.commandResults ?? []));
   };
 
   let result: MigrationResult;
@@ -31,10 +33,5 @@ void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => 
   }
   publish(result);
   await summary(buildSummary(options, result));
-  if (result.exitCode !== 0) {
-    throw new ActionError(
-      `The command \`${options.command}\` exited with code ${result.exitCode} in task ${result.taskArn.slice(result.taskArn.lastIndexOf('/') + 1)}; its output is above.`,
-      'Migration failed',
-    );
-  }
+  if (result.exitCode !== 0) throw new ActionError(failureMessage(options, result), 'Migration failed');
 });

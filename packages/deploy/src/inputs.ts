@@ -54,6 +54,9 @@ export const MIGRATE_RENAMES: Renames = {
   'security-groups': { fixed: '' },
   'assign-public-ip': { fixed: '' },
   'launch-type': { fixed: '' },
+  // Not offered by the root action: one `migrate-command`, on the capacity the engine chooses.
+  commands: { fixed: '' },
+  'capacity-provider-strategy': { fixed: '' },
 };
 export const INVALIDATE_RENAMES: Renames = {
   // The paths come from the frontend part (plus invalidate-paths).

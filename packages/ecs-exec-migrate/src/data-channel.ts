@@ -34,8 +34,10 @@ export type SessionEnd =
   | { kind: 'channel-closed'; output: string }
   /** The WebSocket closed without `channel_closed`. */
   | { kind: 'socket-closed'; code: number; reason: string }
-  /** This client gave up (connection error, resend limit, unsupported KMS handshake). */
-  | { kind: 'failed'; message: string };
+  /** This client gave up (connection error, resend limit). */
+  | { kind: 'failed'; message: string }
+  /** This client refused the session's handshake (KMS encryption): the agent never starts the command. */
+  | { kind: 'refused'; message: string };
 
 export interface DataChannelOptions {
   streamUrl: string;
@@ -45,7 +47,25 @@ export interface DataChannelOptions {
   webSocketFactory?: WebSocketFactory;
   /** Resends of one frame before giving up (the plugin: 3000, about 5 minutes). */
   maxResendAttempts?: number;
+  /** How often a terminal-size message keeps the session from the idle timeout (default KEEP_ALIVE_MS; 0: never). */
+  keepAliveMs?: number;
 }
+
+/**
+ * ECS Exec sessions end after 20 minutes without activity (ECS Exec documentation; the value cannot
+ * be changed). What counts as activity is stream data on the data channel, not WebSocket pings: the
+ * plugin pings every 5 minutes (session-manager-plugin src/communicator/websocketchannel.go) and
+ * sessions still time out, and the plugin and the agent both switch their smux keep-alive frames
+ * off "or else it breaks Session Manager idle timeout" (session-manager-plugin
+ * src/sessionmanagerplugin/session/portsession/muxportforwarding.go; amazon-ssm-agent
+ * agent/session/plugins/port/port_mux.go): those frames are input/output stream data. So an input
+ * frame every 5 minutes keeps the session. The frame is a terminal-size (Size) message with the size
+ * already set: the shell plugin accepts Size input and resizes the PTY (agent/session/shell/shell_unix.go,
+ * InputStreamMessageHandler → SetSize), and resizing to the same size changes nothing (the kernel
+ * sends SIGWINCH only when the size differs), so the command never sees it.
+ */
+export const KEEP_ALIVE_MS = 5 * 60_000;
+const TERMINAL_SIZE = Buffer.from(JSON.stringify({ cols: 200, rows: 50 }));
 
 interface Outgoing {
   sequenceNumber: number;
@@ -72,6 +92,7 @@ export class DataChannel {
   private retransmissionTimeout = MIN_RTO_MS;
   private timer: NodeJS.Timeout | undefined;
   private pinger: NodeJS.Timeout | undefined;
+  private keepAlive: NodeJS.Timeout | undefined;
   private opening: Promise<void> | undefined;
   private endResult: SessionEnd | undefined;
   private resolveEnded!: (end: SessionEnd) => void;
@@ -111,6 +132,11 @@ export class DataChannel {
         // As the plugin does: a keepalive ping every 5 minutes, so idle proxies keep the socket.
         this.pinger = setInterval(() => socket.ping('keepalive'), PING_INTERVAL_MS);
         this.pinger.unref?.();
+        const keepAliveMs = this.options.keepAliveMs ?? KEEP_ALIVE_MS;
+        if (keepAliveMs > 0) {
+          this.keepAlive = setInterval(() => this.send(PayloadType.Size, TERMINAL_SIZE), keepAliveMs);
+          this.keepAlive.unref?.();
+        }
         resolve();
       });
       socket.on('message', (data, isBinary) => {
@@ -165,6 +191,11 @@ export class DataChannel {
     this.send(PayloadType.Flag, payload);
   }
 
+  /** Frames sent and not yet acknowledged by the agent. */
+  get unacknowledged(): number {
+    return this.outgoing.length;
+  }
+
   /** Resolves when every frame we sent has been acknowledged, or after `ms`. */
   async drain(ms: number): Promise<void> {
     const until = Date.now() + ms;
@@ -184,6 +215,7 @@ export class DataChannel {
     this.endResult = result;
     if (this.timer) clearInterval(this.timer);
     if (this.pinger) clearInterval(this.pinger);
+    if (this.keepAlive) clearInterval(this.keepAlive);
     this.resolveEnded(result);
   }
 
@@ -327,7 +359,7 @@ export class DataChannel {
           // As the plugin does after the first output: a wide terminal, so tools that format
           // for the terminal width do not wrap their lines.
           this.sentSize = true;
-          this.send(PayloadType.Size, Buffer.from(JSON.stringify({ cols: 200, rows: 50 })));
+          this.send(PayloadType.Size, TERMINAL_SIZE);
         }
         return;
       case PayloadType.HandshakeRequest:
@@ -336,7 +368,7 @@ export class DataChannel {
         this.options.logger.debug(`data channel: handshake complete ${message.payload.toString('utf8')}`);
         return;
       case PayloadType.EncChallengeRequest:
-        this.end({ kind: 'failed', message: kmsMessage() });
+        this.end({ kind: 'refused', message: kmsMessage() });
         return;
       default:
         this.options.logger.debug(`data channel: ignored output payload type ${message.payloadType}`);
@@ -352,7 +384,7 @@ export class DataChannel {
       return;
     }
     if (actions.some((a) => a.ActionType === 'KMSEncryption')) {
-      this.end({ kind: 'failed', message: kmsMessage() });
+      this.end({ kind: 'refused', message: kmsMessage() });
       return;
     }
     // Accept the session type, answer Unsupported (3) to anything else, as the plugin does.

@@ -1,8 +1,9 @@
 import { ExecuteCommandCommand, type ExecuteCommandCommandOutput } from '@aws-sdk/client-ecs';
 import { ActionError, CancelledError, awsErrorCode, describeAwsError, formatDuration } from '@allthrive/toolkit';
-import { DataChannel, type SessionEnd } from './data-channel.js';
-import { MarkerScanner, newNonce, wrapCommand } from './marker.js';
+import { DataChannel, KEEP_ALIVE_MS, type SessionEnd } from './data-channel.js';
+import { MarkerScanner, newNonce, stepResults, wrapCommand } from './marker.js';
 import { OutputLines } from './output-lines.js';
+import { RemoteOutput } from './remote-output.js';
 import { selectTask, taskDefinitionName, taskId } from './task-selection.js';
 import { MigrationError, type MigrationDeps, type MigrationOptions, type MigrationResult } from './types.js';
 
@@ -10,6 +11,10 @@ import { MigrationError, type MigrationDeps, type MigrationOptions, type Migrati
 const AGENT_WAIT_MS = 60_000;
 /** After the marker arrived, how long the session may take to close by itself. */
 const CLOSE_GRACE_MS = 5000;
+/** The ECS Exec idle timeout: documented, and it cannot be changed. */
+const IDLE_TIMEOUT_MS = 20 * 60_000;
+/** ExecuteCommand attempts when ECS answers ThrottlingException (it rejected the call: nothing started). */
+const EXECUTE_ATTEMPTS = 5;
 
 /**
  * Exec mode: choose a task of the PRIMARY deployment, start the wrapped command with ECS
@@ -20,10 +25,14 @@ const CLOSE_GRACE_MS = 5000;
  * the SDK's retries switched off (a retried 5xx or timeout could start a second migration next to
  * the first), and nothing after it — a failed WebSocket connection, a lost session, a missing
  * marker, a timeout — calls ExecuteCommand again. Those cases fail and say the command may still
- * be running.
+ * be running. The one exception is ThrottlingException: ECS rejected the request, so nothing
+ * started, and the call is sent again after a pause.
  */
 export async function runExec(options: MigrationOptions, deps: MigrationDeps): Promise<MigrationResult> {
-  const { ecs, logger, clock, signal } = deps;
+  const { ecs, clock, signal } = deps;
+  // Remote lines are shown inside a stop-commands block; the action's own messages close it first.
+  const remote = new RemoteOutput(deps.logger, deps.writeCommand);
+  const logger = remote.own;
   const started = clock.now();
   const selected = await selectTask(
     {
@@ -36,17 +45,25 @@ export async function runExec(options: MigrationOptions, deps: MigrationDeps): P
     { ecs, logger, clock, signal },
   );
   const id = taskId(selected.taskArn);
-  logger.info(
-    `Task ${id} (task definition ${taskDefinitionName(selected.taskDefinitionArn)}, container ${options.container}) runs: ${options.command}`,
+  // The command is the workflow author's text, but it is echoed as text all the same: `##[...]` in
+  // it would otherwise be obeyed by the runner.
+  remote.line(
+    `Task ${id} (task definition ${taskDefinitionName(selected.taskDefinitionArn)}, container ${options.container}) runs: ${describeCommands(options)}`,
   );
   if (signal.aborted) throw new CancelledError('the run was cancelled before the command was started; nothing ran');
 
   const nonce = newNonce();
-  const response = await executeOnce(options, selected.taskArn, wrapCommand(options.command, nonce), deps, {
-    mode: 'exec',
-    taskArn: selected.taskArn,
-    container: options.container,
-  });
+  const response = await executeOnce(
+    options,
+    selected.taskArn,
+    wrapCommand(options.commands ?? [options.command], nonce),
+    { ...deps, logger },
+    {
+      mode: 'exec',
+      taskArn: selected.taskArn,
+      container: options.container,
+    },
+  );
   const session = response.session;
   // Masked before anything else is logged: it is a bearer token for the session.
   if (session?.tokenValue) logger.secret(session.tokenValue);
@@ -58,12 +75,18 @@ export async function runExec(options: MigrationOptions, deps: MigrationDeps): P
       partial,
     );
   }
+  const keepAliveMs = deps.keepAliveMs ?? KEEP_ALIVE_MS;
+  if (options.timeoutMs > IDLE_TIMEOUT_MS) {
+    logger.info(
+      `The timeout (${formatDuration(options.timeoutMs)}) is longer than the ECS Exec idle timeout (20 minutes, which cannot be changed): this client keeps the session open through the ECS Exec 20-minute idle timeout with a terminal-size message every ${formatDuration(keepAliveMs)}, so a command that prints nothing for a long time keeps its session.`,
+    );
+  }
   logger.info(`Session ${sessionId ?? '(no id)'} started; output follows.`);
 
   let lineCount = 0;
   const scanner = new MarkerScanner(nonce, (line) => {
     lineCount += 1;
-    logger.info(line);
+    remote.line(line);
   });
   const lines = new OutputLines((line) => scanner.line(line));
   const channel = new DataChannel({
@@ -72,12 +95,14 @@ export async function runExec(options: MigrationOptions, deps: MigrationDeps): P
     logger,
     webSocketFactory: deps.webSocketFactory,
     onOutput: (bytes) => lines.write(bytes),
+    keepAliveMs,
   });
 
   const remaining = Math.max(1, options.timeoutMs - (clock.now() - started));
   const outcome = await waitForSession(channel, scanner, remaining, signal);
   lines.end();
   scanner.end();
+  remote.close();
   logger.debug(`data channel: ${JSON.stringify(channel.stats)}`);
   const durationMs = clock.now() - started;
   const stillRunning = `The command was started in task ${id} (container ${options.container}) and may still be running there; it is not started again.`;
@@ -89,30 +114,45 @@ export async function runExec(options: MigrationOptions, deps: MigrationDeps): P
       'ECS Exec session failed',
     );
   }
+  const steps = stepResults(options, scanner.steps, scanner.exitCode);
+  const withSteps = { ...partial, ...steps };
   if (outcome.kind === 'timeout' || outcome.kind === 'cancelled') {
-    await interrupt(channel);
+    const what = await interrupt(channel);
     const why =
       outcome.kind === 'timeout'
         ? `The command did not finish within the timeout (${formatDuration(options.timeoutMs)})`
         : 'The run was cancelled';
     throw new MigrationError(
-      `${why}: sent Ctrl-C to the remote command and ended the session. The migration may still be running in task ${id} (container ${options.container}); check it before re-running, because two migrations at once can conflict.`,
-      partial,
+      `${why}: ${what} In a terminal, Ctrl-C interrupts the command (SIGINT), and the agent ends what still runs when the session closes; a command that ignores SIGINT may still be running in task ${id} (container ${options.container}). Check it and the database before re-running, because two migrations at once can conflict.`,
+      withSteps,
       outcome.kind === 'timeout' ? 'Migration timed out' : undefined,
     );
   }
   channel.close();
+  if (outcome.end.kind === 'refused') {
+    throw new MigrationError(
+      `${outcome.end.message}. The command was not started: the agent starts it only after the session handshake completes (amazon-ssm-agent sessionplugin.go), and this client refused the handshake.`,
+      withSteps,
+      'ECS Exec session refused',
+    );
+  }
   if (scanner.exitCode === undefined) {
-    throw new MigrationError(`${noMarkerReason(outcome.end, durationMs)} ${stillRunning}`, partial, 'Exit code unknown');
+    throw new MigrationError(`${noMarkerReason(outcome.end, durationMs)} ${stillRunning}`, withSteps, 'Exit code unknown');
   }
   logger.info(`The command exited with code ${scanner.exitCode} (session ${sessionId ?? '-'}, ${formatDuration(durationMs)}).`);
   return {
-    ...partial,
+    ...withSteps,
     exitCode: scanner.exitCode,
     taskDefinitionArn: selected.taskDefinitionArn,
     durationMs,
     outputLines: lineCount,
   };
+}
+
+/** The command, or the numbered commands, as one log line. */
+export function describeCommands(options: MigrationOptions): string {
+  if (!options.commands) return options.command;
+  return options.commands.map((c, i) => `(${i + 1}) ${c}`).join('  ');
 }
 
 async function executeOnce(
@@ -139,26 +179,54 @@ async function executeOnce(
     tags: ['RETRY'],
   });
   const { signal } = deps;
-  try {
-    // The cancellation aborts the call: GitHub kills the step a few seconds after SIGINT, so waiting
-    // for a held answer is not an option. ECS may have started the command before the answer was
-    // lost; the error says so, and this run never sends ExecuteCommand again.
-    return await deps.ecs.send(request, { abortSignal: signal });
-  } catch (error) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // The cancellation aborts the call: GitHub kills the step a few seconds after SIGINT, so waiting
+      // for a held answer is not an option. ECS may have started the command before the answer was
+      // lost; the error says so, and this run never sends ExecuteCommand again.
+      return await deps.ecs.send(request, { abortSignal: signal });
+    } catch (error) {
+      // A ThrottlingException is ECS refusing the request before acting on it: the command was not
+      // started, so sending it again cannot start a second one. Any other failure (a 5xx, a timeout,
+      // a lost answer) may come after the command started, and is never retried.
+      if (!signal.aborted && awsErrorCode(error) === 'ThrottlingException' && attempt < EXECUTE_ATTEMPTS) {
+        const pause = 1000 * 2 ** (attempt - 1);
+        deps.logger.info(
+          `ExecuteCommand was throttled (ThrottlingException: the command was not started); trying again in ${formatDuration(pause)} (attempt ${attempt + 1} of ${EXECUTE_ATTEMPTS}).`,
+        );
+        await deps.clock.sleep(pause, signal).catch(() => undefined);
+        if (!signal.aborted) continue;
+      }
+      throw executeFailure(error, signal, taskArn, options, partial);
+    }
+  }
+}
+
+function executeFailure(
+  error: unknown,
+  signal: AbortSignal,
+  taskArn: string,
+  options: MigrationOptions,
+  partial: MigrationError['partial'],
+): Error {
+  {
     if (signal.aborted) {
-      throw new MigrationError(
+      return new MigrationError(
         `The run was cancelled while starting the command with ECS ExecuteCommand (no answer had arrived yet). ECS may already have started it in task ${taskId(taskArn)} (container ${options.container}), and it may still be running there; this run did not send it again and did not connect to its output. Re-running the step starts the command once more: first check the task's logs and the database, because two migrations at once can conflict.`,
         partial,
         'Migration cancelled',
       );
     }
-    throw new ActionError(`${describeAwsError(error, { service: 'ECS', operation: 'ExecuteCommand' })} ${executeHint(error)}`.trim());
+    return new ActionError(`${describeAwsError(error, { service: 'ECS', operation: 'ExecuteCommand' })} ${executeHint(error)}`.trim());
   }
 }
 
 function executeHint(error: unknown): string {
   const code = awsErrorCode(error);
-  const notRetried = 'ExecuteCommand is not retried, so the command is never started twice; re-run the step when the cause is fixed.';
+  const notRetried =
+    code === 'ThrottlingException'
+      ? `ExecuteCommand was throttled ${EXECUTE_ATTEMPTS} times (the command was not started); re-run the step later.`
+      : 'ExecuteCommand is not retried after an answer that may have started the command, so it is never started twice; re-run the step when the cause is fixed.';
   if (code === 'InvalidParameterException') {
     return `The task must have been started with execute-command enabled and its ExecuteCommandAgent must be RUNNING (enable it on the service and force a new deployment). ${notRetried}`;
   }
@@ -205,24 +273,36 @@ async function waitForSession(channel: DataChannel, scanner: MarkerScanner, time
   }
 }
 
-/** Ctrl-C to the remote command, then ask the agent to end the session, then close: within ~1.5 s. */
-async function interrupt(channel: DataChannel): Promise<void> {
+/**
+ * Ctrl-C (0x03) as terminal input, then close the session: within ~2 s. No TerminateSession flag:
+ * the agent's shell plugin ignores it (amazon-ssm-agent agent/session/shell/shell_unix.go,
+ * InputStreamMessageHandler handles only Output and Size); Ctrl-C reaches the command through the
+ * PTY. Returns what was done, in words, for the error message.
+ */
+async function interrupt(channel: DataChannel): Promise<string> {
   if (!(await channel.whenOpen(1000))) {
     channel.close('the client ended the session');
-    return;
+    return 'the session was not open, so Ctrl-C could not be sent; the client stopped connecting.';
   }
   channel.sendInput(Buffer.from([0x03]));
-  await channel.drain(700);
-  channel.sendTerminate();
-  await channel.drain(500);
+  await channel.drain(1500);
+  const acknowledged = channel.unacknowledged === 0;
   channel.close('the client ended the session');
+  return acknowledged
+    ? 'sent Ctrl-C (0x03) to the command as terminal input, which the agent acknowledged, and closed the session.'
+    : 'sent Ctrl-C (0x03) to the command as terminal input, which the agent did not acknowledge within 1.5s, and closed the session.';
 }
 
 function noMarkerReason(end: SessionEnd, durationMs: number): string {
   const prefix = 'The session ended before the command reported its exit code, so the outcome is unknown';
+  const idleEnd = end.kind === 'channel-closed' && /inactivity/i.test(end.output);
   const idle =
-    durationMs >= 19 * 60_000 ? ' The ECS Exec session idle timeout is 20 minutes: use mode: run-task for long, quiet migrations.' : '';
+    idleEnd || durationMs >= 19 * 60_000
+      ? ' Session Manager ends an ECS Exec session after 20 minutes without traffic; this client sends a terminal-size message every 5 minutes to prevent it, so the session was ended anyway: use mode: run-task for long, quiet migrations.'
+      : '';
   switch (end.kind) {
+    case 'refused':
+      return `${prefix}: ${end.message}.`;
     case 'channel-closed':
       return end.output
         ? `${prefix}: Session Manager closed the channel with "${end.output.trim()}".${idle}`

@@ -6,6 +6,7 @@ export * from './log-tail.js';
 export * from './marker.js';
 export * from './migrate.js';
 export * from './output-lines.js';
+export * from './remote-output.js';
 export * from './run-task-mode.js';
 export * from './summary.js';
 export * from './task-selection.js';

@@ -7,7 +7,15 @@ const SERVICE_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:service\/([A-Za-z0-9_
 const TASK_ID = /^[a-f0-9]{32}$|^[a-f0-9-]{36}$/;
 const TASK_ARN = /^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task\/([A-Za-z0-9_-]{1,255}\/)?[A-Za-z0-9-]+$/;
 const TASK_DEFINITION = /^([A-Za-z0-9_-]{1,255})(:\d+)?$|^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:task-definition\/[A-Za-z0-9_-]{1,255}:\d+$/;
-const RUN_TASK_ONLY = ['task-definition', 'subnets', 'security-groups', 'assign-public-ip', 'launch-type'] as const;
+const RUN_TASK_ONLY = [
+  'task-definition',
+  'subnets',
+  'security-groups',
+  'assign-public-ip',
+  'launch-type',
+  'capacity-provider-strategy',
+] as const;
+const CAPACITY_ITEM = /^([A-Za-z0-9_-]{1,255})(?::(\d{1,4}))?(?::(\d{1,6}))?$/;
 
 function reject(input: string, value: string, accepted: string): never {
   throw new InputError(input, `Input '${input}' has the value '${value}', which is not accepted: expected ${accepted}.`);
@@ -37,9 +45,17 @@ export function readOptions(inputs: Inputs): MigrationOptions {
   const container = inputs.string('container', { default: 'web' });
   if (!NAME.test(container)) reject('container', container, 'a container name (letters, digits, - and _)');
 
-  const command = inputs.string('command', { required: true, accepted: 'a shell command such as `python manage.py migrate --noinput`' });
+  inputs.exclusive('command', 'commands');
+  const list = inputs.lines('commands');
+  const commands = list.length ? list : undefined;
+  const command = commands
+    ? commands.join('\n')
+    : inputs.string('command', {
+        required: true,
+        accepted: "a shell command such as `python manage.py migrate --noinput` (or 'commands': one command per line)",
+      });
   // eslint-disable-next-line no-control-regex
-  if (/\x00/.test(command)) reject('command', command, 'text without NUL characters');
+  if (/\x00/.test(command)) reject(commands ? 'commands' : 'command', command, 'text without NUL characters');
 
   const timeoutMs = inputs.duration('timeout', { default: '30m', bareUnit: 'm', minMs: 10_000, maxMs: 24 * 3_600_000 });
 
@@ -57,6 +73,8 @@ export function readOptions(inputs: Inputs): MigrationOptions {
   const assignPublicIp = publicIp === undefined ? undefined : inputs.enumeration('assign-public-ip', ['ENABLED', 'DISABLED'] as const);
   const launch = inputs.optional('launch-type');
   const launchType = launch === undefined ? undefined : inputs.enumeration('launch-type', ['FARGATE', 'EC2', 'EXTERNAL'] as const);
+  inputs.exclusive('launch-type', 'capacity-provider-strategy');
+  const capacityProviderStrategy = capacityStrategy(inputs.list('capacity-provider-strategy'));
 
   if (mode === 'exec') {
     const given = {
@@ -65,6 +83,7 @@ export function readOptions(inputs: Inputs): MigrationOptions {
       'security-groups': securityGroups.join(),
       'assign-public-ip': publicIp,
       'launch-type': launch,
+      'capacity-provider-strategy': capacityProviderStrategy ? 'given' : undefined,
     };
     for (const name of RUN_TASK_ONLY) {
       if (given[name]) throw new InputError(name, `Input '${name}' is only used with mode: run-task: remove it, or set mode: run-task.`);
@@ -93,6 +112,7 @@ export function readOptions(inputs: Inputs): MigrationOptions {
     task,
     container,
     command,
+    commands,
     mode,
     timeoutMs,
     taskDefinition,
@@ -100,5 +120,26 @@ export function readOptions(inputs: Inputs): MigrationOptions {
     securityGroups,
     assignPublicIp,
     launchType,
+    capacityProviderStrategy,
   };
+}
+
+/** `provider[:weight[:base]]` items, as RunTask's capacityProviderStrategy (at most 20, one base). */
+function capacityStrategy(items: string[]): MigrationOptions['capacityProviderStrategy'] {
+  if (!items.length) return undefined;
+  const accepted = '`provider[:weight[:base]]` items such as `FARGATE:1` or `FARGATE_SPOT:3,FARGATE:1:1` (commas or newlines)';
+  if (items.length > 20) reject('capacity-provider-strategy', items.join(','), `at most 20 items: ${accepted}`);
+  const strategy = items.map((item) => {
+    const match = CAPACITY_ITEM.exec(item);
+    if (!match) reject('capacity-provider-strategy', item, accepted);
+    const weight = match[2] === undefined ? undefined : Number(match[2]);
+    const base = match[3] === undefined ? undefined : Number(match[3]);
+    if (weight !== undefined && weight > 1000) reject('capacity-provider-strategy', item, `a weight from 0 to 1000: ${accepted}`);
+    if (base !== undefined && base > 100_000) reject('capacity-provider-strategy', item, `a base from 0 to 100000: ${accepted}`);
+    return { capacityProvider: match[1], ...(weight !== undefined ? { weight } : {}), ...(base !== undefined ? { base } : {}) };
+  });
+  if (strategy.filter((s) => s.base !== undefined && s.base > 0).length > 1) {
+    reject('capacity-provider-strategy', items.join(','), `a base on one item only: ${accepted}`);
+  }
+  return strategy;
 }

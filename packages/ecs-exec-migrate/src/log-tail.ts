@@ -1,6 +1,6 @@
 import { GetLogEventsCommand, type CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { awsErrorCode, describeAwsError, isAccessDenied, type Logger } from '@allthrive/toolkit';
-import { cleanLine } from './output-lines.js';
+import { displayLine } from './output-lines.js';
 
 /**
  * Follows one CloudWatch Logs stream with GetLogEvents and `nextForwardToken`: every event, in
@@ -17,6 +17,8 @@ export class LogTail {
     readonly group: string,
     readonly stream: string,
     private readonly logger: Logger,
+    /** Where each line goes (default: the log). Lines arrive cleaned, `\r`-rewritten and cut. */
+    private readonly onLine: (line: string) => void = (line) => logger.info(line),
   ) {}
 
   /** Reads every event written since the last call. Returns the number of events read. */
@@ -47,7 +49,7 @@ export class LogTail {
         read += 1;
         for (const line of (event.message ?? '').replace(/\r?\n$/, '').split('\n')) {
           this.lines += 1;
-          this.logger.info(cleanLine(line));
+          this.onLine(displayLine(line));
         }
       }
       // The same forward token again means the end of the stream for now.

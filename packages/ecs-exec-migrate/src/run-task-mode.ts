@@ -10,11 +10,16 @@ import {
   type LaunchType,
   type NetworkConfiguration,
   type RunTaskCommandInput,
+  type Service,
+  type ServiceVolumeConfiguration,
   type Task,
 } from '@aws-sdk/client-ecs';
-import { ActionError, CancelledError, deadlineSignal, describeAwsError, errorMessage, formatDuration } from '@allthrive/toolkit';
+import { ActionError, CancelledError, deadlineSignal, describeAwsError, formatDuration } from '@allthrive/toolkit';
 import { ecsFailure } from './aws-errors.js';
+import { describeCommands } from './exec-mode.js';
 import { LogTail } from './log-tail.js';
+import { MarkerScanner, newNonce, runTaskScript, stepResults } from './marker.js';
+import { RemoteOutput } from './remote-output.js';
 import { taskDefinitionName, taskId } from './task-selection.js';
 import { MigrationError, type MigrationDeps, type MigrationOptions, type MigrationResult } from './types.js';
 
@@ -31,6 +36,11 @@ interface LaunchPlan {
   capacityProviderStrategy?: CapacityProviderStrategyItem[];
   platformVersion?: string;
   networkConfiguration?: NetworkConfiguration;
+  /** What RunTask carries over from the service so the task can run wherever the service runs. */
+  carried: Pick<
+    RunTaskCommandInput,
+    'volumeConfigurations' | 'placementConstraints' | 'placementStrategy' | 'tags' | 'enableECSManagedTags' | 'propagateTags'
+  >;
 }
 
 /**
@@ -41,12 +51,25 @@ interface LaunchPlan {
  * (not `containers[0]`, which may be a sidecar). A null exit code means the container never ran:
  * a failure that prints stopCode and stoppedReason. On timeout or cancellation the task is stopped.
  */
-export async function runOneOffTask(options: MigrationOptions, deps: MigrationDeps): Promise<MigrationResult> {
+export async function runOneOffTask(options: MigrationOptions, originalDeps: MigrationDeps): Promise<MigrationResult> {
+  // Remote lines are shown inside a stop-commands block; the action's own messages close it first.
+  const remote = new RemoteOutput(originalDeps.logger, originalDeps.writeCommand);
+  const deps = { ...originalDeps, logger: remote.own };
   const { ecs, logger, clock, signal } = deps;
   const started = clock.now();
   const plan = await launchPlan(options, deps);
   const definition = await describeDefinition(options, plan.taskDefinition, deps);
   await warnAboutOtherMigrations(options, deps);
+
+  // Several commands: one shell runs them in order and prints a step marker after each, read back
+  // from the container's log (the container's exit code is the last command's).
+  const nonce = newNonce();
+  const script = options.commands ? runTaskScript(options.commands, nonce) : options.command;
+  let outputLines = 0;
+  const scanner = new MarkerScanner(nonce, (line) => {
+    outputLines += 1;
+    remote.line(line);
+  });
 
   const input: RunTaskCommandInput = {
     cluster: options.cluster,
@@ -55,11 +78,12 @@ export async function runOneOffTask(options: MigrationOptions, deps: MigrationDe
     startedBy: STARTED_BY,
     // Makes the SDK's own retries of RunTask idempotent: one task, however often the request is sent.
     clientToken: randomUUID(),
-    overrides: { containerOverrides: [{ name: options.container, command: ['/bin/sh', '-c', options.command] }] },
+    overrides: { containerOverrides: [{ name: options.container, command: ['/bin/sh', '-c', script] }] },
     ...(plan.capacityProviderStrategy?.length ? { capacityProviderStrategy: plan.capacityProviderStrategy } : {}),
     ...(plan.launchType && !plan.capacityProviderStrategy?.length ? { launchType: plan.launchType } : {}),
     ...(plan.platformVersion ? { platformVersion: plan.platformVersion } : {}),
     ...(plan.networkConfiguration ? { networkConfiguration: plan.networkConfiguration } : {}),
+    ...plan.carried,
   };
   let response;
   try {
@@ -84,8 +108,9 @@ export async function runOneOffTask(options: MigrationOptions, deps: MigrationDe
     container: options.container,
     logStream: logStream && definition.logGroup ? `${definition.logGroup}/${logStream}` : undefined,
   };
-  logger.info(
-    `Started task ${id} (task definition ${taskDefinitionName(definition.arn)}, container ${options.container}): ${options.command}`,
+  // Echoed as text: `##[...]` in the command would otherwise be obeyed by the runner.
+  remote.line(
+    `Started task ${id} (task definition ${taskDefinitionName(definition.arn)}, container ${options.container}): ${describeCommands(options)}`,
   );
   const region = await regionOf(deps);
   if (region) logger.info(`Console: https://${region}.console.aws.amazon.com/ecs/v2/clusters/${clusterName(options.cluster)}/tasks/${id}`);
@@ -96,7 +121,7 @@ export async function runOneOffTask(options: MigrationOptions, deps: MigrationDe
         `The container logs to ${definition.logRegion}, not ${region}: its output is not streamed here; the exit code is still checked.`,
       );
     } else {
-      tail = new LogTail(deps.logs, definition.logGroup, logStream, logger);
+      tail = new LogTail(deps.logs, definition.logGroup, logStream, logger, (line) => scanner.line(line));
       logger.info(`Output (CloudWatch Logs ${definition.logGroup} ${logStream}):`);
     }
   } else {
@@ -104,6 +129,7 @@ export async function runOneOffTask(options: MigrationOptions, deps: MigrationDe
   }
 
   let stopped: Task | undefined;
+  let sidecarsStopped = false;
   let missing = 0;
   let lastStatus = '';
   const deadline = started + options.timeoutMs;
@@ -134,6 +160,21 @@ export async function runOneOffTask(options: MigrationOptions, deps: MigrationDe
         stopped = described;
         break;
       }
+      // The target container's exit is the end of the migration, even when an essential sidecar
+      // (a log router, a proxy) keeps the task running: take its exit code, stop the rest.
+      const target = described?.containers?.find((c) => c.name === options.container);
+      if (described && target?.lastStatus === 'STOPPED' && typeof target.exitCode === 'number') {
+        stopped = described;
+        const others = (described.containers ?? []).filter((c) => c.name !== options.container && c.lastStatus !== 'STOPPED');
+        if (!sidecarsStopped && others.length) {
+          sidecarsStopped = true;
+          logger.info(
+            `Container ${options.container} exited with code ${target.exitCode} while ${others.map((c) => c.name).join(', ')} still runs: stopping the task (StopTask).`,
+          );
+          await stopTask(options.cluster, taskArn, `ecs-exec-migrate: container ${options.container} exited; stopping the sidecars`, deps);
+        }
+        break;
+      }
       if (unanswered || clock.now() >= deadline) {
         await stopTask(options.cluster, taskArn, `ecs-exec-migrate: timed out after ${formatDuration(options.timeoutMs)}`, deps);
         throw new MigrationError(
@@ -160,6 +201,8 @@ export async function runOneOffTask(options: MigrationOptions, deps: MigrationDe
     if ((await tail.poll()) === 0 && i > 0) break;
     if (i === 0) await clock.sleep(2000).catch(() => undefined);
   }
+  scanner.end();
+  remote.close();
   const durationMs = clock.now() - started;
   const container = (stopped.containers ?? []).find((c) => c.name === options.container);
   const exitCode = container?.exitCode;
@@ -178,16 +221,23 @@ export async function runOneOffTask(options: MigrationOptions, deps: MigrationDe
     );
   }
   logger.info(`The command exited with code ${exitCode} (task ${id}, ${formatDuration(durationMs)}).`);
-  return { ...partial, exitCode, durationMs, outputLines: tail?.lines ?? 0 };
+  const steps = stepResults(options, scanner.steps, exitCode);
+  if (options.commands && exitCode !== 0 && !steps.failedCommand) {
+    logger.warning(
+      `The task exited with code ${exitCode}, but which command failed is unknown: its step markers did not reach the log (the container must log with the awslogs driver and a stream prefix).`,
+    );
+  }
+  return { ...partial, ...steps, exitCode, durationMs, outputLines };
 }
 
-async function launchPlan(options: MigrationOptions, { ecs }: MigrationDeps): Promise<LaunchPlan> {
-  const plan: Partial<LaunchPlan> = { taskDefinition: options.taskDefinition };
+async function launchPlan(options: MigrationOptions, { ecs, logger }: MigrationDeps): Promise<LaunchPlan> {
+  const plan: Partial<LaunchPlan> & { carried: LaunchPlan['carried'] } = { taskDefinition: options.taskDefinition, carried: {} };
   let awsvpc = undefined as NetworkConfiguration['awsvpcConfiguration'];
   if (options.service) {
     let out;
     try {
-      out = await ecs.send(new DescribeServicesCommand({ cluster: options.cluster, services: [options.service] }));
+      // TAGS: the service's tags go onto the one-off task too (cost allocation, tag-based IAM).
+      out = await ecs.send(new DescribeServicesCommand({ cluster: options.cluster, services: [options.service], include: ['TAGS'] }));
     } catch (error) {
       throw ecsFailure(error, 'DescribeServices', { cluster: options.cluster });
     }
@@ -200,14 +250,18 @@ async function launchPlan(options: MigrationOptions, { ecs }: MigrationDeps): Pr
     const primary = (service.deployments ?? []).find((d) => d.status === 'PRIMARY');
     plan.taskDefinition ??= primary?.taskDefinition ?? service.taskDefinition;
     const strategy = primary?.capacityProviderStrategy ?? service.capacityProviderStrategy;
-    if (strategy?.length) plan.capacityProviderStrategy = strategy;
+    if (strategy?.length) plan.capacityProviderStrategy = onDemand(strategy, logger);
     else plan.launchType = primary?.launchType ?? service.launchType;
+    plan.carried = carriedFromService(service, primary?.volumeConfigurations);
     plan.platformVersion = primary?.platformVersion ?? service.platformVersion;
     if (plan.platformVersion === 'LATEST') plan.platformVersion = undefined;
     awsvpc = (primary?.networkConfiguration ?? service.networkConfiguration)?.awsvpcConfiguration;
   }
   if (!plan.taskDefinition) throw new ActionError("No task definition: give the 'service' or the 'task-definition' input.");
-  if (options.launchType) {
+  if (options.capacityProviderStrategy) {
+    plan.capacityProviderStrategy = options.capacityProviderStrategy;
+    plan.launchType = undefined;
+  } else if (options.launchType) {
     plan.launchType = options.launchType;
     plan.capacityProviderStrategy = undefined;
     // A platform version only exists for Fargate; RunTask rejects one with EC2 or EXTERNAL.
@@ -221,6 +275,42 @@ async function launchPlan(options: MigrationOptions, { ecs }: MigrationDeps): Pr
     };
   }
   return plan as LaunchPlan;
+}
+
+/**
+ * The service's capacity-provider strategy without Spot: a migration interrupted by a Spot
+ * reclaim (two minutes' notice) is half-applied, so it runs on on-demand capacity unless the
+ * `capacity-provider-strategy` input asks otherwise. FARGATE_SPOT items are left out; when nothing
+ * is left, FARGATE (on-demand Fargate) is used. EC2 capacity providers (Auto Scaling groups) are
+ * kept: whether their instances are Spot is not visible here.
+ */
+function onDemand(strategy: CapacityProviderStrategyItem[], logger: MigrationDeps['logger']): CapacityProviderStrategyItem[] {
+  const kept = strategy.filter((item) => item.capacityProvider !== 'FARGATE_SPOT');
+  if (kept.length === strategy.length) return strategy;
+  const result = kept.length ? kept : [{ capacityProvider: 'FARGATE', weight: 1 }];
+  logger.info(
+    `The service's capacity provider strategy uses FARGATE_SPOT, which is left out for the migration task (a Spot interruption would stop it half-way): using ${result.map((i) => i.capacityProvider).join(', ')}. Set 'capacity-provider-strategy' to choose.`,
+  );
+  return result;
+}
+
+/**
+ * What the service's tasks get at launch and RunTask does not take from the task definition: EBS
+ * volumes configured at launch (volumeConfigurations; ServiceManagedEBSVolumeConfiguration has
+ * the same fields as TaskManagedEBSVolumeConfiguration), placement constraints and strategy, tags.
+ * Tags under the reserved `aws:` prefix (CloudFormation's, for example) are refused by RunTask
+ * and left out. RunTask accepts propagateTags TASK_DEFINITION only (SERVICE is an error there).
+ */
+function carriedFromService(service: Service, volumes: ServiceVolumeConfiguration[] | undefined): LaunchPlan['carried'] {
+  const tags = (service.tags ?? []).filter((t) => t.key && !t.key.toLowerCase().startsWith('aws:'));
+  return {
+    ...(volumes?.length ? { volumeConfigurations: volumes.map((v) => ({ name: v.name, managedEBSVolume: v.managedEBSVolume })) } : {}),
+    ...(service.placementConstraints?.length ? { placementConstraints: service.placementConstraints } : {}),
+    ...(service.placementStrategy?.length ? { placementStrategy: service.placementStrategy } : {}),
+    ...(tags.length ? { tags } : {}),
+    ...(service.enableECSManagedTags ? { enableECSManagedTags: true } : {}),
+    ...(service.propagateTags === 'TASK_DEFINITION' ? { propagateTags: 'TASK_DEFINITION' as const } : {}),
+  };
 }
 
 interface DefinitionFacts {
@@ -266,7 +356,10 @@ async function describeDefinition(options: MigrationOptions, taskDefinition: str
 
 async function warnAboutOtherMigrations(options: MigrationOptions, { ecs, logger }: MigrationDeps): Promise<void> {
   try {
-    const out = await ecs.send(new ListTasksCommand({ cluster: options.cluster, startedBy: STARTED_BY, desiredStatus: 'RUNNING' }));
+    // "When you specify startedBy as the filter, it must be the only filter that you use"
+    // (API_ListTasks; ListTasksRequest.startedBy in @aws-sdk/client-ecs). The default desiredStatus
+    // filter is RUNNING, which is the one wanted here.
+    const out = await ecs.send(new ListTasksCommand({ cluster: options.cluster, startedBy: STARTED_BY }));
     const others = out.taskArns ?? [];
     if (others.length) {
       logger.warning(
@@ -274,7 +367,9 @@ async function warnAboutOtherMigrations(options: MigrationOptions, { ecs, logger
       );
     }
   } catch (error) {
-    logger.debug(`could not check for other migration tasks: ${errorMessage(error)}`);
+    logger.warning(
+      `Could not check for other migration tasks: ${describeAwsError(error, { service: 'ECS', operation: 'ListTasks' })} Another migration may be running; make sure two runs cannot overlap (a workflow concurrency group per environment).`,
+    );
   }
 }
 
