@@ -78,3 +78,44 @@ describe('root action inputs', () => {
     expect(inputError({ bucket: 'site', 'invalidate-paths': '/api/*' }).input).toBe('invalidate-paths');
   });
 });
+
+describe('root action inputs: migrate-when', () => {
+  const BASE = { cluster: 'c', services: 'web,celery', image: 'repo:1', 'migrate-command': 'python manage.py migrate' };
+
+  it('defaults to after (the seed order, exec mode) and reads before as run-task on a deployed service', () => {
+    expect(read(BASE)).toMatchObject({ migrateWhen: 'after', migrate: { mode: 'exec' } });
+    expect(read({ ...BASE, 'migrate-when': 'before' })).toMatchObject({
+      migrateWhen: 'before',
+      migrate: { mode: 'run-task', service: 'web' },
+    });
+    expect(read({ ...BASE, 'migrate-when': 'Before', 'migrate-mode': 'run-task', 'migrate-service': 'celery' })).toMatchObject({
+      migrateWhen: 'before',
+      migrate: { service: 'celery' },
+    });
+  });
+
+  it('refuses exec before the switch: there is no task of the new revision to exec into', () => {
+    const error = inputError({ ...BASE, 'migrate-when': 'before', 'migrate-mode': 'exec' });
+    expect(error.input).toBe('migrate-mode');
+    expect(error.message).toContain("Input 'migrate-when' is 'before' and 'migrate-mode' is 'exec'");
+    expect(error.message).toContain('migrate-mode: run-task');
+  });
+
+  it('refuses before without the services, the image, or with a migrate-service it does not deploy', () => {
+    expect(inputError({ cluster: 'c', 'migrate-command': 'm', 'migrate-service': 'web', 'migrate-when': 'before' }).message).toContain(
+      "no 'services' were given",
+    );
+    const noImage = inputError({ cluster: 'c', services: 'web', 'migrate-command': 'm', 'migrate-when': 'before' });
+    expect([noImage.input, noImage.message]).toEqual(['migrate-when', expect.stringContaining("no 'image' was given")]);
+    const worker = inputError({ ...BASE, 'migrate-when': 'before', 'migrate-service': 'worker' });
+    expect(worker.input).toBe('migrate-service');
+    expect(worker.message).toContain("'worker', which is not one of 'services' (web, celery)");
+    expect(inputError({ ...BASE, 'migrate-when': 'sometimes' }).message).toContain("Input 'migrate-when' has the value 'sometimes'");
+  });
+
+  it('accepts the action.yml defaults of the migration inputs without migrate-command (the runner always sets them)', () => {
+    const defaults = { 'migrate-when': 'after', 'migrate-mode': '', 'migrate-container': 'web', 'migrate-timeout': '30m' };
+    expect(read({ bucket: 'site', ...defaults }).migrate).toBeUndefined();
+    expect(inputError({ bucket: 'site', ...defaults, 'migrate-when': 'before' }).input).toBe('migrate-when');
+  });
+});
