@@ -3,7 +3,7 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCo
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO, MOTO_ECS_SERVICE_RUNNING, seedBackend, seedFrontend } from '../../scripts/demo/seed.mjs';
-import { motoActSettings, requireBundles, runAct } from '../harness/act.js';
+import { expectJobSucceeded, motoActSettings, requireBundles, runAct } from '../harness/act.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { useMoto } from '../harness/moto.js';
 import { sampleFrontendDir, sampleFrontendWorkspace } from './helpers.js';
@@ -20,12 +20,14 @@ import { sampleFrontendDir, sampleFrontendWorkspace } from './helpers.js';
 describe('workflow: the root action with migrate-when: before (act, moto)', () => {
   const moto = useMoto({ serverEnv: { MOTO_ECS_SERVICE_RUNNING: String(MOTO_ECS_SERVICE_RUNNING) } });
   let proxy: FaultProxy;
+  /** Whether the proxy makes the migration task's containers exit 1. */
+  let failMigration = true;
   beforeAll(async () => {
     requireBundles('deploy');
     proxy = await startFaultProxy({
       upstream: moto.endpoint,
       rewrite: (request, body) => {
-        if (request.operation !== 'DescribeTasks') return undefined;
+        if (!failMigration || request.operation !== 'DescribeTasks') return undefined;
         const answer = JSON.parse(body.toString('utf8')) as {
           tasks?: { startedBy?: string; lastStatus?: string; containers?: { exitCode?: number }[] }[];
         };
@@ -43,6 +45,7 @@ describe('workflow: the root action with migrate-when: before (act, moto)', () =
     const frontend = await seedFrontend({ endpoint: moto.endpoint, frontendDir: sampleFrontendDir });
     const backend = await seedBackend({ endpoint: moto.endpoint, imageTag: 'sha-before' });
     proxy.clear();
+    failMigration = true;
     const run = await runAct({
       workflow: 'test/workflows/root-action-migrate-before.yml',
       files: sampleFrontendWorkspace(),
@@ -97,6 +100,56 @@ describe('workflow: the root action with migrate-when: before (act, moto)', () =
       const cloudfront = new CloudFrontClient(moto.clientConfig);
       const invalidations = await cloudfront.send(new ListInvalidationsCommand({ DistributionId: frontend.distributionId }));
       expect(invalidations.InvalidationList?.Items ?? []).toEqual([]);
+    } finally {
+      run.cleanup();
+    }
+  });
+
+  it('a migration that exits 0 is followed by the deploy of exactly the revisions it ran on, then the HTML', async () => {
+    await seedFrontend({ endpoint: moto.endpoint, frontendDir: sampleFrontendDir });
+    const backend = await seedBackend({ endpoint: moto.endpoint, imageTag: 'sha-before-ok' });
+    proxy.clear();
+    failMigration = false;
+    const run = await runAct({
+      workflow: 'test/workflows/root-action-migrate-before.yml',
+      files: sampleFrontendWorkspace(),
+      vars: { FRONTEND_BUCKET: DEMO.bucket, CLUSTER: DEMO.cluster, STACK_NAME: DEMO.stackName, IMAGE: backend.image },
+      ...motoActSettings(proxy),
+    });
+    try {
+      expectJobSucceeded(run);
+      const deploy = run.step('deploy');
+      expect(JSON.parse(deploy.outputs.parts)).toEqual({
+        'frontend-assets': 'success',
+        migrate: 'success',
+        backend: 'success',
+        'frontend-html': 'success',
+        invalidate: 'success',
+      });
+      expect(deploy.outputs['production-state']).toBe(
+        'Migrations ran before the switch, backend deployed, new HTML live, CloudFront invalidated',
+      );
+      expect(deploy.outputs['backend-image']).toBe(`${DEMO.registry}/${DEMO.repository}@${backend.imageDigest}`);
+      const deployed = JSON.parse(deploy.outputs['backend-task-definition-arns']) as Record<string, string>;
+
+      // The migration ran on the new web revision, and the services now run exactly the revisions
+      // registered before it: one registration per task definition, no second one for the deploy.
+      const ecs = new ECSClient(moto.clientConfig);
+      const task = await ecs.send(new DescribeTasksCommand({ cluster: DEMO.cluster, tasks: [deploy.outputs['migrate-task-arn']] }));
+      expect(task.tasks?.[0]?.taskDefinitionArn).toBe(deployed.web);
+      const services = await ecs.send(new DescribeServicesCommand({ cluster: DEMO.cluster, services: Object.keys(DEMO.services) }));
+      expect(Object.fromEntries((services.services ?? []).map((s) => [s.serviceName, s.taskDefinition]))).toEqual(deployed);
+      for (const [name, arn] of Object.entries(deployed)) expect([name, arn]).not.toEqual([name, backend.taskDefinitions[name]]);
+      expect(proxy.count('RegisterTaskDefinition')).toBe(new Set(Object.values(backend.taskDefinitions)).size);
+      expect(proxy.count('UpdateService')).toBe(Object.keys(DEMO.services).length);
+      // The order on the wire: every registration, then the migration task, then the first service update.
+      const sequence = (operation: string) => proxy.requests.filter((r) => r.operation === operation && r.forwarded).map((r) => r.seq);
+      expect(Math.max(...sequence('RegisterTaskDefinition'))).toBeLessThan(sequence('RunTask')[0]);
+      expect(sequence('RunTask')[0]).toBeLessThan(Math.min(...sequence('UpdateService')));
+
+      const s3 = new S3Client(moto.clientConfig);
+      const html = await (await s3.send(new GetObjectCommand({ Bucket: DEMO.bucket, Key: 'index.html' }))).Body!.transformToString();
+      expect(html).not.toContain('app-0ldRe1se.js');
     } finally {
       run.cleanup();
     }
