@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { InputError, mapInputSource } from '@allthrive/toolkit';
 import { readOptions } from '@allthrive/deploy';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { repoRoot } from '../harness/bundle.js';
 
 const read = (values: Record<string, string>) => readOptions(mapInputSource(values));
 
@@ -113,9 +117,20 @@ describe('root action inputs: migrate-when', () => {
     expect(inputError({ ...BASE, 'migrate-when': 'sometimes' }).message).toContain("Input 'migrate-when' has the value 'sometimes'");
   });
 
-  it('accepts the action.yml defaults of the migration inputs without migrate-command (the runner always sets them)', () => {
-    const defaults = { 'migrate-when': 'after', 'migrate-mode': '', 'migrate-container': 'web', 'migrate-timeout': '30m' };
-    expect(read({ bucket: 'site', ...defaults }).migrate).toBeUndefined();
-    expect(inputError({ bucket: 'site', ...defaults, 'migrate-when': 'before' }).input).toBe('migrate-when');
+  it('accepts every action.yml default without migrate-command (the runner sets each default as an input)', () => {
+    const metadata = parse(readFileSync(path.join(repoRoot, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> };
+    const defaults = Object.fromEntries(Object.entries(metadata.inputs).map(([name, input]) => [name, input.default ?? '']));
+    expect(defaults).toMatchObject({ 'migrate-when': 'after', 'migrate-container': 'web', 'migrate-timeout': '30m' });
+    // A frontend-only and a backend-only deploy, as the runner hands them over.
+    expect(read({ ...defaults, bucket: 'site' }).migrate).toBeUndefined();
+    expect(read({ ...defaults, cluster: 'c', services: 'web', image: 'repo:1' })).toMatchObject({
+      migrate: undefined,
+      migrateWhen: 'after',
+    });
+    expect(read({ ...defaults, cluster: 'c', services: 'web', image: 'repo:1', 'migrate-command': 'm' }).migrate?.mode).toBe('exec');
+    expect(
+      read({ ...defaults, cluster: 'c', services: 'web', image: 'repo:1', 'migrate-command': 'm', 'migrate-when': 'before' }).migrate?.mode,
+    ).toBe('run-task');
+    expect(inputError({ ...defaults, bucket: 'site', 'migrate-when': 'before' }).input).toBe('migrate-when');
   });
 });

@@ -138,6 +138,11 @@ class PartFailure extends Error {}
  * invalidate what changed. A part runs only when its inputs were given; a failure stops
  * every later part. Returns what happened; never throws for a part's failure (the caller reports
  * it after setting outputs and the summary).
+ *
+ * With `migrate-when: before` the backend part is split around the migrations: register the new
+ * revisions (no service updated), migrate in a one-off task on the new `migrate-service` revision,
+ * then deploy exactly those revisions. A failed migration therefore leaves every service on its
+ * previous revision (and the HTML old), which is what expand-then-contract migrations need.
  */
 export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDeployDeps): Promise<WholeDeployResult> {
   const engines = deps.engines ?? realEngines;
