@@ -428,6 +428,23 @@ describe('runWholeDeploy with migrate-when: before (migrations before the servic
     );
   });
 
+  it('a cancelled migration says cancelled, and no service was updated', async () => {
+    const controller = new AbortController();
+    const fake = fakeEngines({
+      runDeploy: backendEngine().runDeploy,
+      runMigration: async () => {
+        controller.abort();
+        throw new CancelledError('Cancelled: the one-off task was stopped (StopTask).');
+      },
+    });
+    const result = await runWholeDeploy(options(BEFORE), deps(fake.engines, controller.signal));
+    expect(result.result).toBe('cancelled');
+    expect(fake.calls.filter((c) => c === 'runDeploy')).toHaveLength(1);
+    expect(result.productionState).toMatch(
+      /^Migrations cancelled before the switch \(outcome unknown\): every service still on its previous revision, old HTML still live/,
+    );
+  });
+
   it('a failed registration runs no migration and says no service changed', async () => {
     const fake = fakeEngines({
       runDeploy: async () => {

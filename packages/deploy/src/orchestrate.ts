@@ -292,6 +292,10 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
         const registered = await engines.runDeploy({ ...options.backend!, image, wait: true, registerOnly: true }, backendDeps);
         result.registered = registered;
         const revisions = Object.entries(registered.taskDefinitionArns).map(([name, arn]) => `${name} → ${shortId(arn)}`);
+        const web = options.migrate!.service!;
+        logger.info(
+          `migrate-when: before: the migration runs next on ${shortId(registered.taskDefinitionArns[web])} (${web}); these revisions are deployed only if it exits 0.`,
+        );
         return `new revisions registered (${revisions.join(', ')}); no service updated yet`;
       },
       'Backend: register the new revisions, no service updated yet (ecs-deploy-and-wait register-only)',
@@ -419,7 +423,7 @@ export function productionState(
     case 'failed':
     case 'cancelled':
       migrate = before
-        ? `migrations failed before the switch (${exitCode}): every service still on its previous revision`
+        ? `migrations ${of('migrate') === 'cancelled' ? 'cancelled' : 'failed'} before the switch (${exitCode}): every service still on its previous revision`
         : `migrations failed (${exitCode})`;
       break;
     case 'not-run':
