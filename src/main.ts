@@ -48,9 +48,11 @@ void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => 
   setOutput('frontend-uploaded', result.frontend ? String(result.frontend.uploaded) : '');
   setOutput('frontend-deleted', result.frontend ? String(result.frontend.deleted) : '');
   setOutput('frontend-changed-paths', result.frontend ? JSON.stringify(result.frontend.changedPaths) : '');
-  setOutput('backend-result', result.backend?.result ?? '');
-  setOutput('backend-image', result.backend?.image ?? '');
-  setOutput('backend-task-definition-arns', result.backend ? JSON.stringify(result.backend.taskDefinitionArns) : '');
+  // migrate-when: before, stopped before the deploy: `registered`, with the revisions registered but not deployed.
+  const backend = result.backend ?? result.registered;
+  setOutput('backend-result', backend?.result ?? '');
+  setOutput('backend-image', backend?.image ?? '');
+  setOutput('backend-task-definition-arns', backend ? JSON.stringify(backend.taskDefinitionArns) : '');
   setOutput('migrate-exit-code', result.migrate?.exitCode === undefined ? '' : String(result.migrate.exitCode));
   setOutput('migrate-task-arn', result.migrate?.taskArn ?? '');
   setOutput('invalidation-id', result.invalidate?.invalidationIds.join(',') ?? '');

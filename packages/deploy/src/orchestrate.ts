@@ -18,7 +18,7 @@ import {
   type SyncPlan,
   type SyncResult,
 } from '@allthrive/s3-sync-frontend';
-import type { WholeDeployOptions } from './inputs.js';
+import type { MigrateWhen, WholeDeployOptions } from './inputs.js';
 
 /** The engines the root action composes; injectable so the orchestration is tested with fakes. */
 export interface Engines {
@@ -74,6 +74,8 @@ export interface WholeDeployDeps {
 /** The five parts, in the order they run. */
 export const PARTS = ['frontend-assets', 'backend', 'migrate', 'frontend-html', 'invalidate'] as const;
 export type Part = (typeof PARTS)[number];
+/** The order with `migrate-when: before`: the backend part registers before and deploys after the migrations. */
+export const PARTS_MIGRATE_BEFORE: readonly Part[] = ['frontend-assets', 'migrate', 'backend', 'frontend-html', 'invalidate'];
 
 /** `skipped`: its inputs were not given. `not-run`: an earlier part failed (or was cancelled). */
 export type PartStatus = 'success' | 'failed' | 'cancelled' | 'skipped' | 'not-run';
@@ -103,6 +105,12 @@ export interface WholeDeployResult {
    */
   frontendStage?: 'public-files' | 'html' | 'clean-up';
   backend?: DeployResult;
+  /** `before`: the migrations ran before the services switched (see WholeDeployOptions.migrateWhen). */
+  migrateWhen?: MigrateWhen;
+  /** With `migrate-when: before`: the revisions registered (no service updated) that the migration and the deploy use. */
+  registered?: DeployResult;
+  /** With `migrate-when: before`: how far the backend part got (`register`, or `deploy` once the migration succeeded). */
+  backendStage?: 'register' | 'deploy';
   migrate?: Partial<MigrationResult>;
   invalidate?: InvalidationResult;
 }
@@ -130,11 +138,21 @@ class PartFailure extends Error {}
  * invalidate what changed. A part runs only when its inputs were given; a failure stops
  * every later part. Returns what happened; never throws for a part's failure (the caller reports
  * it after setting outputs and the summary).
+ *
+ * With `migrate-when: before` the backend part is split around the migrations: register the new
+ * revisions (no service updated), migrate in a one-off task on the new `migrate-service` revision,
+ * then deploy exactly those revisions. A failed migration therefore leaves every service on its
+ * previous revision (and the HTML old), which is what expand-then-contract migrations need.
  */
 export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDeployDeps): Promise<WholeDeployResult> {
   const engines = deps.engines ?? realEngines;
   const { logger, clock, signal } = deps;
   const result: WholeDeployResult = { result: 'success', parts: [], productionState: '' };
+  // Migrate before the switch: register the new revisions, migrate on the new migrate-service
+  // revision, then deploy exactly those revisions (readOptions checked that each is possible).
+  const before = options.migrateWhen === 'before' && Boolean(options.backend && options.migrate);
+  if (before) result.migrateWhen = 'before';
+  const order = before ? PARTS_MIGRATE_BEFORE : PARTS;
   const status = new Map<Part, PartReport>();
   const record = (part: Part, partStatus: PartStatus, detail: string) => status.set(part, { part, status: partStatus, detail });
   let stopped = false;
@@ -142,11 +160,11 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
   const workflowRun = deps.runId ? { id: deps.runId, attempt: deps.runAttempt || '1' } : undefined;
   const syncDeps = { s3: deps.s3, logger, clock, signal, root: deps.root, run: workflowRun };
 
-  const run = async (part: Part, enabled: string | true, body: () => Promise<string>) => {
+  const run = async (part: Part, enabled: string | true, body: () => Promise<string>, label = partLabel(part)) => {
     if (enabled !== true) return record(part, 'skipped', enabled);
     if (stopped) return record(part, 'not-run', `not run: ${partLabel(result.failedPart!)} did not succeed`);
     try {
-      await logger.group(partLabel(part), async () => {
+      await logger.group(label, async () => {
         record(part, 'success', await body());
       });
     } catch (error) {
@@ -205,7 +223,7 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
       'frontend-html': Boolean(options.frontend),
       invalidate: Boolean(options.invalidate),
     };
-    result.parts = PARTS.map((part) =>
+    result.parts = order.map((part) =>
       part === checking
         ? { part, status: cancelled ? 'cancelled' : 'failed', detail: result.failure! }
         : {
@@ -224,24 +242,32 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
     return `${phase.uploaded ?? 0} new content-hashed file(s) uploaded to s3://${plan.bucket}/${plan.prefix}; no live page references them yet, and no other file changed`;
   });
 
-  await run('backend', options.backend ? true : 'no `services` given', async () => {
+  const backendDeps = { ecs: deps.ecs, ecr: deps.ecr, logs: () => deps.logs, logger, clock, signal };
+  // Container logs of crashed tasks come from the step's CloudWatch Logs client (its region).
+  const deployBackend = async () => {
+    // Before the switch: exactly the revisions registered (and migrated on) above, nothing registered again.
+    const registered = result.registered?.taskDefinitionArns;
+    if (registered) result.backendStage = 'deploy';
     const deployed = await engines.runDeploy(
-      { ...options.backend!, image, wait: true },
-      // Container logs of crashed tasks come from the step's CloudWatch Logs client (its region).
-      { ecs: deps.ecs, ecr: deps.ecr, logs: () => deps.logs, logger, clock, signal },
+      registered
+        ? { ...options.backend!, image: undefined, taskDefinitions: registered, wait: true }
+        : { ...options.backend!, image, wait: true },
+      backendDeps,
     );
+    if (registered) deployed.image ||= result.registered!.image;
     result.backend = deployed;
     const failed = failureMessage(deployed);
     if (failed) throw new PartFailure(failed);
     const services = Object.keys(deployed.services).join(', ');
     return `${services} deployed${deployed.image ? ` to ${deployed.image}` : ''}`;
-  });
+  };
 
-  await run('migrate', options.migrate ? true : 'no `migrate-command` given', async () => {
+  const runMigrationPart = async () => {
     const migrate = { ...options.migrate! };
-    // run-task: migrate on the exact revision the backend part just registered for that service.
-    const deployedRevision = migrate.service ? result.backend?.taskDefinitionArns[migrate.service] : undefined;
-    if (migrate.mode === 'run-task' && deployedRevision) migrate.taskDefinition = deployedRevision;
+    // run-task: migrate on the exact revision the backend part registered for that service.
+    const revisions = (result.registered ?? result.backend)?.taskDefinitionArns;
+    const revision = migrate.service ? revisions?.[migrate.service] : undefined;
+    if (migrate.mode === 'run-task' && revision) migrate.taskDefinition = revision;
     try {
       const migrated = await engines.runMigration(migrate, { ecs: deps.ecs, logs: deps.logs, logger, clock, signal });
       result.migrate = migrated;
@@ -250,12 +276,46 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
           `\`${migrate.command}\` exited with code ${migrated.exitCode} (task ${shortId(migrated.taskArn)}); its output is above`,
         );
       }
-      return `\`${migrate.command}\` exited 0 (${migrate.mode}, task ${shortId(migrated.taskArn)})`;
+      return `\`${migrate.command}\` exited 0 (${migrate.mode}${before ? ` on ${shortId(revision)}, before the services switched` : ''}, task ${shortId(migrated.taskArn)})`;
     } catch (error) {
       if (error instanceof MigrationError) result.migrate = error.partial;
       throw error;
     }
-  });
+  };
+
+  if (before) {
+    await run(
+      'backend',
+      true,
+      async () => {
+        result.backendStage = 'register';
+        const registered = await engines.runDeploy({ ...options.backend!, image, wait: true, registerOnly: true }, backendDeps);
+        result.registered = registered;
+        const revisions = Object.entries(registered.taskDefinitionArns).map(([name, arn]) => `${name} → ${shortId(arn)}`);
+        const web = options.migrate!.service!;
+        logger.info(
+          `migrate-when: before: the migration runs next on ${shortId(registered.taskDefinitionArns[web])} (${web}); these revisions are deployed only if it exits 0.`,
+        );
+        return `new revisions registered (${revisions.join(', ')}); no service updated yet`;
+      },
+      'Backend: register the new revisions, no service updated yet (ecs-deploy-and-wait register-only)',
+    );
+    if (result.registered) {
+      await run('migrate', true, runMigrationPart);
+      await run('backend', true, deployBackend);
+      if (result.failedPart === 'migrate') {
+        const revisions = Object.values(result.registered.taskDefinitionArns).map(shortId);
+        record(
+          'backend',
+          'not-run',
+          `not run: the migrations did not succeed, so no service was updated (the new revisions ${[...new Set(revisions)].join(', ')} are registered, unused)`,
+        );
+      }
+    } else record('migrate', 'not-run', `not run: ${partLabel('backend')} did not register the new revisions`);
+  } else {
+    await run('backend', options.backend ? true : 'no `services` given', deployBackend);
+    await run('migrate', options.migrate ? true : 'no `migrate-command` given', runMigrationPart);
+  }
 
   await run('frontend-html', options.frontend ? true : 'no `bucket` given', async () => {
     result.frontendStage = 'public-files';
@@ -291,7 +351,7 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
     }
   });
 
-  result.parts = PARTS.map((part) => status.get(part)!);
+  result.parts = order.map((part) => status.get(part)!);
   result.productionState = productionState(result);
   return result;
 }
@@ -326,41 +386,52 @@ function shortId(arn: string | undefined): string {
  * when a deploy fails half-way.
  */
 export function productionState(
-  result: Pick<WholeDeployResult, 'parts' | 'backend' | 'migrate' | 'frontend' | 'frontendStage' | 'preflightFailed'>,
+  result: Pick<
+    WholeDeployResult,
+    'parts' | 'backend' | 'migrate' | 'frontend' | 'frontendStage' | 'preflightFailed' | 'migrateWhen' | 'backendStage'
+  >,
 ): string {
   if (result.preflightFailed) return 'Nothing changed: a pre-flight check failed before the first write';
   const of = (part: Part) => result.parts.find((p) => p.part === part)?.status ?? 'skipped';
+  const before = result.migrateWhen === 'before';
   const pieces: string[] = [];
+  const exitCode = result.migrate?.exitCode !== undefined ? `exit code ${result.migrate.exitCode}` : 'outcome unknown';
 
+  let backend: string | undefined;
   switch (of('backend')) {
     case 'success':
-      pieces.push('backend deployed');
+      backend = 'backend deployed';
       break;
     case 'failed':
     case 'cancelled':
-      pieces.push(backendState(result.backend, of('backend') === 'cancelled'));
+      backend =
+        before && result.backendStage === 'register'
+          ? `registering the new revisions ${of('backend') === 'cancelled' ? 'was cancelled' : 'failed'}: every service still on its previous revision`
+          : backendState(result.backend, of('backend') === 'cancelled');
       break;
     case 'not-run':
-      pieces.push('backend unchanged');
+      // Before the switch, a failed migration already says that every service kept its revision.
+      if (!(before && result.backendStage === 'register')) backend = 'backend unchanged';
       break;
   }
 
+  let migrate: string | undefined;
   switch (of('migrate')) {
     case 'success':
-      pieces.push('migrations ran');
+      migrate = before ? 'migrations ran before the switch' : 'migrations ran';
       break;
     case 'failed':
     case 'cancelled':
-      pieces.push(
-        result.migrate?.exitCode !== undefined
-          ? `migrations failed (exit code ${result.migrate.exitCode})`
-          : 'migrations failed (outcome unknown)',
-      );
+      migrate = before
+        ? `migrations ${of('migrate') === 'cancelled' ? 'cancelled' : 'failed'} before the switch (${exitCode}): every service still on its previous revision`
+        : `migrations failed (${exitCode})`;
       break;
     case 'not-run':
-      pieces.push('migrations not run');
+      migrate = 'migrations not run';
       break;
   }
+  // In the order they happened: before the switch, the migrations precede the services' deploy.
+  for (const piece of before && result.backendStage === 'deploy' ? [migrate, backend] : [backend, migrate]) if (piece) pieces.push(piece);
 
   const assets = of('frontend-assets');
   const html = of('frontend-html');
