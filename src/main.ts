@@ -1,12 +1,13 @@
+import { context } from '@actions/github';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { S3Client } from '@aws-sdk/client-s3';
 import { ActionError, CancelledError, createAwsClient, runAction, runnerInputSource } from '@allthrive/toolkit';
 import { ecrRepository, parseImage } from '@allthrive/ecs-deploy-and-wait';
 import { partLabel, readOptions, runWholeDeploy, wholeDeploySummary } from '@allthrive/deploy';
+import { createS3Client } from '@allthrive/s3-sync-frontend';
 
 // The root action (`uses: allthrive/actions@v1`): the whole deploy in one step. Thin adapter:
 // every input validated (through the five engines' own readers) → runWholeDeploy → outputs,
@@ -22,7 +23,8 @@ void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => 
   const cloudfrontRegion = aws.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
 
   const result = await runWholeDeploy(options, {
-    s3: createAwsClient(S3Client, 'S3', aws),
+    // the bucket may be in another region than the cluster: the S3 client follows region redirects
+    s3: createS3Client(aws),
     ecs: createAwsClient(ECSClient, 'ECS', aws),
     ecr: createAwsClient(ECRClient, 'ECR', ecrRegion ? { ...aws, region: ecrRegion } : aws),
     logs: createAwsClient(CloudWatchLogsClient, 'CloudWatch Logs', aws),
@@ -32,8 +34,11 @@ void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => 
     clock,
     signal,
     root: env.GITHUB_WORKSPACE || process.cwd(),
-    runId: env.GITHUB_RUN_ID,
-    runAttempt: env.GITHUB_RUN_ATTEMPT,
+    // Through @actions/github's context: the run ties re-run attempts together (frontend) and, with
+    // the job, makes the CloudFront caller reference unique.
+    runId: Number.isFinite(context.runId) ? String(context.runId) : undefined,
+    runAttempt: Number.isFinite(context.runAttempt) ? String(context.runAttempt) : undefined,
+    job: context.job || undefined,
   });
 
   setOutput('result', result.result);
@@ -42,9 +47,11 @@ void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => 
   setOutput('frontend-uploaded', result.frontend ? String(result.frontend.uploaded) : '');
   setOutput('frontend-deleted', result.frontend ? String(result.frontend.deleted) : '');
   setOutput('frontend-changed-paths', result.frontend ? JSON.stringify(result.frontend.changedPaths) : '');
-  setOutput('backend-result', result.backend?.result ?? '');
-  setOutput('backend-image', result.backend?.image ?? '');
-  setOutput('backend-task-definition-arns', result.backend ? JSON.stringify(result.backend.taskDefinitionArns) : '');
+  // migrate-when: before, stopped before the deploy: `registered`, with the revisions registered but not deployed.
+  const backend = result.backend ?? result.registered;
+  setOutput('backend-result', backend?.result ?? '');
+  setOutput('backend-image', backend?.image ?? '');
+  setOutput('backend-task-definition-arns', backend ? JSON.stringify(backend.taskDefinitionArns) : '');
   setOutput('migrate-exit-code', result.migrate?.exitCode === undefined ? '' : String(result.migrate.exitCode));
   setOutput('migrate-task-arn', result.migrate?.taskArn ?? '');
   setOutput('invalidation-id', result.invalidate?.invalidationIds.join(',') ?? '');

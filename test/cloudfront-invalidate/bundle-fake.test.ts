@@ -67,9 +67,40 @@ describe('cloudfront-invalidate bundle against a scripted CloudFront', () => {
     const references = server.requests
       .filter((r) => r.method === 'POST')
       .map((r) => /<CallerReference>(.*?)<\/CallerReference>/.exec(r.body)?.[1]);
-    expect(references[0]).toMatch(/^gha-1000-1-[0-9a-f]{16}$/);
+    expect(references[0]).toMatch(/^gha-1000-1-[0-9a-f]{8}-[0-9a-f]{16}$/);
     expect(references[1]).toBe(references[0]);
   });
+
+  it('two steps with the same paths in one job (two default /* steps, matrix legs) create two invalidations', async () => {
+    const server = await fake({ status: 'Completed' });
+    const job = { GITHUB_RUN_ID: '1', GITHUB_RUN_ATTEMPT: '1', GITHUB_JOB: 'deploy' }; // act gives every run id 1
+    const first = await run(server, { 'distribution-id': DIST, paths: '/*' }, undefined, job);
+    const second = await run(server, { 'distribution-id': DIST, paths: '/*' }, undefined, job);
+    expect([first.exitCode, second.exitCode]).toEqual([0, 0]);
+    expect(server.creates()).toBe(2);
+    expect(first.outputs['invalidation-id']).toBe('IFAKE1');
+    expect(second.outputs['invalidation-id']).toBe('IFAKE2');
+    const references = server.requests.filter((r) => r.method === 'POST').map((r) => /<CallerReference>(.*?)</.exec(r.body)?.[1]);
+    expect(references[0]).toMatch(/^gha-1-1-deploy-[0-9a-f]{8}-[0-9a-f]{16}$/);
+    expect(references[1]).not.toBe(references[0]);
+    expect(second.annotations.filter((a) => a.level === 'warning')).toEqual([]);
+  });
+
+  it('says so when CloudFront answers with an invalidation created before the step (a reused caller-reference)', async () => {
+    const server = await fake({ status: 'Completed' });
+    const inputs = { 'distribution-id': DIST, paths: '/index.html', 'caller-reference': 'release-42' };
+    const first = await run(server, inputs);
+    expect(first.annotations.filter((a) => a.level === 'warning')).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 6000)); // beyond the 5 s allowed for clock skew
+    const second = await run(server, inputs);
+    expect(second.exitCode).toBe(0);
+    expect(second.outputs['invalidation-id']).toBe('IFAKE1');
+    const warnings = second.annotations.filter((a) => a.level === 'warning');
+    expect(warnings.map((w) => w.properties.title)).toEqual(['caller-reference']);
+    expect(warnings[0].message).toMatch(
+      /^CloudFront returned invalidation IFAKE1, created at .*, before this step started: caller reference 'release-42' was already used with these paths, so CloudFront did not create a new invalidation and nothing was invalidated now\./,
+    );
+  }, 30_000);
 
   it('warns and succeeds with status InProgress when wait-timeout runs out', async () => {
     const server = await fake({});
@@ -125,7 +156,7 @@ describe('cloudfront-invalidate bundle against a scripted CloudFront', () => {
         "No AWS region is set: give the 'aws-region' input, or set AWS_REGION (aws-actions/configure-aws-credentials does this).",
       ],
     ]);
-    expect(server.requests).toHaveLength(1);
+    expect(server.requests).toHaveLength(2); // the first run's GetDistributionConfig and CreateInvalidation only
   });
 
   it('does not wait with wait: false', async () => {

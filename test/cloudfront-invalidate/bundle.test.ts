@@ -30,7 +30,7 @@ describe('cloudfront-invalidate bundle against moto', () => {
     const changedPaths = JSON.stringify(['/', '/index.html', '/about/', '/about/index.html', '/caf%C3%A9.html', '/robots.txt']);
     const result = await run(
       { 'stack-name': 'production-allthrive', paths: changedPaths, 'stack-output': 'DistributionId' },
-      { GITHUB_RUN_ID: '555', GITHUB_RUN_ATTEMPT: '2' },
+      { GITHUB_RUN_ID: '555', GITHUB_RUN_ATTEMPT: '2', GITHUB_JOB: 'deploy' },
     );
     expect(result.errors).toEqual([]);
     expect(result.exitCode).toBe(0);
@@ -43,12 +43,22 @@ describe('cloudfront-invalidate bundle against moto', () => {
       paths: JSON.stringify(['/', '/about/', '/about/index.html', '/caf%C3%A9.html', '/index.html', '/robots.txt']),
     });
     expect(stored[0].InvalidationBatch?.Paths?.Items?.sort()).toEqual(JSON.parse(result.outputs.paths));
-    expect(stored[0].InvalidationBatch?.CallerReference).toMatch(/^gha-555-2-[0-9a-f]{16}$/);
+    expect(stored[0].InvalidationBatch?.CallerReference).toMatch(/^gha-555-2-deploy-[0-9a-f]{8}-[0-9a-f]{16}$/);
     expect(result.log).toContain(`Distribution ${id} (output 'DistributionId' of stack production-allthrive).`);
     expect(result.summary).toContain('CloudFront invalidation');
     expect(result.summary).toContain('6 paths sent, covering 6 input paths.');
     expect(result.summary).toContain('Billable paths: 6 (0 wildcards, each billed as one path).');
     expect(result.summary).toContain(stored[0].Id);
+  });
+
+  it("strips the S3 origin's OriginPath read from the distribution (origin-path: auto by default)", async () => {
+    const id = await createDistribution(moto, '/app');
+    const result = await run({ 'distribution-id': id, paths: JSON.stringify(['/app/', '/app/index.html']) });
+    expect(result.errors).toEqual([]);
+    expect(result.outputs.paths).toBe(JSON.stringify(['/', '/index.html']));
+    const [stored] = await invalidationsOf(id);
+    expect(stored.InvalidationBatch?.Paths?.Items?.sort()).toEqual(['/', '/index.html']);
+    expect(result.log).toContain("uses S3 origin 'site' with OriginPath '/app'");
   });
 
   it('collapses more paths than max-paths into covering wildcards', async () => {
@@ -63,9 +73,21 @@ describe('cloudfront-invalidate bundle against moto', () => {
     expect(result.log).toContain('31 distinct paths exceed max-paths (5): sending 2 that cover them all, collapsed into /blog/*.');
   });
 
-  it('sends nothing when nothing changed, and says so', async () => {
+  it('an empty paths input (a mistyped output name) fails naming the expression that feeds it, and sends nothing', async () => {
     const id = await createDistribution(moto);
-    for (const paths of ['[]', '']) {
+    const result = await run({ 'distribution-id': id, paths: '' });
+    expect(result.exitCode).toBe(1);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0].properties.title).toBe('paths');
+    expect(result.errors[0].message).toMatch(/^Input 'paths' is empty, so it is not known what changed\./);
+    expect(result.errors[0].message).toContain('${{ steps.<sync step id>.outputs.changed-paths }}');
+    expect(result.log).not.toContain('nothing changed, so no invalidation was sent');
+    expect(await invalidationsOf(id)).toEqual([]);
+  });
+
+  it('sends nothing when nothing changed ([]), and says so', async () => {
+    const id = await createDistribution(moto);
+    for (const paths of ['[]', ' [ ] ']) {
       const result = await run({ 'distribution-id': id, paths });
       expect(result.exitCode).toBe(0);
       expect(result.outputs).toEqual({ 'distribution-id': id, 'invalidation-id': '', status: 'skipped', paths: '[]' });

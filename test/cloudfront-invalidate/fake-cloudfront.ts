@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { distributionConfigXml } from '../harness/cloudfront-config.js';
 
 /**
  * A scripted CloudFront REST-XML endpoint on loopback for what moto cannot produce: invalidations
@@ -22,14 +23,19 @@ export async function startFakeCloudFront(script: {
   status?: string;
   /** Never answer GetInvalidation (a held connection). */
   holdGets?: boolean;
+  /** OriginPath of the distribution's S3 origin (GetDistributionConfig). */
+  originPath?: string;
 }): Promise<FakeCloudFront> {
   const requests: FakeCloudFront['requests'] = [];
   const errors = [...(script.createErrors ?? [])];
   const status = script.status ?? 'InProgress';
   let created = 0;
-  const invalidationXml = (id: string, reference: string, body = '') =>
+  // API_InvalidationBatch: a second request with the same CallerReference and the same batch
+  // returns the first invalidation instead of creating one. Kept per reference: id, paths, time.
+  const byReference = new Map<string, { id: string; paths: string; createdAt: string }>();
+  const invalidationXml = (id: string, reference: string, body = '', createdAt = new Date().toISOString()) =>
     `<?xml version="1.0" encoding="UTF-8"?><Invalidation xmlns="${NS}"><Id>${id}</Id><Status>${status}</Status>` +
-    `<CreateTime>2026-11-27T07:00:00.000Z</CreateTime><InvalidationBatch>${body || `<Paths><Quantity>0</Quantity></Paths>`}` +
+    `<CreateTime>${createdAt}</CreateTime><InvalidationBatch>${body || `<Paths><Quantity>0</Quantity></Paths>`}` +
     `<CallerReference>${reference}</CallerReference></InvalidationBatch></Invalidation>`;
   const server: Server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
@@ -43,6 +49,9 @@ export async function startFakeCloudFront(script: {
     };
     const create = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation$/.exec(path);
     const get = /^\/2020-05-31\/distribution\/([^/]+)\/invalidation\/([^/]+)$/.exec(path);
+    if (/^\/2020-05-31\/distribution\/[^/]+\/config$/.test(path) && request.method === 'GET') {
+      return xml(200, distributionConfigXml(script.originPath), { etag: 'E1' });
+    }
     if (create && request.method === 'POST') {
       const error = errors.shift();
       if (error) {
@@ -51,11 +60,19 @@ export async function startFakeCloudFront(script: {
           `<?xml version="1.0"?><ErrorResponse xmlns="${NS}"><Error><Type>Sender</Type><Code>${error.code}</Code><Message>${error.message}</Message></Error><RequestId>fake</RequestId></ErrorResponse>`,
         );
       }
-      created++;
-      const id = `IFAKE${created}`;
       const reference = /<CallerReference>(.*?)<\/CallerReference>/.exec(body)?.[1] ?? '';
       const paths = /<Paths>.*<\/Paths>/s.exec(body)?.[0] ?? '';
-      return xml(201, invalidationXml(id, reference, paths), { location: `https://cloudfront.amazonaws.com${path}/${id}` });
+      const earlier = byReference.get(reference);
+      if (earlier && earlier.paths === paths) {
+        return xml(201, invalidationXml(earlier.id, reference, paths, earlier.createdAt), {
+          location: `https://cloudfront.amazonaws.com${path}/${earlier.id}`,
+        });
+      }
+      created++;
+      const id = `IFAKE${created}`;
+      const createdAt = new Date().toISOString();
+      byReference.set(reference, { id, paths, createdAt });
+      return xml(201, invalidationXml(id, reference, paths, createdAt), { location: `https://cloudfront.amazonaws.com${path}/${id}` });
     }
     if (get && request.method === 'GET') {
       if (script.holdGets) return; // left open until close()
@@ -73,7 +90,7 @@ export async function startFakeCloudFront(script: {
     endpoint: `http://127.0.0.1:${port}`,
     requests,
     creates: () => requests.filter((r) => r.method === 'POST').length,
-    gets: () => requests.filter((r) => r.method === 'GET').length,
+    gets: () => requests.filter((r) => r.method === 'GET' && r.path.includes('/invalidation/')).length,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());

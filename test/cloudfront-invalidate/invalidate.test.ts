@@ -4,6 +4,7 @@ import {
   AccessDenied,
   CloudFrontClient,
   CreateInvalidationCommand,
+  GetDistributionConfigCommand,
   GetInvalidationCommand,
   InvalidArgument,
   TooManyInvalidationsInProgress,
@@ -40,7 +41,14 @@ function setup(random = () => 0.5) {
   return { logger, clock, controller, deps: { cloudfront, cloudformation, logger, clock, signal: controller.signal, random } };
 }
 
-const base: InvalidateOptions = { distributionId: DIST, paths: ['/index.html', '/'], runId: '4242', runAttempt: '1' };
+const base: InvalidateOptions = {
+  distributionId: DIST,
+  paths: ['/index.html', '/'],
+  runId: '4242',
+  runAttempt: '1',
+  job: 'deploy',
+  stepId: 'a1b2c3d4',
+};
 
 function createInputs() {
   return cfMock.commandCalls(CreateInvalidationCommand).map((c) => c.args[0].input);
@@ -49,6 +57,66 @@ function createInputs() {
 beforeEach(() => {
   cfMock.reset();
   cfnMock.reset();
+});
+
+describe('runInvalidation: origin path', () => {
+  it('without cloudfront:GetDistributionConfig, origin-path auto fails before invalidating and says what to grant or set', async () => {
+    cfMock.on(GetDistributionConfigCommand).rejects(new AccessDenied({ message: 'User is not authorized', ...meta(403) }));
+    const error = await runInvalidation(base, setup().deps).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as ActionError).message).toMatch(
+      /^CloudFront GetDistributionConfig failed: AccessDenied \(HTTP 403\).*grant cloudfront:GetDistributionConfig, or set 'origin-path' to the S3 origin's path \(such as \/app\) or to 'none'\. Nothing was invalidated\.$/,
+    );
+    expect(createInputs()).toEqual([]);
+  });
+
+  it("uses the S3 origin of the default cache behavior's origin group (its primary member)", async () => {
+    cfMock.on(GetDistributionConfigCommand).resolves({
+      DistributionConfig: {
+        Origins: {
+          Quantity: 2,
+          Items: [
+            { Id: 'api', DomainName: 'api.allthrive.ai', OriginPath: '/v1', CustomOriginConfig: {} as never },
+            { Id: 'web', DomainName: 'web.s3.eu-west-1.amazonaws.com', OriginPath: '/site', S3OriginConfig: { OriginAccessIdentity: '' } },
+          ],
+        },
+        OriginGroups: { Quantity: 1, Items: [{ Id: 'group', Members: { Quantity: 1, Items: [{ OriginId: 'web' }] } } as never] },
+        DefaultCacheBehavior: { TargetOriginId: 'group' } as never,
+      } as never,
+    });
+    cfMock.on(CreateInvalidationCommand).resolves(created('I1', 'Completed'));
+    const result = await runInvalidation({ ...base, paths: ['/site/index.html'] }, setup().deps);
+    expect(result.paths).toEqual(['/index.html']);
+  });
+});
+
+describe('runInvalidation: caller references', () => {
+  it('keeps one reference for every retry of a step, and a new step gets another', async () => {
+    cfMock.on(CreateInvalidationCommand).rejectsOnce(tooMany()).resolves(created('I1', 'Completed'));
+    const { deps } = setup();
+    await runInvalidation({ ...base, stepId: undefined }, deps);
+    const [first, retry] = createInputs().map((i) => i.InvalidationBatch?.CallerReference);
+    expect(retry).toBe(first);
+    expect(first).toMatch(/^gha-4242-1-deploy-[0-9a-f]{8}-[0-9a-f]{16}$/);
+    await runInvalidation({ ...base, stepId: undefined }, setup().deps);
+    expect(createInputs()[2].InvalidationBatch?.CallerReference).not.toBe(first);
+  });
+
+  it('says so when CloudFront returns an invalidation created before the step started (a reused caller reference)', async () => {
+    const { deps, logger, clock } = setup();
+    cfMock.on(CreateInvalidationCommand).resolves({
+      Invalidation: { Id: 'IOLD', Status: 'Completed', CreateTime: new Date(clock.now() - 3_600_000), InvalidationBatch: undefined },
+    });
+    const result = await runInvalidation({ ...base, callerReference: 'release-42' }, deps);
+    expect(result.invalidationIds).toEqual(['IOLD']);
+    expect(result.warnings).toContainEqual(expect.stringContaining('CloudFront returned invalidation IOLD, created at'));
+    const warning = logger.entries.find((e) => e.level === 'warning' && e.message.includes('IOLD'));
+    expect(warning?.message).toBe(
+      `CloudFront returned invalidation IOLD, created at ${new Date(clock.now() - 3_600_000).toISOString()}, before this step started: ` +
+        "caller reference 'release-42' was already used with these paths, so CloudFront did not create a new invalidation and nothing was invalidated now. " +
+        "Leave 'caller-reference' empty (the default is unique per step) or give a new one.",
+    );
+  });
 });
 
 describe('runInvalidation: create and wait', () => {
@@ -74,7 +142,7 @@ describe('runInvalidation: create and wait', () => {
     expect(cfMock.commandCalls(GetInvalidationCommand)).toHaveLength(5);
     expect(cfMock.commandCalls(GetInvalidationCommand)[0].args[0].input).toEqual({ DistributionId: DIST, Id: 'I1' });
     const text = logger.text();
-    expect(text).toMatch(/Created invalidation I1 for 2 paths \(caller reference gha-4242-1-[0-9a-f]{16}\): InProgress\./);
+    expect(text).toMatch(/Created invalidation I1 for 2 paths \(caller reference gha-4242-1-deploy-a1b2c3d4-[0-9a-f]{16}\): InProgress\./);
     expect(text).toContain('Invalidation I1: Completed after 1m35s.');
     expect(text.match(/Invalidation I1: /g)).toHaveLength(1);
     expect(createInputs()[0]).toMatchObject({
@@ -269,7 +337,7 @@ describe('runInvalidation: cancellation', () => {
     const error = await runInvalidation(base, deps).catch((e) => e);
     expect(error).toBeInstanceOf(CancelledError);
     expect(error.message).toBe(
-      'The run was cancelled while invalidation I7 on distribution E2QWRUHAPOMQZL was InProgress: CloudFront cannot cancel an invalidation, so it keeps running and completes on its own. Re-running the job starts a new run attempt, which submits a new invalidation (its caller reference includes the attempt); within one attempt a repeated request never creates a duplicate.',
+      'The run was cancelled while invalidation I7 on distribution E2QWRUHAPOMQZL was InProgress: CloudFront cannot cancel an invalidation, so it keeps running and completes on its own. Re-running the job starts a new run attempt, which submits a new invalidation (its caller reference includes the attempt and the step); within one step a repeated request never creates a duplicate.',
     );
     expect(cfMock.commandCalls(GetInvalidationCommand)).toHaveLength(2);
   });
@@ -350,8 +418,8 @@ describe('runInvalidation: planning, batches and stack output', () => {
     expect(result.status).toBe('Completed');
     const inputs = createInputs();
     expect(inputs.map((i) => i.InvalidationBatch?.Paths?.Quantity)).toEqual([15, 5]);
-    expect(inputs[0].InvalidationBatch?.CallerReference).toMatch(/^gha-4242-1-[0-9a-f]{16}-1$/);
-    expect(inputs[1].InvalidationBatch?.CallerReference).toMatch(/^gha-4242-1-[0-9a-f]{16}-2$/);
+    expect(inputs[0].InvalidationBatch?.CallerReference).toMatch(/^gha-4242-1-deploy-a1b2c3d4-[0-9a-f]{16}-1$/);
+    expect(inputs[1].InvalidationBatch?.CallerReference).toMatch(/^gha-4242-1-deploy-a1b2c3d4-[0-9a-f]{16}-2$/);
     expect(cfMock.commandCalls(GetInvalidationCommand, { Id: 'IA' })).toHaveLength(1);
     expect(cfMock.commandCalls(GetInvalidationCommand, { Id: 'IB' })).toHaveLength(2);
   });

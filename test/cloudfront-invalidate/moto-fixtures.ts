@@ -2,8 +2,8 @@ import { CloudFrontClient, CreateDistributionCommand } from '@aws-sdk/client-clo
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import type { Moto } from '../harness/moto.js';
 
-/** A distribution in moto (CreateInvalidation/GetInvalidation need one to exist). */
-export async function createDistribution(moto: Moto): Promise<string> {
+/** A distribution in moto (CreateInvalidation/GetInvalidation need one to exist); `originPath` as in the S3 origin. */
+export async function createDistribution(moto: Moto, originPath?: string): Promise<string> {
   const cloudfront = new CloudFrontClient(moto.clientConfig);
   const response = await cloudfront.send(
     new CreateDistributionCommand({
@@ -13,7 +13,9 @@ export async function createDistribution(moto: Moto): Promise<string> {
         Enabled: true,
         Origins: {
           Quantity: 1,
-          Items: [{ Id: 'site', DomainName: 'site.s3.amazonaws.com', S3OriginConfig: { OriginAccessIdentity: '' } }],
+          Items: [
+            { Id: 'site', DomainName: 'site.s3.amazonaws.com', OriginPath: originPath, S3OriginConfig: { OriginAccessIdentity: '' } },
+          ],
         },
         DefaultCacheBehavior: {
           TargetOriginId: 'site',

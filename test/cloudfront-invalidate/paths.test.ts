@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { InputError } from '@allthrive/toolkit';
-import { normalizePath, normalizePaths, parsePathsInput } from '@allthrive/cloudfront-invalidate';
+import { normalizePath, normalizePaths, parsePathsInput, stripOriginPath } from '@allthrive/cloudfront-invalidate';
 import { urlPathOfKey } from '@allthrive/s3-sync-frontend';
 
 describe('parsePathsInput', () => {
@@ -107,5 +107,16 @@ describe("s3-sync-frontend's changed-paths pass straight in", () => {
 
   it('widens the ~ paths it leaves raw to a covering wildcard', () => {
     expect(normalizePath(urlPathOfKey('assets/runtime~main.js')).path).toBe('/assets/runtime*');
+  });
+});
+
+describe('stripOriginPath', () => {
+  it('removes the origin path from paths under it and leaves the others (and /*) alone', () => {
+    expect(stripOriginPath(['/app', '/app/', '/app/index.html', '/app/*', '/*', '/application.js', '/other/x'], '/app')).toEqual({
+      paths: ['/', '/', '/index.html', '/*', '/*', '/application.js', '/other/x'],
+      stripped: 4,
+      example: '/app -> /',
+    });
+    expect(stripOriginPath(['/a/b/c.html'], '/a/b').paths).toEqual(['/c.html']);
   });
 });

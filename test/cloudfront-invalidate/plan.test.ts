@@ -115,31 +115,41 @@ describe('planInvalidation', () => {
 
 describe('callerReference', () => {
   const paths = ['/index.html', '/'];
+  const step = { runId: '123', runAttempt: '2', job: 'deploy', stepId: 'a1b2c3d4', batchIndex: 0, batchCount: 1, fallback: 'x' };
 
-  it('is gha-<run id>-<attempt>-<16 hex of sha256 of the sorted paths>', () => {
-    const ref = callerReference(paths, { runId: '123', runAttempt: '2', batchIndex: 0, batchCount: 1, fallback: 'x' });
-    expect(ref).toMatch(/^gha-123-2-[0-9a-f]{16}$/);
-    expect(ref).toBe(`gha-123-2-${pathSetHash(['/', '/index.html'])}`);
+  it('is gha-<run id>-<attempt>-<job>-<step>-<16 hex of sha256 of the sorted paths>', () => {
+    const ref = callerReference(paths, step);
+    expect(ref).toBe(`gha-123-2-deploy-a1b2c3d4-${pathSetHash(['/', '/index.html'])}`);
   });
 
-  it('is the same for the same run, attempt and path set in any order, and differs for a new attempt or other paths', () => {
-    const ctx = { runId: '123', runAttempt: '1', batchIndex: 0, batchCount: 1, fallback: 'x' };
-    expect(callerReference(['/', '/index.html'], ctx)).toBe(callerReference(['/index.html', '/'], ctx));
-    expect(callerReference(paths, { ...ctx, runAttempt: '2' })).not.toBe(callerReference(paths, ctx));
-    expect(callerReference(['/other.html'], ctx)).not.toBe(callerReference(paths, ctx));
+  it("is the same for one step's retries, and differs between two steps, jobs or matrix legs with the same paths", () => {
+    expect(callerReference(['/', '/index.html'], step)).toBe(callerReference(['/index.html', '/'], step));
+    // two default /* steps in one job, a matrix leg, a reusable workflow called twice: another step value
+    expect(callerReference(paths, { ...step, stepId: 'ffff0000' })).not.toBe(callerReference(paths, step));
+    expect(callerReference(paths, { ...step, job: 'deploy-eu' })).not.toBe(callerReference(paths, step));
+    expect(callerReference(paths, { ...step, runAttempt: '3' })).not.toBe(callerReference(paths, step));
+    expect(callerReference(['/other.html'], step)).not.toBe(callerReference(paths, step));
+    // under act every run id is 1: the step value still keeps two runs apart
+    expect(callerReference(paths, { ...step, runId: '1', stepId: '00000001' })).not.toBe(
+      callerReference(paths, { ...step, runId: '1', stepId: '00000002' }),
+    );
+  });
+
+  it("stays within CloudFront's 128 characters with a long job id, which is reduced to safe characters", () => {
+    const ref = callerReference(paths, { ...step, job: `build and deploy ${'x'.repeat(200)}`, batchIndex: 2, batchCount: 3 });
+    expect(ref.length).toBeLessThanOrEqual(128);
+    expect(ref).toMatch(/^gha-123-2-build_and_deploy_x+-a1b2c3d4-[0-9a-f]{16}-3$/);
   });
 
   it('numbers batches and uses a given reference as the prefix', () => {
-    expect(callerReference(paths, { runId: '9', runAttempt: '1', batchIndex: 1, batchCount: 3, fallback: 'x' })).toMatch(
-      /^gha-9-1-[0-9a-f]{16}-2$/,
-    );
+    expect(callerReference(paths, { ...step, batchIndex: 1, batchCount: 3 })).toMatch(/^gha-123-2-deploy-a1b2c3d4-[0-9a-f]{16}-2$/);
     expect(callerReference(paths, { given: 'release-42', batchIndex: 0, batchCount: 1, fallback: 'x' })).toBe('release-42');
     expect(callerReference(paths, { given: 'release-42', batchIndex: 0, batchCount: 2, fallback: 'x' })).toBe('release-42-1');
   });
 
   it('falls back to a per-invocation value outside GitHub Actions', () => {
-    expect(callerReference(paths, { batchIndex: 0, batchCount: 1, fallback: '1700000000000' })).toMatch(
-      /^local-1700000000000-[0-9a-f]{16}$/,
+    expect(callerReference(paths, { stepId: 'a1b2c3d4', batchIndex: 0, batchCount: 1, fallback: '1700000000000' })).toMatch(
+      /^local-1700000000000-a1b2c3d4-[0-9a-f]{16}$/,
     );
   });
 });

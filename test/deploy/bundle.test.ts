@@ -29,6 +29,18 @@ describe('root action bundle (dist/deploy under Node 24)', () => {
       'migrate-mode',
       '`exec`, `run-task`',
     ],
+    // Before the switch no task runs the new revision: ECS Exec would migrate with the old code.
+    [
+      { cluster: 'c', services: 'web', image: 'repo:1', 'migrate-command': 'm', 'migrate-when': 'before', 'migrate-mode': 'exec' },
+      'migrate-mode',
+      "Input 'migrate-when' is 'before' and 'migrate-mode' is 'exec'",
+    ],
+    [{ cluster: 'c', services: 'web', 'migrate-command': 'm', 'migrate-when': 'before' }, 'migrate-when', "no 'image' was given"],
+    [
+      { cluster: 'c', services: 'web', image: 'repo:1', 'migrate-command': 'm', 'migrate-when': 'before', 'migrate-service': 'worker' },
+      'migrate-service',
+      "which is not one of 'services' (web)",
+    ],
   ])('rejects a bad input before any AWS request: %j', async (inputs, input, message) => {
     requests.length = 0;
     const result = await runBundle('deploy', {

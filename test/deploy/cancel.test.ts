@@ -21,6 +21,8 @@ describe('root action bundle: cancelled during the backend wait (moto)', () => {
     mkdirSync(path.join(workspace, 'dist', 'assets'), { recursive: true });
     writeFileSync(path.join(workspace, 'dist', 'index.html'), '<script type="module" src="/assets/app-N3wBu1ld.js"></script>');
     writeFileSync(path.join(workspace, 'dist', 'assets', 'app-N3wBu1ld.js'), 'console.log("new")');
+    // a service worker is live the moment it lands: it must wait for the backend, with the HTML
+    writeFileSync(path.join(workspace, 'dist', 'sw.js'), 'self.addEventListener("install", () => {})');
     const ecs = new ECSClient(moto.clientConfig);
     const result = await runBundle('deploy', {
       workspace,
@@ -59,7 +61,9 @@ describe('root action bundle: cancelled during the backend wait (moto)', () => {
       });
       expect(result.outputs.result).toBe('cancelled');
       expect(result.outputs['production-state']).toMatch(/^Backend deploy cancelled/);
-      expect(result.outputs['production-state']).toContain('old HTML still live (new assets uploaded, not referenced yet)');
+      expect(result.outputs['production-state']).toContain(
+        'old HTML still live (only new content-hashed files uploaded, not referenced yet)',
+      );
       const error = result.errors.at(-1)!.message;
       expect(error).toMatch(/[Cc]ancel/);
       expect(error).toContain('Production now: Backend deploy cancelled');
@@ -68,6 +72,7 @@ describe('root action bundle: cancelled during the backend wait (moto)', () => {
       const html = await (await s3.send(new GetObjectCommand({ Bucket: DEMO.bucket, Key: 'index.html' }))).Body!.transformToString();
       expect(html).toContain('app-0ldRe1se.js');
       await s3.send(new GetObjectCommand({ Bucket: DEMO.bucket, Key: 'assets/app-N3wBu1ld.js' }));
+      await expect(s3.send(new GetObjectCommand({ Bucket: DEMO.bucket, Key: 'sw.js' }))).rejects.toMatchObject({ name: 'NoSuchKey' });
       expect(result.summary).toContain('Deploy: cancelled');
     } finally {
       result.cleanup();

@@ -1,6 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { InputError, mapInputSource } from '@allthrive/toolkit';
 import { readOptions } from '@allthrive/deploy';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { repoRoot } from '../harness/bundle.js';
 
 const read = (values: Record<string, string>) => readOptions(mapInputSource(values));
 
@@ -76,5 +80,57 @@ describe('root action inputs', () => {
   it('rejects options for a part that would not run', () => {
     expect(inputError({ bucket: 'site', 'migrate-mode': 'run-task' }).input).toBe('migrate-mode');
     expect(inputError({ bucket: 'site', 'invalidate-paths': '/api/*' }).input).toBe('invalidate-paths');
+  });
+});
+
+describe('root action inputs: migrate-when', () => {
+  const BASE = { cluster: 'c', services: 'web,celery', image: 'repo:1', 'migrate-command': 'python manage.py migrate' };
+
+  it('defaults to after (the seed order, exec mode) and reads before as run-task on a deployed service', () => {
+    expect(read(BASE)).toMatchObject({ migrateWhen: 'after', migrate: { mode: 'exec' } });
+    expect(read({ ...BASE, 'migrate-when': 'before' })).toMatchObject({
+      migrateWhen: 'before',
+      migrate: { mode: 'run-task', service: 'web' },
+    });
+    expect(read({ ...BASE, 'migrate-when': 'Before', 'migrate-mode': 'run-task', 'migrate-service': 'celery' })).toMatchObject({
+      migrateWhen: 'before',
+      migrate: { service: 'celery' },
+    });
+  });
+
+  it('refuses exec before the switch: there is no task of the new revision to exec into', () => {
+    const error = inputError({ ...BASE, 'migrate-when': 'before', 'migrate-mode': 'exec' });
+    expect(error.input).toBe('migrate-mode');
+    expect(error.message).toContain("Input 'migrate-when' is 'before' and 'migrate-mode' is 'exec'");
+    expect(error.message).toContain('migrate-mode: run-task');
+  });
+
+  it('refuses before without the services, the image, or with a migrate-service it does not deploy', () => {
+    expect(inputError({ cluster: 'c', 'migrate-command': 'm', 'migrate-service': 'web', 'migrate-when': 'before' }).message).toContain(
+      "no 'services' were given",
+    );
+    const noImage = inputError({ cluster: 'c', services: 'web', 'migrate-command': 'm', 'migrate-when': 'before' });
+    expect([noImage.input, noImage.message]).toEqual(['migrate-when', expect.stringContaining("no 'image' was given")]);
+    const worker = inputError({ ...BASE, 'migrate-when': 'before', 'migrate-service': 'worker' });
+    expect(worker.input).toBe('migrate-service');
+    expect(worker.message).toContain("'worker', which is not one of 'services' (web, celery)");
+    expect(inputError({ ...BASE, 'migrate-when': 'sometimes' }).message).toContain("Input 'migrate-when' has the value 'sometimes'");
+  });
+
+  it('accepts every action.yml default without migrate-command (the runner sets each default as an input)', () => {
+    const metadata = parse(readFileSync(path.join(repoRoot, 'action.yml'), 'utf8')) as { inputs: Record<string, { default?: string }> };
+    const defaults = Object.fromEntries(Object.entries(metadata.inputs).map(([name, input]) => [name, input.default ?? '']));
+    expect(defaults).toMatchObject({ 'migrate-when': 'after', 'migrate-container': 'web', 'migrate-timeout': '30m' });
+    // A frontend-only and a backend-only deploy, as the runner hands them over.
+    expect(read({ ...defaults, bucket: 'site' }).migrate).toBeUndefined();
+    expect(read({ ...defaults, cluster: 'c', services: 'web', image: 'repo:1' })).toMatchObject({
+      migrate: undefined,
+      migrateWhen: 'after',
+    });
+    expect(read({ ...defaults, cluster: 'c', services: 'web', image: 'repo:1', 'migrate-command': 'm' }).migrate?.mode).toBe('exec');
+    expect(
+      read({ ...defaults, cluster: 'c', services: 'web', image: 'repo:1', 'migrate-command': 'm', 'migrate-when': 'before' }).migrate?.mode,
+    ).toBe('run-task');
+    expect(inputError({ ...defaults, bucket: 'site', 'migrate-when': 'before' }).input).toBe('migrate-when');
   });
 });

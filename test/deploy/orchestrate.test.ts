@@ -26,6 +26,7 @@ function fakeEngines(overrides: Partial<Engines> = {}) {
   const plan = { bucket: 'production-allthrive-frontend', prefix: '', progress: { phases: [{ uploaded: 3 }] } } as unknown as SyncPlan;
   const base: Engines = {
     planSync: async () => (calls.push('planSync'), plan),
+    uploadUnreferenced: async () => (calls.push('uploadUnreferenced'), {} as never),
     uploadAssets: async () => (calls.push('uploadAssets'), []),
     publishHtml: async () => (calls.push('publishHtml'), {} as never),
     deleteStale: async () => (calls.push('deleteStale'), {} as never),
@@ -90,9 +91,10 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
       'preflight web,celery,celery-beat',
       'pinDigest',
       'resolveDistributionId',
-      'uploadAssets',
+      'uploadUnreferenced',
       'runDeploy',
       'runMigration',
+      'uploadAssets',
       'publishHtml',
       'deleteStale',
       'runInvalidation',
@@ -111,7 +113,15 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   it('a frontend-only deploy skips the backend and migration parts', async () => {
     const fake = fakeEngines();
     const result = await runWholeDeploy(options({ bucket: 'site', 'distribution-id': 'E2QWRUHAPOMQZL' }), deps(fake.engines));
-    expect(fake.calls).toEqual(['planSync', 'resolveDistributionId', 'uploadAssets', 'publishHtml', 'deleteStale', 'runInvalidation']);
+    expect(fake.calls).toEqual([
+      'planSync',
+      'resolveDistributionId',
+      'uploadUnreferenced',
+      'uploadAssets',
+      'publishHtml',
+      'deleteStale',
+      'runInvalidation',
+    ]);
     expect(result.parts.map((p) => [p.part, p.status])).toEqual([
       ['frontend-assets', 'success'],
       ['backend', 'skipped'],
@@ -145,7 +155,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
       'preflight web,celery,celery-beat',
       'pinDigest',
       'resolveDistributionId',
-      'uploadAssets',
+      'uploadUnreferenced',
       'runDeploy',
       'runMigration',
     ]);
@@ -154,7 +164,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
     expect(result.failure).toContain('exited with code 3 (task t1)');
     expect(result.parts.map((p) => p.status)).toEqual(['success', 'success', 'failed', 'not-run', 'not-run']);
     expect(result.productionState).toBe(
-      'Backend deployed, migrations failed (exit code 3), old HTML still live (new assets uploaded, not referenced yet)',
+      'Backend deployed, migrations failed (exit code 3), old HTML still live (only new content-hashed files uploaded, not referenced yet)',
     );
     expect(result.migrate?.exitCode).toBe(3);
     const summary = wholeDeploySummary(result);
@@ -194,12 +204,12 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
       'preflight web,celery,celery-beat',
       'pinDigest',
       'resolveDistributionId',
-      'uploadAssets',
+      'uploadUnreferenced',
       'runDeploy',
     ]);
     expect(result.failure).toContain('web rolled-back (circuit breaker)');
     expect(result.productionState).toBe(
-      'Backend deploy failed: web rolled back to the previous task definition; celery, celery-beat on the new image, migrations not run, old HTML still live (new assets uploaded, not referenced yet)',
+      'Backend deploy failed: web rolled back to the previous task definition; celery, celery-beat on the new image, migrations not run, old HTML still live (only new content-hashed files uploaded, not referenced yet)',
     );
   });
 
@@ -219,13 +229,27 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
 
   it('an asset upload failure leaves everything as it was', async () => {
     const fake = fakeEngines({
+      uploadUnreferenced: async () => {
+        throw new Error('S3 PutObject failed: AccessDenied');
+      },
+    });
+    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
+    expect(fake.calls.at(-1)).toBe('uploadUnreferenced');
+    expect(fake.calls).not.toContain('runDeploy');
+    expect(result.productionState).toBe('Backend unchanged, migrations not run, old HTML still live');
+  });
+
+  it('a failure while uploading the non-hashed public files (with the HTML, after the backend) says they may be new', async () => {
+    const fake = fakeEngines({
       uploadAssets: async () => {
         throw new Error('S3 PutObject failed: AccessDenied');
       },
     });
     const result = await runWholeDeploy(options(ALL), deps(fake.engines));
-    expect(fake.calls).toEqual(['planSync', 'preflight web,celery,celery-beat', 'pinDigest', 'resolveDistributionId', 'uploadAssets']);
-    expect(result.productionState).toBe('Backend unchanged, migrations not run, old HTML still live');
+    expect(fake.calls.slice(-3)).toEqual(['runDeploy', 'runMigration', 'uploadAssets']);
+    expect(result.productionState).toBe(
+      'Backend deployed, migrations ran, old HTML still live (some non-hashed public files such as robots.txt or sw.js may already be new)',
+    );
   });
 
   it('a failed invalidation after the HTML says the CDN may serve old copies', async () => {
@@ -296,5 +320,162 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
     const result = await runWholeDeploy(options({ bucket: 'site', 'stack-name': 'production-allthrive' }), deps(fake.engines));
     expect(fake.calls).not.toContain('runInvalidation');
     expect(result.parts[4]).toEqual({ part: 'invalidate', status: 'skipped', detail: 'nothing changed in S3 and no `invalidate-paths`' });
+  });
+});
+
+describe('runWholeDeploy with migrate-when: before (migrations before the services switch)', () => {
+  const BEFORE = { ...ALL, 'migrate-mode': '', 'migrate-when': 'before' };
+  const REGISTERED = {
+    web: WEB_REVISION,
+    celery: 'arn:aws:ecs:us-east-1:1:task-definition/c:9',
+    'celery-beat': 'arn:aws:ecs:us-east-1:1:task-definition/b:4',
+  };
+
+  /** runDeploy that registers on register-only and deploys the given task definitions otherwise. */
+  function backendEngine(deployed: Partial<DeployResult> = {}) {
+    const deployCalls: Record<string, unknown>[] = [];
+    const runDeploy = (async (options: Record<string, unknown>) => {
+      deployCalls.push(options);
+      if (options.registerOnly) return { result: 'registered', image: 'repo@sha256:1', services: {}, taskDefinitionArns: REGISTERED };
+      return { result: 'success', image: '', services: { web: { status: 'success' } }, taskDefinitionArns: REGISTERED, ...deployed };
+    }) as unknown as Engines['runDeploy'];
+    return { deployCalls, runDeploy };
+  }
+
+  it('registers, migrates on the new web revision, then deploys exactly the registered revisions', async () => {
+    const backend = backendEngine();
+    const fake = fakeEngines({ runDeploy: backend.runDeploy });
+    const result = await runWholeDeploy(options(BEFORE), deps(fake.engines));
+    expect(fake.calls).toEqual([
+      'planSync',
+      'preflight web,celery,celery-beat',
+      'pinDigest',
+      'resolveDistributionId',
+      'uploadUnreferenced',
+      'runDeploy',
+      'runMigration',
+      'runDeploy',
+      'uploadAssets',
+      'publishHtml',
+      'deleteStale',
+      'runInvalidation',
+    ]);
+    const [register, deploy] = backend.deployCalls;
+    expect(register).toMatchObject({
+      registerOnly: true,
+      image: `123456789012.dkr.ecr.us-east-1.amazonaws.com/allthrive-web@sha256:${'a'.repeat(64)}`,
+    });
+    // The deploy registers nothing more: no image, the registered revisions as task-definitions.
+    expect(deploy).toMatchObject({ taskDefinitions: REGISTERED, wait: true, image: undefined });
+    expect(deploy.registerOnly).toBeFalsy();
+    expect(fake.given.migrate).toMatchObject({ mode: 'run-task', service: 'web', taskDefinition: WEB_REVISION });
+    expect(result.result).toBe('success');
+    expect(result.parts.map((p) => [p.part, p.status])).toEqual([
+      ['frontend-assets', 'success'],
+      ['migrate', 'success'],
+      ['backend', 'success'],
+      ['frontend-html', 'success'],
+      ['invalidate', 'success'],
+    ]);
+    expect(result.backend?.image).toBe('repo@sha256:1');
+    expect(result.productionState).toBe('Migrations ran before the switch, backend deployed, new HTML live, CloudFront invalidated');
+  });
+
+  it('a failed migration updates no service and publishes no HTML, and production-state says so', async () => {
+    const backend = backendEngine();
+    const fake = fakeEngines({
+      runDeploy: backend.runDeploy,
+      runMigration: async () => ({ exitCode: 1, taskArn: 'arn:aws:ecs:us-east-1:1:task/c/m1', mode: 'run-task' }) as MigrationResult,
+    });
+    const result = await runWholeDeploy(options(BEFORE), deps(fake.engines));
+    expect(fake.calls.slice(4)).toEqual(['uploadUnreferenced', 'runDeploy', 'runMigration']);
+    expect(backend.deployCalls).toHaveLength(1);
+    expect(backend.deployCalls[0].registerOnly).toBe(true);
+    expect(result.result).toBe('failed');
+    expect(result.failedPart).toBe('migrate');
+    expect(result.parts.map((p) => [p.part, p.status])).toEqual([
+      ['frontend-assets', 'success'],
+      ['migrate', 'failed'],
+      ['backend', 'not-run'],
+      ['frontend-html', 'not-run'],
+      ['invalidate', 'not-run'],
+    ]);
+    expect(result.parts[2].detail).toBe(
+      'not run: the migrations did not succeed, so no service was updated (the new revisions production-allthrive-web:7, c:9, b:4 are registered, unused)',
+    );
+    expect(result.productionState).toBe(
+      'Migrations failed before the switch (exit code 1): every service still on its previous revision, old HTML still live (only new content-hashed files uploaded, not referenced yet)',
+    );
+    expect(result.registered?.taskDefinitionArns).toEqual(REGISTERED);
+    expect(result.backend).toBeUndefined();
+    expect(wholeDeploySummary(result).table?.rows.map((r) => r[1])).toEqual(['✅ ran', '❌ failed', '⏸ not run', '⏸ not run', '⏸ not run']);
+  });
+
+  it('a migration whose outcome is unknown also leaves every service on its revision', async () => {
+    const fake = fakeEngines({
+      runDeploy: backendEngine().runDeploy,
+      runMigration: async () => {
+        throw new MigrationError('The one-off task was lost before it stopped.', { mode: 'run-task', taskArn: 'arn:task/x' });
+      },
+    });
+    const result = await runWholeDeploy(
+      options({ cluster: 'c', services: 'web', image: 'repo:1', 'migrate-command': 'm', 'migrate-when': 'before' }),
+      deps(fake.engines),
+    );
+    expect(fake.calls.filter((c) => c === 'runDeploy')).toHaveLength(1);
+    expect(result.productionState).toBe(
+      'Migrations failed before the switch (outcome unknown): every service still on its previous revision',
+    );
+  });
+
+  it('a cancelled migration says cancelled, and no service was updated', async () => {
+    const controller = new AbortController();
+    const fake = fakeEngines({
+      runDeploy: backendEngine().runDeploy,
+      runMigration: async () => {
+        controller.abort();
+        throw new CancelledError('Cancelled: the one-off task was stopped (StopTask).');
+      },
+    });
+    const result = await runWholeDeploy(options(BEFORE), deps(fake.engines, controller.signal));
+    expect(result.result).toBe('cancelled');
+    expect(fake.calls.filter((c) => c === 'runDeploy')).toHaveLength(1);
+    expect(result.productionState).toMatch(
+      /^Migrations cancelled before the switch \(outcome unknown\): every service still on its previous revision, old HTML still live/,
+    );
+  });
+
+  it('a failed registration runs no migration and says no service changed', async () => {
+    const fake = fakeEngines({
+      runDeploy: async () => {
+        throw new Error("Service 'web' has no container named 'api'");
+      },
+    });
+    const result = await runWholeDeploy(options(BEFORE), deps(fake.engines));
+    expect(fake.calls).not.toContain('runMigration');
+    expect(result.failedPart).toBe('backend');
+    expect(result.parts.map((p) => [p.part, p.status])).toEqual([
+      ['frontend-assets', 'success'],
+      ['migrate', 'not-run'],
+      ['backend', 'failed'],
+      ['frontend-html', 'not-run'],
+      ['invalidate', 'not-run'],
+    ]);
+    expect(result.productionState).toBe(
+      'Registering the new revisions failed: every service still on its previous revision, migrations not run, old HTML still live (only new content-hashed files uploaded, not referenced yet)',
+    );
+  });
+
+  it('a backend that fails after the migration says the migrations ran and what each service runs', async () => {
+    const backend = backendEngine({
+      result: 'rolled-back',
+      services: { web: { status: 'rolled-back', reason: 'circuit breaker' } } as unknown as DeployResult['services'],
+    });
+    const fake = fakeEngines({ runDeploy: backend.runDeploy });
+    const result = await runWholeDeploy(options(BEFORE), deps(fake.engines));
+    expect(result.failedPart).toBe('backend');
+    expect(result.productionState).toBe(
+      'Migrations ran before the switch, backend deploy failed: web rolled back to the previous task definition, old HTML still live (only new content-hashed files uploaded, not referenced yet)',
+    );
   });
 });

@@ -343,3 +343,32 @@ describe('a plain HTTP site behind the proxy', () => {
     await expect(fetch(`${siteProxy.endpoint}/robots.txt`)).rejects.toThrow();
   });
 });
+
+describe('rewriting an answer the upstream cannot produce', () => {
+  test('rewrite changes the forwarded body of the matching operation only (the SDK parses the rewritten answer)', async () => {
+    const rewriting = await startFaultProxy({
+      upstream: moto.endpoint,
+      rewrite: (info, body) => {
+        if (info.operation !== 'ListClusters') return undefined;
+        const answer = JSON.parse(body.toString('utf8')) as { clusterArns: string[] };
+        return Buffer.from(
+          JSON.stringify({ ...answer, clusterArns: [...answer.clusterArns, 'arn:aws:ecs:us-east-1:123456789012:cluster/rewritten'] }),
+        );
+      },
+    });
+    try {
+      const ecs = new ECSClient({ ...moto.clientConfig, endpoint: rewriting.endpoint, maxAttempts: 1 });
+      await ecs.send(new CreateClusterCommand({ clusterName: 'real' }));
+      const listed = await ecs.send(new ListClustersCommand({}));
+      expect(listed.clusterArns).toEqual(
+        expect.arrayContaining([expect.stringMatching(/cluster\/real$/), expect.stringMatching(/cluster\/rewritten$/)]),
+      );
+      // Moto itself holds only the real cluster.
+      const direct = await new ECSClient({ ...moto.clientConfig, maxAttempts: 1 }).send(new ListClustersCommand({}));
+      expect(direct.clusterArns?.some((arn) => arn.endsWith('/rewritten'))).toBe(false);
+      expect(rewriting.requests.map((r) => `${r.operation} ${r.status}`)).toEqual(['CreateCluster 200', 'ListClusters 200']);
+    } finally {
+      await rewriting.close();
+    }
+  });
+});

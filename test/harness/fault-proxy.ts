@@ -94,6 +94,11 @@ export interface FaultProxyOptions {
   rules?: FaultRule[];
   /** PRNG seed: the same seed and request order give the same faults. */
   seed?: number;
+  /**
+   * Replaces the body of a forwarded 2xx answer (undefined keeps it): for what the upstream cannot
+   * produce, such as a one-off ECS task whose container exits 1 (moto's tasks always exit 0).
+   */
+  rewrite?: (request: RequestInfo, body: Buffer) => Buffer | undefined;
 }
 
 export interface FaultProxy {
@@ -484,6 +489,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         });
         if (response.destroyed || response.socket === null) return;
       }
+      if (options.rewrite && result.status >= 200 && result.status < 300) result.body = options.rewrite(info, result.body) ?? result.body;
       record.status = result.status;
       writeUpstream(response, result, rule?.fault === 'truncate');
     } catch (error) {

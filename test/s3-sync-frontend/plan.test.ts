@@ -8,6 +8,8 @@ import {
   needsHead,
   parseManifest,
   serializeManifest,
+  pathsOfRun,
+  RUNS_KEPT,
   trustedRecord,
   type GraceDecision,
   type PlannedFile,
@@ -142,6 +144,14 @@ describe('grace period (decideStale)', () => {
     expect(decideStale([stale[1]], recorded, { now: 17 * day, graceMs: 7 * day, deleteEnabled: true })[0].action).toBe('delete');
   });
 
+  it('keeps the run records of the most recent runs only', () => {
+    const runs = new Map(Array.from({ length: RUNS_KEPT + 5 }, (_, i) => [String(i), new Map([['1', [`/p${i}`]]])] as const));
+    const parsed = parseManifest(serializeManifest({ updatedAt: '', objects: new Map(), staleSince: new Map(), runs }));
+    expect(parsed.runs.size).toBe(RUNS_KEPT);
+    expect(parsed.runs.has('0')).toBe(false);
+    expect(pathsOfRun(parsed, { id: String(RUNS_KEPT + 4), attempt: '2' })).toEqual([`/p${RUNS_KEPT + 4}`]);
+  });
+
   it('deletes hashed objects at once with a grace of 0', () => {
     expect(decideStale(stale, new Map(), { now: 1, graceMs: 0, deleteEnabled: true }).map((d) => d.action)).toEqual(['delete', 'delete']);
   });
@@ -154,8 +164,24 @@ describe('grace period (decideStale)', () => {
         ['a.html', { etag: 'e2', sha256: 's2', cacheControl: 'no-cache', contentType: 'text/html; charset=utf-8' }],
       ]),
       staleSince: new Map([['assets/old-BxY3k9_a.js', Date.parse('2026-01-01T00:00:00.000Z')]]),
+      runs: new Map([
+        [
+          '4242',
+          new Map([
+            ['1', ['/', '/index.html']],
+            ['2', ['/robots.txt']],
+          ]),
+        ],
+      ]),
     });
     const parsed = parseManifest(text);
+    // attempt 3 gets what attempts 1 and 2 changed; attempt 2 only what attempt 1 changed; another run nothing
+    expect(pathsOfRun(parsed, { id: '4242', attempt: '3' })).toEqual(['/', '/index.html', '/robots.txt']);
+    expect(pathsOfRun(parsed, { id: '4242', attempt: '2' })).toEqual(['/', '/index.html']);
+    expect(pathsOfRun(parsed, { id: '4242', attempt: '1' })).toEqual([]);
+    expect(pathsOfRun(parsed, { id: '1', attempt: '2' })).toEqual([]);
+    // a manifest written before run records existed still parses
+    expect(parseManifest(JSON.stringify({ ...JSON.parse(text), runs: undefined })).runs.size).toBe(0);
     expect(parsed.objects.get('a.html')).toEqual({
       etag: 'e2',
       sha256: 's2',
@@ -184,6 +210,18 @@ describe('changed paths', () => {
       ],
       stale: [gone('app/old.html', 'delete'), gone('app/assets/old-BxY3k9_a.js', 'keep')],
     });
-    expect(paths).toEqual(['/app/', '/app/a%20b.txt', '/app/index.html', '/app/old.html', '/app/robots.txt']);
+    expect(paths).toEqual(['/app', '/app/', '/app/a%20b.txt', '/app/index.html', '/app/old.html', '/app/robots.txt']);
+  });
+
+  it('a changed docs/index.html invalidates /docs, /docs/ and /docs/index.html (CloudFront caches each apart)', () => {
+    expect(changedPaths({ files: [file('docs/index.html', 'upload', true)], stale: [] })).toEqual(['/docs', '/docs/', '/docs/index.html']);
+    expect(changedPaths({ files: [file('index.html', 'upload', true)], stale: [] })).toEqual(['/', '/index.html']);
+    expect(changedPaths({ files: [], stale: [gone('docs/index.html', 'delete')] })).toEqual(['/docs', '/docs/', '/docs/index.html']);
+  });
+
+  it('deleted content-hashed files are not listed (no viewer is sent to them by a live page), deleted non-hashed ones are', () => {
+    const hashedGone = (key: string) => ({ key, action: 'delete', hashed: true }) as GraceDecision;
+    const assets = Array.from({ length: 20 }, (_, i) => hashedGone(`assets/chunk-${i}-BxY3k9_a.js`));
+    expect(changedPaths({ files: [], stale: [...assets, { ...gone('old.html', 'delete'), hashed: false }] })).toEqual(['/old.html']);
   });
 });

@@ -5,12 +5,13 @@ import { InputError, Inputs, mapInputSource } from '@allthrive/toolkit';
 import {
   DEFAULT_CACHE_CONTROL,
   builtInContentType,
-  directoryPathOfIndex,
+  directoryPathsOfIndex,
   encodeUrlPath,
   globMatcher,
   headerRules,
   isContentHashed,
   normalizePrefix,
+  viteHashedFiles,
   readOptions,
 } from '@allthrive/s3-sync-frontend';
 
@@ -32,6 +33,10 @@ describe('content-hash detection', () => {
     'assets/index-5bhhptip.css',
   ])('%s is content-hashed', (path) => {
     expect(isContentHashed(path)).toBe(true);
+  });
+
+  it('a name can still look like a Vite hash by chance (documented: use the manifest or a cache-control rule)', () => {
+    expect(isContentHashed('img/banner-Promo24a.png')).toBe(true);
   });
 
   it('recognises at least 99% of random Vite hashes (base64url, 8 characters) in assets/', () => {
@@ -58,8 +63,40 @@ describe('content-hash detection', () => {
     'vendor/jquery.min.js',
     'components/Button-Secondary.js',
     'LICENSE',
+    // names people give files, which a loose rule took for hashes (a year of immutable caching)
+    'img/banner-Q3Promo24.png',
+    'img/banner_Q3Promo24.png',
+    'docs/report.Q3Final24.pdf',
+    'downloads/app-v2Release.zip',
+    'img/team-2024Offsite.jpg',
+    'docs/minutes.20240101.pdf',
   ])('%s is not content-hashed', (path) => {
     expect(isContentHashed(path)).toBe(false);
+  });
+});
+
+describe("content-hash detection from Vite's manifest (.vite/manifest.json)", () => {
+  const manifest = JSON.stringify({
+    'index.html': { file: 'assets/index-BxY3k9_a.js', isEntry: true, css: ['assets/index-Dk3j2ab1.css'], assets: ['assets/logo-Zz.svg'] },
+    'src/lazy.ts': { file: 'assets/lazy-DIWRGTDA.js', isDynamicEntry: true },
+  });
+
+  it('takes exactly the files the manifest lists (and their source maps) as content-hashed, whatever their names', () => {
+    const hashed = viteHashedFiles(manifest);
+    const isHashed = (p: string) => hashed.has(p.replace(/\.map$/, ''));
+    expect(isHashed('assets/index-BxY3k9_a.js')).toBe(true);
+    expect(isHashed('assets/index-BxY3k9_a.js.map')).toBe(true);
+    expect(isHashed('assets/index-Dk3j2ab1.css')).toBe(true);
+    expect(isHashed('assets/logo-Zz.svg')).toBe(true); // a short hash no name rule would accept
+    expect(isHashed('assets/lazy-DIWRGTDA.js')).toBe(true);
+    // public/ files are copied as they are and are not in the manifest
+    expect(isHashed('img/banner-Q3Promo24.png')).toBe(false);
+    expect(isHashed('assets/vendor-AbCd1234.js')).toBe(false);
+  });
+
+  it('rejects a file that is not a Vite manifest, saying what is wrong', () => {
+    expect(() => viteHashedFiles('[]')).toThrow(/not an object of chunks/);
+    expect(() => viteHashedFiles('{"x": {"src": "a"}}')).toThrow(/entry 'x' has no 'file'/);
   });
 });
 
@@ -141,11 +178,11 @@ describe('paths for CloudFront', () => {
   });
 
   it('gives the directory URL of an index.html', () => {
-    expect(directoryPathOfIndex('index.html')).toBe('/');
-    expect(directoryPathOfIndex('app/index.html')).toBe('/app/');
-    expect(directoryPathOfIndex('app/docs/index.html')).toBe('/app/docs/');
-    expect(directoryPathOfIndex('app/page.html')).toBeUndefined();
-    expect(directoryPathOfIndex('app/myindex.html')).toBeUndefined();
+    expect(directoryPathsOfIndex('index.html')).toEqual(['/']);
+    expect(directoryPathsOfIndex('app/index.html')).toEqual(['/app', '/app/']);
+    expect(directoryPathsOfIndex('app/docs/index.html')).toEqual(['/app/docs', '/app/docs/']);
+    expect(directoryPathsOfIndex('app/page.html')).toEqual([]);
+    expect(directoryPathsOfIndex('app/myindex.html')).toEqual([]);
   });
 });
 

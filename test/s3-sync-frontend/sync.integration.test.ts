@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,12 +14,15 @@ import { describe, expect, it } from '@jest/globals';
 import { ActionError, CancelledError, InputError, virtualClock } from '@allthrive/toolkit';
 import {
   MANIFEST_NAME,
+  MULTIPART_THRESHOLD,
   SHA256_METADATA,
   hashFile,
   parseManifest,
+  scanSource,
   planSync,
   publishHtml,
   uploadAssets,
+  uploadUnreferenced,
   deleteStale,
   syncResult,
 } from '@allthrive/s3-sync-frontend';
@@ -186,7 +190,7 @@ describe('s3-sync-frontend against moto', () => {
     const third = await deploy(root, s3, { delete: true }, { clock: virtualClock(start + 7 * DAY) });
     expect(third.result).toMatchObject({ deleted: 0, kept: 1 });
     const fourth = await deploy(root, s3, { delete: true }, { clock: virtualClock(start + 8 * DAY) });
-    expect(fourth.result).toMatchObject({ deleted: 1, kept: 0, changedPaths: ['/assets/chunk-Ab12Cd34.js'] });
+    expect(fourth.result).toMatchObject({ deleted: 1, kept: 0, changedPaths: [] }); // a deleted content-hashed file is referenced by no live page
     keys = await listKeys(s3);
     expect(keys.has('assets/chunk-Ab12Cd34.js')).toBe(false);
     expect(keys.has(MANIFEST_NAME)).toBe(true);
@@ -205,7 +209,7 @@ describe('s3-sync-frontend against moto', () => {
     expect(off.result).toMatchObject({ deleted: 0, kept: 2 });
     const now = await deploy(root, s3, { delete: true, deleteGraceMs: 0 });
     expect(now.result).toMatchObject({ deleted: 2, kept: 0 });
-    expect(now.result.changedPaths).toEqual(['/assets/chunk-Ab12Cd34.js', '/docs/page.html']);
+    expect(now.result.changedPaths).toEqual(['/docs/page.html']);
     const keys = await listKeys(s3);
     expect([...keys.keys()].sort()).toEqual([MANIFEST_NAME, ...Object.keys(v2)].sort());
   });
@@ -257,8 +261,17 @@ describe('s3-sync-frontend against moto', () => {
     expect(writes(requests)).toEqual([]);
     expect(requests.some((r) => r.op === 'PutObject')).toBe(false);
     expect(await listKeys(seed)).toEqual(before);
-    expect(result).toMatchObject({ dryRun: true, uploaded: 8, reheadered: 1, deleted: 1, changedPaths: ['/robots.txt', '/stale.html'] });
+    // nothing was written, so nothing is stale in any cache: a chained invalidation must get []
+    expect(result).toMatchObject({
+      dryRun: true,
+      uploaded: 8,
+      reheadered: 1,
+      deleted: 1,
+      changedPaths: [],
+      plannedPaths: ['/robots.txt', '/stale.html'],
+    });
     const log = logger.text();
+    expect(log).toMatch(/Dry run: a real run would invalidate 2 path\(s\): \/robots\.txt \/stale\.html \(changed-paths is \[\]/);
     expect(log).toMatch(/upload {3}assets\/index-BxY3k9_a\.js \(new; .*Cache-Control: public, max-age=31536000, immutable/);
     expect(log).toMatch(/re-header robots.txt \(headers changed/);
     expect(log).toMatch(/delete {4}stale.html \(no longer in the source\)/);
@@ -376,6 +389,77 @@ describe('s3-sync-frontend against moto', () => {
     expect(keys.has(`app/${MANIFEST_NAME}`)).toBe(true);
   });
 
+  it('a symlinked sibling directory (latest -> v1) does not hide v1: both are uploaded and nothing under v1 is deleted', async () => {
+    const seed = await createBucket(moto);
+    await put(seed, 'v1/data.json', '{"v":1}');
+    await put(seed, 'v1/index.html', '<p>v1</p>');
+    const root = makeSite({ 'index.html': '<p>home</p>', 'v1/data.json': '{"v":1}', 'v1/index.html': '<p>v1</p>' });
+    // 'latest' sorts before 'v1', so a walk with one global set of visited directories meets v1 first through the link
+    symlinkSync('v1', path.join(root, 'dist', 'latest'));
+    // a real cycle is still cut: v1/loop -> .. would otherwise recurse forever
+    symlinkSync('..', path.join(root, 'dist', 'v1', 'loop'));
+    const { s3 } = recordingClient(moto);
+    const { result } = await deploy(root, s3, { delete: true });
+    const keys = await listKeys(s3);
+    expect([...keys.keys()].filter((k) => k !== MANIFEST_NAME).sort()).toEqual([
+      'index.html',
+      'latest/data.json',
+      'latest/index.html',
+      'v1/data.json',
+      'v1/index.html',
+    ]);
+    expect(result.deleted).toBe(0);
+  });
+
+  it('never deletes a key whose file exists in the source, even when the walk did not list it', async () => {
+    const seed = await createBucket(moto);
+    await put(seed, 'hidden/page.html', '<p>kept</p>');
+    const root = makeSite({ 'index.html': '<p>home</p>', 'hidden/page.html': '<p>kept</p>' });
+    const { s3 } = recordingClient(moto);
+    const logger = memoryLogger();
+    // a scan that misses a directory (as the old walk did for a link's target) must not turn into a delete
+    const plan = await planSync(options({ delete: true }), {
+      s3,
+      logger,
+      root,
+      scan: async (dir, o) => {
+        const scan = await scanSource(dir, o);
+        return { ...scan, files: scan.files.filter((f) => !f.path.startsWith('hidden/')) };
+      },
+    });
+    expect(plan.stale.find((s) => s.key === 'hidden/page.html')?.action).toBe('keep');
+    expect(logger.text()).toMatch(/Not deleting hidden\/page\.html: the file exists in the source/);
+  });
+
+  it("with Vite's manifest in the build, exactly the files it lists are immutable; public files named like hashes are not", async () => {
+    await createBucket(moto);
+    const root = makeSite({
+      'index.html': '<script type="module" src="/assets/index-BxY3k9_a.js"></script>',
+      'assets/index-BxY3k9_a.js': 'console.log(1)',
+      'assets/icon-Zz.svg': '<svg/>',
+      'img/banner-a1B2c3D4.png': 'PNG', // from public/: replaced under the same name next quarter
+      '.vite/manifest.json': JSON.stringify({
+        'index.html': { file: 'assets/index-BxY3k9_a.js', isEntry: true, assets: ['assets/icon-Zz.svg'] },
+      }),
+    });
+    const { s3 } = recordingClient(moto);
+    const { logger } = await deploy(root, s3);
+    expect((await head(s3, 'assets/index-BxY3k9_a.js')).CacheControl).toBe('public, max-age=31536000, immutable');
+    expect((await head(s3, 'assets/icon-Zz.svg')).CacheControl).toBe('public, max-age=31536000, immutable');
+    expect((await head(s3, 'img/banner-a1B2c3D4.png')).CacheControl).toBe('public, max-age=3600');
+    expect(logger.text()).toContain("Content-hashed files: the 2 listed in Vite's manifest .vite/manifest.json");
+  });
+
+  it('without a manifest, the file-name rule does not take img/banner-Q3Promo24.png for a hashed file', async () => {
+    await createBucket(moto);
+    const root = makeSite({ 'index.html': '<p>x</p>', 'img/banner-Q3Promo24.png': 'PNG', 'assets/index-BxY3k9_a.js': '1' });
+    const { s3 } = recordingClient(moto);
+    const { logger } = await deploy(root, s3);
+    expect((await head(s3, 'img/banner-Q3Promo24.png')).CacheControl).toBe('public, max-age=3600');
+    expect((await head(s3, 'assets/index-BxY3k9_a.js')).CacheControl).toBe('public, max-age=31536000, immutable');
+    expect(logger.text()).toContain('Content-hashed files: by file name (no .vite/manifest.json in the build;');
+  });
+
   it('deletes in batches of at most 1000 and fails the step on per-key errors', async () => {
     const seed = await createBucket(moto);
     const keys = Array.from({ length: 1003 }, (_, i) => `old/page-${i}.txt`);
@@ -412,25 +496,133 @@ describe('s3-sync-frontend against moto', () => {
     expect(await text(seed, 'docs/über uns.html')).toBe('<p>neu</p>');
   });
 
-  it('runs as separate phases for the root action (assets, then other work, then HTML and deletions)', async () => {
+  it('runs as separate phases for the root action: only new content-hashed files before the backend, the rest with the HTML', async () => {
     const seed = await createBucket(moto);
     await put(seed, 'gone.txt', 'old');
-    const root = makeSite(SITE_V1);
+    await put(seed, 'robots.txt', 'User-agent: *\nDisallow: /\n');
+    await put(seed, 'sw.js', 'self.precache(["/index.html"]) // old');
+    const root = makeSite({ ...SITE_V1, 'sw.js': 'self.precache(["/index.html"]) // new' });
     const { s3 } = recordingClient(moto);
     const deps = { s3, logger: memoryLogger(), root };
     const plan = await planSync(options({ delete: true }), deps);
-    expect((await listKeys(seed)).size).toBe(1); // planning writes nothing
+    expect((await listKeys(seed)).size).toBe(3); // planning writes nothing
     await expect(publishHtml(plan, deps)).rejects.toThrow(/before uploadAssets finished/);
-    await uploadAssets(plan, deps);
+    await uploadUnreferenced(plan, deps);
+    const before = await listKeys(seed);
+    expect(before.has('assets/index-BxY3k9_a.js')).toBe(true);
+    // no public, non-hashed file is live before the backend: a new service worker, robots.txt and favicon wait
+    expect(await text(seed, 'sw.js')).toBe('self.precache(["/index.html"]) // old');
+    expect(await text(seed, 'robots.txt')).toBe('User-agent: *\nDisallow: /\n');
+    expect(before.has('favicon.ico')).toBe(false);
+    await uploadAssets(plan, deps); // phase 2 goes with the HTML
     const between = await listKeys(seed);
-    expect(between.has('assets/index-BxY3k9_a.js')).toBe(true);
-    expect(between.has('index.html')).toBe(false); // HTML waits for the caller (the backend deploy)
+    expect(await text(seed, 'sw.js')).toBe('self.precache(["/index.html"]) // new');
+    expect(between.has('index.html')).toBe(false);
     await expect(deleteStale(plan, deps)).rejects.toThrow(/before publishHtml finished/);
     await publishHtml(plan, deps);
     await deleteStale(plan, deps);
-    expect(syncResult(plan)).toMatchObject({ uploaded: 9, deleted: 1, changedPaths: ['/gone.txt'] });
+    expect(syncResult(plan)).toMatchObject({ uploaded: 10, deleted: 1, changedPaths: ['/gone.txt', '/robots.txt', '/sw.js'] });
     expect((await listKeys(seed)).has('gone.txt')).toBe(false);
   });
+
+  describe('re-runs: changed-paths is the union of what every attempt of the run changed (per GITHUB_RUN_ID)', () => {
+    const v2 = () => ({ ...SITE_V1, 'index.html': '<p>v2</p>', 'docs/page.html': '<p>page v2</p>', 'robots.txt': 'Disallow: /x\n' });
+    const EXPECTED = ['/', '/docs/page.html', '/index.html', '/robots.txt'];
+
+    it('the invalidation failed after a successful sync: attempt 2 finds nothing to upload and still emits what attempt 1 changed', async () => {
+      await createBucket(moto);
+      const root = makeSite(SITE_V1);
+      await deploy(root, recordingClient(moto).s3);
+      makeSite(v2(), root);
+      const first = await deploy(root, recordingClient(moto).s3, {}, { run: { id: '4242', attempt: '1' } });
+      expect(first.result.changedPaths).toEqual(EXPECTED);
+      // the chained invalidation failed; the job is re-run: same run id, next attempt
+      const second = await deploy(root, recordingClient(moto).s3, {}, { run: { id: '4242', attempt: '2' } });
+      expect(second.result).toMatchObject({ uploaded: 0, changedPaths: EXPECTED });
+      expect(second.logger.text()).toMatch(/4 path\(s\) changed by earlier attempts of run 4242 are included in changed-paths/);
+      // another run (a new push) starts from what is in the bucket
+      const other = await deploy(root, recordingClient(moto).s3, {}, { run: { id: '4243', attempt: '1' } });
+      expect(other.result.changedPaths).toEqual([]);
+      // outside Actions (no run id) nothing is recorded or added
+      const local = await deploy(root, recordingClient(moto).s3);
+      expect(local.result.changedPaths).toEqual([]);
+    });
+
+    it('when the run cannot be recorded, the deploy stops before anything a viewer sees is written', async () => {
+      await createBucket(moto);
+      const root = makeSite(SITE_V1);
+      await deploy(root, recordingClient(moto).s3);
+      makeSite(v2(), root);
+      const failing = recordingClient(moto, (op, input) =>
+        op === 'PutObject' && input.Key === MANIFEST_NAME
+          ? Promise.reject(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }))
+          : undefined,
+      );
+      const error = await deploy(root, failing.s3, {}, { run: { id: '88', attempt: '1' } }).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/The deploy stopped before its first visible write/);
+      expect(writes(failing.requests)).toEqual([]); // neither robots.txt nor any page was written
+      expect(await text(failing.s3, 'robots.txt')).toBe(SITE_V1['robots.txt']);
+    });
+
+    it('the sync failed in its HTML phase: attempt 2 emits the pages attempt 1 published too', async () => {
+      await createBucket(moto);
+      const root = makeSite(SITE_V1);
+      await deploy(root, recordingClient(moto).s3);
+      makeSite(v2(), root);
+      const failing = recordingClient(moto, (op, input) =>
+        op === 'PutObject' && input.Key === 'index.html'
+          ? Promise.reject(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }))
+          : undefined,
+      );
+      const error = await deploy(root, failing.s3, {}, { run: { id: '77', attempt: '1' } }).catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/Phase 3\/4 \(HTML\) failed/);
+      expect(await text(failing.s3, 'docs/page.html')).toBe('<p>page v2</p>'); // live, but never invalidated
+      const second = await deploy(root, recordingClient(moto).s3, {}, { run: { id: '77', attempt: '2' } });
+      expect(second.result.uploaded).toBe(1); // only index.html was left
+      expect(second.result.changedPaths).toEqual(EXPECTED);
+    });
+  });
+
+  it('uploads a file above the multipart threshold in parts streamed from disk, verified by SHA-256; a redeploy finds it unchanged', async () => {
+    await createBucket(moto);
+    const big = Buffer.alloc(MULTIPART_THRESHOLD + 3 * 1024 * 1024 + 17);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    const root = makeSite({ 'index.html': '<p>x</p>', 'media/video.mp4': big });
+    const { s3, requests } = recordingClient(moto);
+    const { result } = await deploy(root, s3);
+    expect(result.uploaded).toBe(2);
+    expect(result.bytesUploaded).toBe(big.length + 8);
+    const ops = requests.filter((r) => r.key === 'media/video.mp4').map((r) => r.op);
+    expect(ops).toContain('CreateMultipartUpload');
+    expect(ops.filter((op) => op === 'UploadPart').length).toBeGreaterThanOrEqual(3);
+    expect(ops).toContain('CompleteMultipartUpload');
+    expect(ops).not.toContain('PutObject');
+    const stored = await head(s3, 'media/video.mp4');
+    expect(stored.ContentLength).toBe(big.length);
+    expect(stored.ETag).toMatch(/-\d+"$/);
+    expect(stored.Metadata?.[SHA256_METADATA]).toBe(createHash('sha256').update(big).digest('hex'));
+    expect(stored.ContentType).toBe('video/mp4');
+    const again = await deploy(root, recordingClient(moto).s3);
+    expect(again.result).toMatchObject({ uploaded: 0, unchanged: 2 });
+  }, 60_000);
+
+  it('a large file that changes while it is uploaded is refused: the multipart upload is aborted and nothing is published', async () => {
+    await createBucket(moto);
+    const root = makeSite({ 'index.html': '<p>x</p>', 'media/video.mp4': Buffer.alloc(MULTIPART_THRESHOLD + 1024, 7) });
+    const { s3, requests } = recordingClient(moto, (op, input) => {
+      // the build overwrites the file once its upload has started
+      if (op === 'CreateMultipartUpload' && input.Key === 'media/video.mp4')
+        writeFileSync(path.join(root, 'dist', 'media/video.mp4'), Buffer.alloc(MULTIPART_THRESHOLD + 1024, 9));
+      return undefined;
+    });
+    const error = await deploy(root, s3).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/media\/video\.mp4 changed after it was hashed/);
+    expect(requests.map((r) => r.op)).toContain('AbortMultipartUpload');
+    expect(requests.map((r) => r.op)).not.toContain('CompleteMultipartUpload');
+    const keys = await listKeys(s3);
+    expect(keys.has('media/video.mp4')).toBe(false);
+    expect(keys.has('index.html')).toBe(false);
+  }, 60_000);
 
   it('a file that changes between planning and upload is refused, and nothing is published', async () => {
     await createBucket(moto);

@@ -1,3 +1,4 @@
+import { context } from '@actions/github';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { createAwsClient, runAction } from '@allthrive/toolkit';
@@ -28,7 +29,13 @@ runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => {
 
   try {
     const result = await runInvalidation(
-      { ...options, runId: env.GITHUB_RUN_ID, runAttempt: env.GITHUB_RUN_ATTEMPT },
+      // The run, attempt and job go into the caller reference (with a value unique to this step).
+      {
+        ...options,
+        runId: Number.isFinite(context.runId) ? String(context.runId) : undefined,
+        runAttempt: Number.isFinite(context.runAttempt) ? String(context.runAttempt) : undefined,
+        job: context.job || undefined,
+      },
       { cloudfront, cloudformation, logger, clock, signal },
     );
     await publish(result);

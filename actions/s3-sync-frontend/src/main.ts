@@ -1,6 +1,6 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { createAwsClient, readAwsInputs, runAction } from '@allthrive/toolkit';
-import { readOptions, runSync, summaryReport } from '@allthrive/s3-sync-frontend';
+import { context } from '@actions/github';
+import { readAwsInputs, runAction } from '@allthrive/toolkit';
+import { createS3Client, readOptions, runSync, summaryReport } from '@allthrive/s3-sync-frontend';
 
 // Thin adapter: inputs -> engine -> outputs and summary. Every input is read and validated
 // before the S3 client is built, so a bad input never reaches AWS.
@@ -8,10 +8,14 @@ await runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) =>
   const options = readOptions(inputs);
   const aws = readAwsInputs(inputs, { maxAttemptsDefault: 6 });
   inputs.boolean('summary', true);
-  const s3 = createAwsClient(S3Client, 'S3', aws);
+  // followRegionRedirects and an idle (not total) request timeout: see s3ClientConfig
+  const s3 = createS3Client(aws);
   const root = process.env.GITHUB_WORKSPACE || process.cwd();
 
-  const result = await runSync(options, { s3, logger, clock, signal, root });
+  // The run id ties re-run attempts together: each attempt emits what earlier attempts changed.
+  const run = Number.isFinite(context.runId) ? { id: String(context.runId), attempt: String(context.runAttempt || 1) } : undefined;
+
+  const result = await runSync(options, { s3, logger, clock, signal, root, run });
 
   setOutput('uploaded', result.uploaded);
   setOutput('re-headered', result.reheadered);
@@ -20,5 +24,7 @@ await runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) =>
   setOutput('kept', result.kept);
   setOutput('bytes-uploaded', result.bytesUploaded);
   setOutput('changed-paths', JSON.stringify(result.changedPaths));
+  setOutput('planned-paths', JSON.stringify(result.plannedPaths));
+  setOutput('dry-run', result.dryRun);
   await summary(summaryReport(result));
 });

@@ -1,4 +1,4 @@
-export { callerReference, pathSetHash, type RunIdentity } from './caller-reference.js';
+export { callerReference, newStepId, pathSetHash, type RunIdentity } from './caller-reference.js';
 export { collapsePaths, removeCovered, type CollapseResult } from './collapse.js';
 export { DISTRIBUTION_ID, resolveDistributionId, type DistributionSource } from './distribution.js';
 export { readOptions, type Options } from './inputs.js';
@@ -29,5 +29,6 @@ export {
   withRetries,
   type RetryContext,
 } from './retry.js';
+export { chooseOriginPath, defaultS3Origin, stripOriginPath, type OriginPathChoice, type OriginPathSetting } from './origin-path.js';
 export { invalidationSummary } from './summary.js';
 export { canonicalStatus, FIRST_POLL_MS, MAX_POLL_MS, waitForInvalidations, type WaitContext } from './wait.js';

@@ -1,6 +1,7 @@
 import { InputError, readAwsInputs, type AwsOptions, type Inputs } from '@allthrive/toolkit';
 import { DISTRIBUTION_ID } from './distribution.js';
 import type { InvalidateOptions } from './invalidate.js';
+import type { OriginPathSetting } from './origin-path.js';
 import { normalizePaths, parsePathsInput } from './paths.js';
 
 export interface Options extends InvalidateOptions {
@@ -23,7 +24,7 @@ const CALLER_REFERENCE = /^[\x21-\x7e]{1,128}$/;
  * reuses this). Paths are parsed and checked here too, so a path CloudFront would reject fails the
  * step before anything is sent.
  */
-export function readOptions(inputs: Inputs): Options {
+export function readOptions(inputs: Inputs, options: { emptyPaths?: 'error' | 'nothing' } = {}): Options {
   inputs.exclusive('distribution-id', 'stack-name');
   const distributionId = inputs.optional('distribution-id');
   const stackName = inputs.optional('stack-name');
@@ -52,7 +53,19 @@ export function readOptions(inputs: Inputs): Options {
       "Neither 'distribution-id' nor 'stack-name' was given: give the distribution id, or 'stack-name' of the CloudFormation stack whose output (see 'stack-output') holds it.",
     );
   }
-  const rawPaths = parsePathsInput(inputs.string('paths'));
+  const pathsText = inputs.string('paths');
+  // The runner sets the declared default (/*) when `paths` is left out, so an empty value comes
+  // from an expression that evaluated to nothing, most often a mistyped output name. `[]` is how
+  // s3-sync-frontend says that nothing changed; the root action feeds the paths itself.
+  if (!pathsText && options.emptyPaths !== 'nothing') {
+    throw new InputError(
+      'paths',
+      "Input 'paths' is empty, so it is not known what changed. It is usually fed by `${{ steps.<sync step id>.outputs.changed-paths }}` " +
+        "from s3-sync-frontend: check the step id and the output name (with a hyphen: 'changed_paths' is not an output and evaluates to empty). " +
+        "Pass '[]' to say that nothing changed, or leave 'paths' out to invalidate '/*'.",
+    );
+  }
+  const rawPaths = parsePathsInput(pathsText);
   // Validated now (a bad path fails before any AWS call); the engine normalizes again, idempotently.
   const { paths } = normalizePaths(rawPaths);
   const maxPaths = inputs.integer('max-paths', { default: 15, min: 1, max: 10_000 });
@@ -66,6 +79,14 @@ export function readOptions(inputs: Inputs): Options {
       `Input 'caller-reference' has the value '${callerReference}', which is not accepted: expected 1 to 128 printable characters without spaces (or leave it empty for a reference unique per run attempt).`,
     );
   }
+  const originPathText = inputs.string('origin-path', { default: 'auto' }).replace(/(.)\/+$/, '$1');
+  if (!/^(auto|none|\/[\x21-\x7e]*[^/\s])$/.test(originPathText) || originPathText.includes('*')) {
+    throw new InputError(
+      'origin-path',
+      `Input 'origin-path' has the value '${originPathText}', which is not accepted: expected 'auto' (read the distribution's S3 origin), 'none', or the origin path such as /app.`,
+    );
+  }
+  const originPath = originPathText as OriginPathSetting;
   const aws = readAwsInputs(inputs);
   const summary = inputs.boolean('summary', true);
   return {
@@ -78,6 +99,7 @@ export function readOptions(inputs: Inputs): Options {
     waitTimeoutMs,
     failOnWaitTimeout,
     callerReference,
+    originPath,
     aws,
     summary,
   };

@@ -1,8 +1,9 @@
 import { CreateInvalidationCommand, type CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { ActionError, CancelledError, awsErrorCode, describeAwsError, formatDuration, type Clock, type Logger } from '@allthrive/toolkit';
-import { callerReference, type RunIdentity } from './caller-reference.js';
+import { callerReference, newStepId, type RunIdentity } from './caller-reference.js';
 import { resolveDistributionId } from './distribution.js';
+import { chooseOriginPath, stripOriginPath, type OriginPathSetting } from './origin-path.js';
 import { describePlan } from './plan.js';
 import { isWildcard } from './paths.js';
 import { boundedRequest, RetriesExhaustedError, withRetries } from './retry.js';
@@ -25,6 +26,11 @@ export interface InvalidateOptions extends RunIdentity {
   failOnWaitTimeout?: boolean;
   /** Replaces the generated caller reference (batches get -1, -2, ...). */
   callerReference?: string;
+  /**
+   * `auto` (default): remove the OriginPath of the distribution's S3 origin from every path;
+   * `none`: send the paths as given; `/app`: remove that.
+   */
+  originPath?: OriginPathSetting;
   /** Abandon (and retry, with the same caller reference) a request unanswered for this long (default 30 s). */
   requestTimeoutMs?: number;
 }
@@ -49,6 +55,8 @@ export interface BatchResult {
 export interface InvalidationResult {
   /** '' only when no id was given or found (never in practice: resolving fails first). */
   distributionId: string;
+  /** The origin path removed from the paths ('' when none). */
+  originPath: string;
   invalidationIds: string[];
   /** `Completed`, `InProgress` (not waited, or wait-timeout reached) or `skipped` (nothing to do). */
   status: 'Completed' | 'InProgress' | 'skipped';
@@ -69,6 +77,9 @@ export interface InvalidationResult {
   durationMs: number;
   warnings: string[];
 }
+
+/** How far the runner's clock may be behind CloudFront's before an invalidation counts as older than the step. */
+const CLOCK_SKEW_MS = 5_000;
 
 /** wait-timeout ran out with fail-on-wait-timeout set; `result` has what was created. */
 export class WaitTimeoutError extends ActionError {
@@ -113,8 +124,8 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
   const maxPaths = options.maxPaths ?? 15;
   const waitTimeoutMs = options.waitTimeoutMs ?? 20 * 60_000;
   const deadline = started + waitTimeoutMs;
-  const plan = describePlan(options.paths, { maxPaths });
-  for (const warning of plan.warnings) logger.warning(warning, { title: 'paths' });
+  // Validated before any AWS call (a bad path fails here); planned again once the origin path is known.
+  let plan = describePlan(options.paths, { maxPaths });
 
   const distributionId = await resolveDistributionId(
     { distributionId: options.distributionId, stackName: options.stackName, stackOutput: options.stackOutput ?? 'DistributionId' },
@@ -123,8 +134,28 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
   if (options.stackName)
     logger.info(`Distribution ${distributionId} (output '${options.stackOutput ?? 'DistributionId'}' of stack ${options.stackName}).`);
 
+  let originPath = '';
+  if (plan.paths.length) {
+    const choice = await chooseOriginPath(options.originPath ?? 'auto', distributionId, {
+      cloudfront,
+      signal,
+      idInput: options.stackName ? 'stack-output' : 'distribution-id',
+    });
+    originPath = choice.originPath;
+    const stripped = stripOriginPath(plan.inputPaths, originPath);
+    if (stripped.stripped) {
+      logger.info(
+        `${choice.reason}; CloudFront adds it to every request, so it was removed from ${stripped.stripped} path(s) (for example ${stripped.example}).`,
+      );
+      plan = describePlan(stripped.paths, { maxPaths });
+    } else if (originPath) logger.info(`${choice.reason}; no path starts with it, so the paths are sent as given.`);
+    else logger.info(choice.reason.endsWith('.') ? choice.reason : `${choice.reason}.`);
+  }
+  for (const warning of plan.warnings) logger.warning(warning, { title: 'paths' });
+
   const result: InvalidationResult = {
     distributionId,
+    originPath,
     invalidationIds: [],
     status: 'skipped',
     paths: plan.paths,
@@ -153,6 +184,8 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
     );
   }
 
+  // One value for this step execution: every retry below reuses the same caller references.
+  const stepId = options.stepId ?? newStepId();
   // For the cancellation message: which batch was being created, and whether a request was open.
   let inFlight: number | undefined;
   let requestOpen = false;
@@ -162,6 +195,8 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
         given: options.callerReference,
         runId: options.runId,
         runAttempt: options.runAttempt,
+        job: options.job,
+        stepId,
         batchIndex: index,
         batchCount: plan.batches.length,
         fallback: String(started),
@@ -204,6 +239,16 @@ export async function runInvalidation(options: InvalidateOptions, deps: Invalida
       inFlight = undefined;
       const id = response.Invalidation?.Id ?? '';
       const status = canonicalStatus(response.Invalidation?.Status);
+      const createdAt = response.Invalidation?.CreateTime?.getTime();
+      if (createdAt !== undefined && createdAt < started - CLOCK_SKEW_MS) {
+        // CloudFront answered with the invalidation an earlier request made under this reference.
+        const warning =
+          `CloudFront returned invalidation ${id}, created at ${new Date(createdAt).toISOString()}, before this step started: ` +
+          `caller reference '${reference}' was already used with these paths, so CloudFront did not create a new invalidation and nothing was invalidated now. ` +
+          "Leave 'caller-reference' empty (the default is unique per step) or give a new one.";
+        logger.warning(warning, { title: 'caller-reference' });
+        result.warnings.push(warning);
+      }
       result.batches.push({ id, callerReference: reference, paths, status });
       result.invalidationIds.push(id);
       logger.info(
@@ -283,7 +328,7 @@ function cancelMessage(
     parts.push(`${state}${inFlight < batchCount - 1 ? '; later batches were not sent' : ''}.`);
   }
   parts.push(
-    'Re-running the job starts a new run attempt, which submits a new invalidation (its caller reference includes the attempt); within one attempt a repeated request never creates a duplicate.',
+    'Re-running the job starts a new run attempt, which submits a new invalidation (its caller reference includes the attempt and the step); within one step a repeated request never creates a duplicate.',
   );
   return parts.join(' ');
 }

@@ -6,6 +6,7 @@ export {
   MIGRATE_RENAMES,
   readOptions,
   readThrough,
+  type MigrateWhen,
   type WholeDeployOptions,
 } from './inputs.js';
 export {

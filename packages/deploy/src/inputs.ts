@@ -4,14 +4,31 @@ import { readOptions as readDeployOptions, type DeployOptions } from '@allthrive
 import { readOptions as readMigrationOptions, type MigrationOptions } from '@allthrive/ecs-exec-migrate';
 import { readOptions as readSyncOptions, type SyncOptions } from '@allthrive/s3-sync-frontend';
 
+export type MigrateWhen = 'after' | 'before';
+
+/** The action.yml defaults of the migration inputs: the runner sets them even when the workflow does not. */
+const MIGRATE_INPUT_DEFAULTS: Record<string, string> = {
+  'migrate-when': 'after',
+  'migrate-mode': '',
+  'migrate-service': '',
+  'migrate-container': 'web',
+  'migrate-timeout': '30m',
+};
+
 /** What the root action was asked to do: one entry per part, undefined when the part is skipped. */
 export interface WholeDeployOptions {
-  /** s3-sync-frontend (phases 1-2 before the backend, 3-4 after it); runs when `bucket` is given. */
+  /** s3-sync-frontend (phase 1 before the backend, 2-4 after it); runs when `bucket` is given. */
   frontend?: SyncOptions;
   /** ecs-deploy-and-wait, always waiting; runs when `services` is given. */
   backend?: DeployOptions;
   /** ecs-exec-migrate; runs when `migrate-command` is given. */
   migrate?: MigrationOptions;
+  /**
+   * `after` (default, the seed's order): deploy the services, then migrate. `before`: register the
+   * new revisions, migrate in a one-off task on the new `migrate-service` revision, then deploy
+   * exactly those revisions (expand-then-contract migrations). Only `before` when a migration is asked for.
+   */
+  migrateWhen: MigrateWhen;
   /** cloudfront-invalidate of the frontend's changed paths plus `invalidate-paths`; runs when
    * `distribution-id` or `stack-name` is given. */
   invalidate?: InvalidateOptions;
@@ -110,14 +127,21 @@ export function readOptions(source: InputSource): WholeDeployOptions {
   const backend = given('services') ? readThrough(source, BACKEND_RENAMES, readDeployOptions) : undefined;
 
   let migrate: MigrationOptions | undefined;
+  let migrateWhen: MigrateWhen = 'after';
   if (inputs.optional('migrate-command')) {
+    migrateWhen = inputs.enumeration('migrate-when', ['after', 'before'] as const, 'after');
     // The service whose task runs the migrations: `migrate-service`, else the first of `services`.
     const migrateService = inputs.optional('migrate-service') ?? backend?.services[0];
-    const withService: InputSource = (name) => (name === 'migrate-service' ? migrateService : source(name));
-    migrate = readThrough(withService, MIGRATE_RENAMES, readMigrationOptions);
+    if (migrateWhen === 'before') checkMigrateBefore(inputs, backend, migrateService);
+    // Before the switch there is no task of the new revision to exec into: the mode is run-task.
+    const mode = inputs.optional('migrate-mode') ?? (migrateWhen === 'before' ? 'run-task' : undefined);
+    const withDefaults: InputSource = (name) =>
+      name === 'migrate-service' ? migrateService : name === 'migrate-mode' ? mode : source(name);
+    migrate = readThrough(withDefaults, MIGRATE_RENAMES, readMigrationOptions);
   } else {
-    for (const name of ['migrate-mode', 'migrate-service', 'migrate-container', 'migrate-timeout']) {
-      if (given(name))
+    for (const [name, byDefault] of Object.entries(MIGRATE_INPUT_DEFAULTS)) {
+      const value = inputs.optional(name);
+      if (value !== undefined && value !== byDefault)
         throw new InputError(name, `Input '${name}' was given without 'migrate-command': give the migration command, or remove it.`);
     }
   }
@@ -131,7 +155,7 @@ export function readOptions(source: InputSource): WholeDeployOptions {
   }
   // `invalidate-paths` goes through the engine's own path rules (validated and normalized now).
   const invalidate = wantsInvalidation
-    ? readThrough(source, { ...INVALIDATE_RENAMES, paths: 'invalidate-paths' }, readInvalidateOptions)
+    ? readThrough(source, { ...INVALIDATE_RENAMES, paths: 'invalidate-paths' }, (i) => readInvalidateOptions(i, { emptyPaths: 'nothing' }))
     : undefined;
   const extraInvalidatePaths = invalidate ? [...invalidate.paths] : [];
 
@@ -144,5 +168,34 @@ export function readOptions(source: InputSource): WholeDeployOptions {
 
   const aws = readAwsInputs(inputs, { maxAttemptsDefault: 8 });
   const summary = inputs.boolean('summary', true);
-  return { frontend, backend, migrate, invalidate, extraInvalidatePaths, aws, summary };
+  return { frontend, backend, migrate, migrateWhen, invalidate, extraInvalidatePaths, aws, summary };
+}
+
+/**
+ * `migrate-when: before` registers the new revisions from `image`, migrates on the new
+ * `migrate-service` revision in a one-off task, then deploys those revisions. Each of these needs
+ * an input; a missing one is an error before any AWS call.
+ */
+function checkMigrateBefore(inputs: Inputs, backend: DeployOptions | undefined, migrateService: string | undefined): void {
+  const before = "Input 'migrate-when' is 'before'";
+  if (!backend)
+    throw new InputError(
+      'migrate-when',
+      `${before} but no 'services' were given: migrating before the switch registers the services' new revisions, runs the migration on one of them, then deploys them. Give 'services' and 'image', or use migrate-when: after.`,
+    );
+  if (!backend.image)
+    throw new InputError(
+      'migrate-when',
+      `${before} but no 'image' was given: the migration runs on new revisions registered with the new image, so give 'image' (without it nothing new is registered; use migrate-when: after to redeploy the current revisions).`,
+    );
+  if (inputs.optional('migrate-mode')?.toLowerCase() === 'exec')
+    throw new InputError(
+      'migrate-mode',
+      `${before} and 'migrate-mode' is 'exec': before the switch no task runs the new revision, so ECS Exec would migrate with the old code. Use migrate-mode: run-task (the default with migrate-when: before), or migrate-when: after.`,
+    );
+  if (!migrateService || !backend.services.includes(migrateService))
+    throw new InputError(
+      'migrate-service',
+      `${before} and 'migrate-service' is '${migrateService}', which is not one of 'services' (${backend.services.join(', ')}): the migration runs on the new revision registered for that service, so name one of 'services'.`,
+    );
 }

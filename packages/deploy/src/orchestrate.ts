@@ -8,12 +8,22 @@ import { CancelledError, errorMessage, type Clock, type Logger } from '@allthriv
 import { resolveDistributionId, runInvalidation, WaitTimeoutError, type InvalidationResult } from '@allthrive/cloudfront-invalidate';
 import { failureMessage, pinDigest, preflight, runDeploy, type DeployResult } from '@allthrive/ecs-deploy-and-wait';
 import { MigrationError, runMigration, type MigrationResult } from '@allthrive/ecs-exec-migrate';
-import { deleteStale, planSync, publishHtml, syncResult, uploadAssets, type SyncPlan, type SyncResult } from '@allthrive/s3-sync-frontend';
-import type { WholeDeployOptions } from './inputs.js';
+import {
+  deleteStale,
+  planSync,
+  publishHtml,
+  syncResult,
+  uploadAssets,
+  uploadUnreferenced,
+  type SyncPlan,
+  type SyncResult,
+} from '@allthrive/s3-sync-frontend';
+import type { MigrateWhen, WholeDeployOptions } from './inputs.js';
 
 /** The engines the root action composes; injectable so the orchestration is tested with fakes. */
 export interface Engines {
   planSync: typeof planSync;
+  uploadUnreferenced: typeof uploadUnreferenced;
   uploadAssets: typeof uploadAssets;
   publishHtml: typeof publishHtml;
   deleteStale: typeof deleteStale;
@@ -29,6 +39,7 @@ export interface Engines {
 
 export const realEngines: Engines = {
   planSync,
+  uploadUnreferenced,
   uploadAssets,
   publishHtml,
   deleteStale,
@@ -55,12 +66,16 @@ export interface WholeDeployDeps {
   root: string;
   runId?: string;
   runAttempt?: string;
+  /** The job id (GITHUB_JOB), for the CloudFront caller reference. */
+  job?: string;
   engines?: Engines;
 }
 
 /** The five parts, in the order they run. */
 export const PARTS = ['frontend-assets', 'backend', 'migrate', 'frontend-html', 'invalidate'] as const;
 export type Part = (typeof PARTS)[number];
+/** The order with `migrate-when: before`: the backend part registers before and deploys after the migrations. */
+export const PARTS_MIGRATE_BEFORE: readonly Part[] = ['frontend-assets', 'migrate', 'backend', 'frontend-html', 'invalidate'];
 
 /** `skipped`: its inputs were not given. `not-run`: an earlier part failed (or was cancelled). */
 export type PartStatus = 'success' | 'failed' | 'cancelled' | 'skipped' | 'not-run';
@@ -84,16 +99,27 @@ export interface WholeDeployResult {
   /** True when a read-only pre-flight check failed, so nothing was written. */
   preflightFailed?: boolean;
   frontend?: SyncResult;
+  /**
+   * How far the frontend-html part got: `public-files` (non-hashed, non-HTML files, live as they
+   * land), `html`, `clean-up`. Says what is live when that part fails.
+   */
+  frontendStage?: 'public-files' | 'html' | 'clean-up';
   backend?: DeployResult;
+  /** `before`: the migrations ran before the services switched (see WholeDeployOptions.migrateWhen). */
+  migrateWhen?: MigrateWhen;
+  /** With `migrate-when: before`: the revisions registered (no service updated) that the migration and the deploy use. */
+  registered?: DeployResult;
+  /** With `migrate-when: before`: how far the backend part got (`register`, or `deploy` once the migration succeeded). */
+  backendStage?: 'register' | 'deploy';
   migrate?: Partial<MigrationResult>;
   invalidate?: InvalidationResult;
 }
 
 const LABEL: Record<Part, string> = {
-  'frontend-assets': 'Frontend assets (s3-sync-frontend phases 1-2)',
+  'frontend-assets': 'Frontend assets: new content-hashed files (s3-sync-frontend phase 1)',
   backend: 'Backend services (ecs-deploy-and-wait)',
   migrate: 'Migrations (ecs-exec-migrate)',
-  'frontend-html': 'Frontend HTML and clean-up (s3-sync-frontend phases 3-4)',
+  'frontend-html': 'Frontend public files, HTML and clean-up (s3-sync-frontend phases 2-4)',
   invalidate: 'CloudFront invalidation (cloudfront-invalidate)',
 };
 
@@ -105,27 +131,40 @@ class PartFailure extends Error {}
 
 /**
  * The whole deploy in one step, in the order that keeps production consistent: upload the new
- * assets (unreferenced, harmless), deploy the backend and wait, run the migrations, then put the
- * HTML live (new pages appear only once the API they call is deployed and migrated), delete stale
- * files, and invalidate what changed. A part runs only when its inputs were given; a failure stops
+ * content-hashed files (at keys nothing serves yet: unreferenced, harmless), deploy the backend
+ * and wait, run the migrations, then the other public files (sw.js, robots.txt, a runtime
+ * config.js: live the moment they land, so never before the backend) and the HTML (new pages
+ * appear only once the API they call is deployed and migrated), delete stale files, and
+ * invalidate what changed. A part runs only when its inputs were given; a failure stops
  * every later part. Returns what happened; never throws for a part's failure (the caller reports
  * it after setting outputs and the summary).
+ *
+ * With `migrate-when: before` the backend part is split around the migrations: register the new
+ * revisions (no service updated), migrate in a one-off task on the new `migrate-service` revision,
+ * then deploy exactly those revisions. A failed migration therefore leaves every service on its
+ * previous revision (and the HTML old), which is what expand-then-contract migrations need.
  */
 export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDeployDeps): Promise<WholeDeployResult> {
   const engines = deps.engines ?? realEngines;
   const { logger, clock, signal } = deps;
   const result: WholeDeployResult = { result: 'success', parts: [], productionState: '' };
+  // Migrate before the switch: register the new revisions, migrate on the new migrate-service
+  // revision, then deploy exactly those revisions (readOptions checked that each is possible).
+  const before = options.migrateWhen === 'before' && Boolean(options.backend && options.migrate);
+  if (before) result.migrateWhen = 'before';
+  const order = before ? PARTS_MIGRATE_BEFORE : PARTS;
   const status = new Map<Part, PartReport>();
   const record = (part: Part, partStatus: PartStatus, detail: string) => status.set(part, { part, status: partStatus, detail });
   let stopped = false;
   let plan: SyncPlan | undefined;
-  const syncDeps = { s3: deps.s3, logger, clock, signal, root: deps.root };
+  const workflowRun = deps.runId ? { id: deps.runId, attempt: deps.runAttempt || '1' } : undefined;
+  const syncDeps = { s3: deps.s3, logger, clock, signal, root: deps.root, run: workflowRun };
 
-  const run = async (part: Part, enabled: string | true, body: () => Promise<string>) => {
+  const run = async (part: Part, enabled: string | true, body: () => Promise<string>, label = partLabel(part)) => {
     if (enabled !== true) return record(part, 'skipped', enabled);
     if (stopped) return record(part, 'not-run', `not run: ${partLabel(result.failedPart!)} did not succeed`);
     try {
-      await logger.group(partLabel(part), async () => {
+      await logger.group(label, async () => {
         record(part, 'success', await body());
       });
     } catch (error) {
@@ -184,7 +223,7 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
       'frontend-html': Boolean(options.frontend),
       invalidate: Boolean(options.invalidate),
     };
-    result.parts = PARTS.map((part) =>
+    result.parts = order.map((part) =>
       part === checking
         ? { part, status: cancelled ? 'cancelled' : 'failed', detail: result.failure! }
         : {
@@ -199,30 +238,36 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
 
   await run('frontend-assets', options.frontend ? true : 'no `bucket` given', async () => {
     plan ??= await engines.planSync(options.frontend!, syncDeps);
-    await engines.uploadAssets(plan, syncDeps);
-    const phases = plan.progress.phases;
-    const uploaded = phases.reduce((sum, p) => sum + p.uploaded, 0);
-    return `${uploaded} asset(s) uploaded to s3://${plan.bucket}/${plan.prefix}; no live page references them yet`;
+    const phase = await engines.uploadUnreferenced(plan, syncDeps);
+    return `${phase.uploaded ?? 0} new content-hashed file(s) uploaded to s3://${plan.bucket}/${plan.prefix}; no live page references them yet, and no other file changed`;
   });
 
-  await run('backend', options.backend ? true : 'no `services` given', async () => {
+  const backendDeps = { ecs: deps.ecs, ecr: deps.ecr, logs: () => deps.logs, logger, clock, signal };
+  // Container logs of crashed tasks come from the step's CloudWatch Logs client (its region).
+  const deployBackend = async () => {
+    // Before the switch: exactly the revisions registered (and migrated on) above, nothing registered again.
+    const registered = result.registered?.taskDefinitionArns;
+    if (registered) result.backendStage = 'deploy';
     const deployed = await engines.runDeploy(
-      { ...options.backend!, image, wait: true },
-      // Container logs of crashed tasks come from the step's CloudWatch Logs client (its region).
-      { ecs: deps.ecs, ecr: deps.ecr, logs: () => deps.logs, logger, clock, signal },
+      registered
+        ? { ...options.backend!, image: undefined, taskDefinitions: registered, wait: true }
+        : { ...options.backend!, image, wait: true },
+      backendDeps,
     );
+    if (registered) deployed.image ||= result.registered!.image;
     result.backend = deployed;
     const failed = failureMessage(deployed);
     if (failed) throw new PartFailure(failed);
     const services = Object.keys(deployed.services).join(', ');
     return `${services} deployed${deployed.image ? ` to ${deployed.image}` : ''}`;
-  });
+  };
 
-  await run('migrate', options.migrate ? true : 'no `migrate-command` given', async () => {
+  const runMigrationPart = async () => {
     const migrate = { ...options.migrate! };
-    // run-task: migrate on the exact revision the backend part just registered for that service.
-    const deployedRevision = migrate.service ? result.backend?.taskDefinitionArns[migrate.service] : undefined;
-    if (migrate.mode === 'run-task' && deployedRevision) migrate.taskDefinition = deployedRevision;
+    // run-task: migrate on the exact revision the backend part registered for that service.
+    const revisions = (result.registered ?? result.backend)?.taskDefinitionArns;
+    const revision = migrate.service ? revisions?.[migrate.service] : undefined;
+    if (migrate.mode === 'run-task' && revision) migrate.taskDefinition = revision;
     try {
       const migrated = await engines.runMigration(migrate, { ecs: deps.ecs, logs: deps.logs, logger, clock, signal });
       result.migrate = migrated;
@@ -231,15 +276,53 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
           `\`${migrate.command}\` exited with code ${migrated.exitCode} (task ${shortId(migrated.taskArn)}); its output is above`,
         );
       }
-      return `\`${migrate.command}\` exited 0 (${migrate.mode}, task ${shortId(migrated.taskArn)})`;
+      return `\`${migrate.command}\` exited 0 (${migrate.mode}${before ? ` on ${shortId(revision)}, before the services switched` : ''}, task ${shortId(migrated.taskArn)})`;
     } catch (error) {
       if (error instanceof MigrationError) result.migrate = error.partial;
       throw error;
     }
-  });
+  };
+
+  if (before) {
+    await run(
+      'backend',
+      true,
+      async () => {
+        result.backendStage = 'register';
+        const registered = await engines.runDeploy({ ...options.backend!, image, wait: true, registerOnly: true }, backendDeps);
+        result.registered = registered;
+        const revisions = Object.entries(registered.taskDefinitionArns).map(([name, arn]) => `${name} → ${shortId(arn)}`);
+        const web = options.migrate!.service!;
+        logger.info(
+          `migrate-when: before: the migration runs next on ${shortId(registered.taskDefinitionArns[web])} (${web}); these revisions are deployed only if it exits 0.`,
+        );
+        return `new revisions registered (${revisions.join(', ')}); no service updated yet`;
+      },
+      'Backend: register the new revisions, no service updated yet (ecs-deploy-and-wait register-only)',
+    );
+    if (result.registered) {
+      await run('migrate', true, runMigrationPart);
+      await run('backend', true, deployBackend);
+      if (result.failedPart === 'migrate') {
+        const revisions = Object.values(result.registered.taskDefinitionArns).map(shortId);
+        record(
+          'backend',
+          'not-run',
+          `not run: the migrations did not succeed, so no service was updated (the new revisions ${[...new Set(revisions)].join(', ')} are registered, unused)`,
+        );
+      }
+    } else record('migrate', 'not-run', `not run: ${partLabel('backend')} did not register the new revisions`);
+  } else {
+    await run('backend', options.backend ? true : 'no `services` given', deployBackend);
+    await run('migrate', options.migrate ? true : 'no `migrate-command` given', runMigrationPart);
+  }
 
   await run('frontend-html', options.frontend ? true : 'no `bucket` given', async () => {
+    result.frontendStage = 'public-files';
+    await engines.uploadAssets(plan!, syncDeps);
+    result.frontendStage = 'html';
     await engines.publishHtml(plan!, syncDeps);
+    result.frontendStage = 'clean-up';
     await engines.deleteStale(plan!, syncDeps);
     result.frontend = engines.syncResult(plan!, syncDeps);
     const f = result.frontend;
@@ -257,7 +340,7 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
   await run('invalidate', invalidateEnabled, async () => {
     try {
       const invalidated = await engines.runInvalidation(
-        { ...options.invalidate!, distributionId, paths, runId: deps.runId, runAttempt: deps.runAttempt },
+        { ...options.invalidate!, distributionId, paths, runId: deps.runId, runAttempt: deps.runAttempt, job: deps.job },
         { cloudfront: deps.cloudfront, cloudformation: deps.cloudformation, logger, clock, signal },
       );
       result.invalidate = invalidated;
@@ -268,7 +351,7 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
     }
   });
 
-  result.parts = PARTS.map((part) => status.get(part)!);
+  result.parts = order.map((part) => status.get(part)!);
   result.productionState = productionState(result);
   return result;
 }
@@ -302,47 +385,63 @@ function shortId(arn: string | undefined): string {
  * "backend deployed, migrations failed, old HTML still live". This is what a person reads first
  * when a deploy fails half-way.
  */
-export function productionState(result: Pick<WholeDeployResult, 'parts' | 'backend' | 'migrate' | 'frontend' | 'preflightFailed'>): string {
+export function productionState(
+  result: Pick<
+    WholeDeployResult,
+    'parts' | 'backend' | 'migrate' | 'frontend' | 'frontendStage' | 'preflightFailed' | 'migrateWhen' | 'backendStage'
+  >,
+): string {
   if (result.preflightFailed) return 'Nothing changed: a pre-flight check failed before the first write';
   const of = (part: Part) => result.parts.find((p) => p.part === part)?.status ?? 'skipped';
+  const before = result.migrateWhen === 'before';
   const pieces: string[] = [];
+  const exitCode = result.migrate?.exitCode !== undefined ? `exit code ${result.migrate.exitCode}` : 'outcome unknown';
 
+  let backend: string | undefined;
   switch (of('backend')) {
     case 'success':
-      pieces.push('backend deployed');
+      backend = 'backend deployed';
       break;
     case 'failed':
     case 'cancelled':
-      pieces.push(backendState(result.backend, of('backend') === 'cancelled'));
+      backend =
+        before && result.backendStage === 'register'
+          ? `registering the new revisions ${of('backend') === 'cancelled' ? 'was cancelled' : 'failed'}: every service still on its previous revision`
+          : backendState(result.backend, of('backend') === 'cancelled');
       break;
     case 'not-run':
-      pieces.push('backend unchanged');
+      // Before the switch, a failed migration already says that every service kept its revision.
+      if (!(before && result.backendStage === 'register')) backend = 'backend unchanged';
       break;
   }
 
+  let migrate: string | undefined;
   switch (of('migrate')) {
     case 'success':
-      pieces.push('migrations ran');
+      migrate = before ? 'migrations ran before the switch' : 'migrations ran';
       break;
     case 'failed':
     case 'cancelled':
-      pieces.push(
-        result.migrate?.exitCode !== undefined
-          ? `migrations failed (exit code ${result.migrate.exitCode})`
-          : 'migrations failed (outcome unknown)',
-      );
+      migrate = before
+        ? `migrations ${of('migrate') === 'cancelled' ? 'cancelled' : 'failed'} before the switch (${exitCode}): every service still on its previous revision`
+        : `migrations failed (${exitCode})`;
       break;
     case 'not-run':
-      pieces.push('migrations not run');
+      migrate = 'migrations not run';
       break;
   }
+  // In the order they happened: before the switch, the migrations precede the services' deploy.
+  for (const piece of before && result.backendStage === 'deploy' ? [migrate, backend] : [backend, migrate]) if (piece) pieces.push(piece);
 
   const assets = of('frontend-assets');
   const html = of('frontend-html');
   if (assets !== 'skipped') {
     if (html === 'success') pieces.push('new HTML live');
-    else if (html === 'failed' || html === 'cancelled') pieces.push('HTML partly published (some pages new, some old)');
-    else if (assets === 'success') pieces.push('old HTML still live (new assets uploaded, not referenced yet)');
+    else if (html === 'failed' || html === 'cancelled') {
+      if (result.frontendStage === 'clean-up') pieces.push('new HTML live (deleting stale files did not finish)');
+      else if (result.frontendStage === 'html') pieces.push('HTML partly published (some pages new, some old)');
+      else pieces.push('old HTML still live (some non-hashed public files such as robots.txt or sw.js may already be new)');
+    } else if (assets === 'success') pieces.push('old HTML still live (only new content-hashed files uploaded, not referenced yet)');
     else pieces.push('old HTML still live');
   }
 

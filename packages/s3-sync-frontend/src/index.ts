@@ -5,6 +5,8 @@ export { digestFile, hashFile, scanSource, type Digest, type LocalFile, type Loc
 export {
   decideStale,
   parseManifest,
+  pathsOfRun,
+  RUNS_KEPT,
   serializeManifest,
   type GraceDecision,
   type Manifest,
@@ -22,10 +24,11 @@ export {
   type Rule,
   type SyncOptions,
 } from './options.js';
-export { directoryPathOfIndex, encodeUrlPath, urlPathOfKey } from './paths.js';
-export { DELETE_BATCH, deleteStale, publishHtml, uploadAssets } from './phases.js';
+export { directoryPathsOfIndex, encodeUrlPath, urlPathOfKey } from './paths.js';
+export { DELETE_BATCH, deleteStale, publishHtml, uploadAssets, uploadUnreferenced } from './phases.js';
 export {
   changedPaths,
+  ownChangedPaths,
   decideFile,
   htmlGroups,
   needsHead,
@@ -41,5 +44,8 @@ export {
   type SyncPlan,
 } from './plan.js';
 export { DEFAULT_CACHE_CONTROL, anyMatcher, globMatcher, headerRules, isContentHashed, isHtml, looksLikeHash } from './rules.js';
-export { SHA256_METADATA, isPlainMd5, listPrefix, type RemoteObject } from './s3.js';
+export { SHA256_METADATA, isPlainMd5, listPrefix, s3Failure, type RemoteObject } from './s3.js';
+export { createS3Client, IDLE_TIMEOUT_MS, s3ClientConfig } from './client.js';
 export { formatPlan, runSync, summaryReport, syncResult, type SyncResult } from './sync.js';
+export { VITE_MANIFEST, hashDetector, viteHashedFiles } from './vite-manifest.js';
+export { MULTIPART_THRESHOLD, PART_QUEUE, PART_SIZE, uploadObject, type UploadTarget } from './upload.js';

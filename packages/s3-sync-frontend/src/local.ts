@@ -36,7 +36,10 @@ function toPosix(relative: string): string {
 
 /**
  * Walks the source directory (following symbolic links that stay inside it, refusing those that
- * resolve outside it) and hashes every file that is not excluded, MD5 and SHA-256 in one read.
+ * resolve outside it) and hashes every file that is not excluded. A file reachable through several
+ * paths (`latest -> v1`) is listed under each, as a web server following the links would serve it.
+ * A directory is skipped only when it is its own ancestor (a link back up the tree): one global set
+ * of visited directories would skip `v1/` after `latest/`, and `delete` would then remove it.
  */
 export async function scanSource(
   sourceDir: string,
@@ -45,9 +48,8 @@ export async function scanSource(
   const realRoot = await realpath(sourceDir);
   const found: { path: string; absPath: string }[] = [];
   const excluded: string[] = [];
-  const visited = new Set<string>([realRoot]);
 
-  async function walk(dir: string, relDir: string): Promise<void> {
+  async function walk(dir: string, relDir: string, ancestors: ReadonlySet<string>): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
@@ -76,16 +78,15 @@ export async function scanSource(
       }
       if (isDir) {
         const realDir = entry.isSymbolicLink() ? real : await realpath(absPath);
-        if (visited.has(realDir)) continue; // a link back up the tree
-        visited.add(realDir);
-        await walk(absPath, rel);
+        if (ancestors.has(realDir)) continue; // a link back up the tree: a cycle
+        await walk(absPath, rel, new Set([...ancestors, realDir]));
       } else if (isFile) {
         if (options.exclude(rel)) excluded.push(rel);
         else found.push({ path: toPosix(rel), absPath });
       }
     }
   }
-  await walk(sourceDir, '');
+  await walk(sourceDir, '', new Set([realRoot]));
 
   const limit = pLimit(Math.max(4, options.concurrency));
   const files = await Promise.all(

@@ -21,7 +21,15 @@ export interface Manifest {
   objects: Map<string, ObjectRecord>;
   /** Relative path → epoch milliseconds when it stopped being shipped. */
   staleSince: Map<string, number>;
+  /**
+   * GITHUB_RUN_ID → run attempt → the URL paths that attempt changed (or was about to change), so
+   * a re-run attempt, which finds the bucket already up to date, still emits them (see RUNS_KEPT).
+   */
+  runs: Map<string, Map<string, string[]>>;
 }
+
+/** Run records kept in the manifest: the most recent runs (a re-run happens within days). */
+export const RUNS_KEPT = 20;
 
 interface ManifestFileV1 {
   format: 's3-sync-frontend/1';
@@ -32,6 +40,8 @@ interface ManifestFileV1 {
   objects: Record<string, [string, string, number]>;
   /** path → ISO time it became stale */
   stale: Record<string, string>;
+  /** run id → attempt → URL paths; oldest run first. Optional: older manifests have none. */
+  runs?: Record<string, Record<string, string[]>>;
 }
 
 export function serializeManifest(manifest: Manifest): string {
@@ -49,7 +59,9 @@ export function serializeManifest(manifest: Manifest): string {
   }
   const stale: Record<string, string> = {};
   for (const [path, since] of [...manifest.staleSince].sort(([a], [b]) => (a < b ? -1 : 1))) stale[path] = new Date(since).toISOString();
-  const file: ManifestFileV1 = { format: 's3-sync-frontend/1', updatedAt: manifest.updatedAt, headers, objects, stale };
+  const runs: Record<string, Record<string, string[]>> = {};
+  for (const [runId, attempts] of [...manifest.runs].slice(-RUNS_KEPT)) runs[runId] = Object.fromEntries(attempts);
+  const file: ManifestFileV1 = { format: 's3-sync-frontend/1', updatedAt: manifest.updatedAt, headers, objects, stale, runs };
   return JSON.stringify(file);
 }
 
@@ -68,7 +80,33 @@ export function parseManifest(text: string): Manifest {
     const ms = Date.parse(since);
     if (Number.isFinite(ms)) staleSince.set(path, ms);
   }
-  return { updatedAt: file.updatedAt ?? '', objects, staleSince };
+  const runs = new Map<string, Map<string, string[]>>();
+  for (const [runId, attempts] of Object.entries(file.runs ?? {})) {
+    const byAttempt = new Map<string, string[]>();
+    for (const [attempt, paths] of Object.entries(attempts ?? {})) {
+      if (Array.isArray(paths))
+        byAttempt.set(
+          attempt,
+          paths.filter((p): p is string => typeof p === 'string'),
+        );
+    }
+    runs.set(runId, byAttempt);
+  }
+  return { updatedAt: file.updatedAt ?? '', objects, staleSince, runs };
+}
+
+/**
+ * Every path that earlier attempts of this run (attempt numbers below this one) recorded, sorted.
+ * A first attempt never has earlier ones; that also keeps runs apart under act, where every run
+ * has run id 1 and attempt 1.
+ */
+export function pathsOfRun(manifest: Pick<Manifest, 'runs'> | undefined, run: { id: string; attempt: string } | undefined): string[] {
+  if (!manifest || !run) return [];
+  const paths = new Set<string>();
+  for (const [attempt, list] of manifest.runs.get(run.id) ?? []) {
+    if (Number(attempt) < Number(run.attempt)) for (const p of list) paths.add(p);
+  }
+  return [...paths].sort();
 }
 
 export interface StaleObject {
@@ -84,6 +122,8 @@ export interface GraceDecision extends StaleObject {
   staleSince: number;
   /** For a kept object: when it becomes deletable (undefined when `delete` is off). */
   deleteAfter?: number;
+  /** Kept because its file exists in the source although the walk did not read it. */
+  existsLocally?: boolean;
 }
 
 /**

@@ -26,9 +26,14 @@ export function urlPathOfKey(key: string): string {
   return encodeUrlPath(`/${key}`);
 }
 
-/** For `app/docs/index.html` the directory URL `/app/docs/`; undefined when the key is not an index.html. */
-export function directoryPathOfIndex(key: string): string | undefined {
+/**
+ * For `app/docs/index.html` the other URLs viewers reach it by: `/app/docs/` and `/app/docs`
+ * (CloudFront caches each spelling apart, and a viewer function that appends index.html serves
+ * both); for the root `index.html` just `/`. Empty when the key is not an index.html.
+ */
+export function directoryPathsOfIndex(key: string): string[] {
   const match = /^(.*\/)?index\.html$/.exec(key);
-  if (!match) return undefined;
-  return encodeUrlPath(`/${match[1] ?? ''}`);
+  if (!match) return [];
+  const dir = match[1] ?? '';
+  return dir ? [encodeUrlPath(`/${dir.slice(0, -1)}`), encodeUrlPath(`/${dir}`)] : ['/'];
 }

@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { CopyObjectCommand, DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { ActionError, CancelledError, formatDuration, systemClock } from '@allthrive/toolkit';
 import { formatBytes } from './format.js';
 import type { ObjectRecord } from './manifest.js';
 import { serializeManifest } from './manifest.js';
-import { htmlGroups, type PhaseReport, type PlannedFile, type SyncDeps, type SyncPlan } from './plan.js';
+import { htmlGroups, ownChangedPaths, type PhaseReport, type PlannedFile, type SyncDeps, type SyncPlan } from './plan.js';
 import { SHA256_METADATA, isCancellation, s3Failure, unquote } from './s3.js';
+import { MULTIPART_THRESHOLD, uploadObject } from './upload.js';
 
 /** A long phase logs how far it got this often. */
 const PROGRESS_EVERY_MS = 10_000;
@@ -17,6 +16,7 @@ export const DELETE_BATCH = 1000;
 
 const STATE = {
   assets: 'The old HTML is still live and nothing was deleted; the files already uploaded are not referenced by any live page yet.',
+  otherAssets: 'The old HTML is still live and nothing was deleted; some non-HTML files (those not content-hashed) may already be new.',
   html: 'All assets are uploaded, but only part of the HTML is live and nothing was deleted.',
   delete: 'The new site is fully live; only the clean-up of stale objects is incomplete.',
 } as const;
@@ -76,36 +76,15 @@ async function runWrites(
 }
 
 async function uploadFile(plan: SyncPlan, deps: SyncDeps, file: PlannedFile): Promise<void> {
-  // The whole file as a Buffer: a retried request can resend it (a consumed stream could not).
-  // A file that changed since planning is refused (the plan, the manifest and the metadata would be
-  // wrong). The SHA-256 from planning goes as x-amz-checksum-sha256: S3 verifies the transfer with
-  // it, and the SDK computes no checksum of its own.
-  const body = await readFile(file.absPath);
-  if (body.length !== file.size || createHash('sha256').update(body).digest('hex') !== file.sha256) {
-    throw new ActionError(
-      `${file.path} changed after it was hashed (is a build still writing to the source directory?); it was not uploaded.`,
-    );
-  }
   try {
-    const response = await deps.s3.send(
-      new PutObjectCommand({
-        Bucket: plan.bucket,
-        Key: file.key,
-        Body: body,
-        ContentLength: body.length,
-        ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64'),
-        ContentType: file.contentType,
-        CacheControl: file.cacheControl,
-        Metadata: { [SHA256_METADATA]: file.sha256 },
-      }),
-      deps.signal ? { abortSignal: deps.signal } : {},
-    );
-    plan.progress.etags.set(file.key, unquote(response.ETag ?? createHash('md5').update(body).digest('hex')));
-    plan.progress.bytesUploaded += body.length;
-    deps.logger.debug(`PutObject ${file.key} (${file.reason}, ${formatBytes(body.length)})`);
+    const response = await uploadObject(deps.s3, { ...file, bucket: plan.bucket }, deps.signal);
+    plan.progress.etags.set(file.key, unquote(response.etag ?? response.md5 ?? ''));
+    plan.progress.bytesUploaded += file.size;
+    deps.logger.debug(`Uploaded ${file.key} (${file.reason}, ${formatBytes(file.size)})`);
   } catch (error) {
+    if (error instanceof ActionError) throw error; // the file changed after it was hashed
     if (isCancellation(error, deps.signal)) throw error;
-    throw new ActionError(s3Failure(error, 'PutObject', plan.bucket, file.key));
+    throw new ActionError(s3Failure(error, file.size > MULTIPART_THRESHOLD ? 'multipart upload' : 'PutObject', plan.bucket, file.key));
   }
 }
 
@@ -196,16 +175,42 @@ async function writePhase(
 }
 
 /**
- * Phases 1 and 2: content-hashed files, then every other non-HTML file. Nothing that a live page
- * references changes meaning, so this is safe to run long before the HTML goes live.
+ * Phase 1: content-hashed files at keys nothing serves yet. No live page references them, so this
+ * is safe long before the HTML goes live (the root action runs it before the backend deploy).
+ */
+export async function uploadUnreferenced(plan: SyncPlan, deps: SyncDeps): Promise<PhaseReport> {
+  checkCancelled(plan, deps, 'before uploading assets', 'Nothing was changed.');
+  const report = await writePhase(plan, deps, '1/4', 'content-hashed files', [plan.files.filter((f) => f.phase === 1)], STATE.assets);
+  plan.progress.unreferencedDone = true;
+  return report;
+}
+
+/**
+ * Phases 1 (unless done) and 2: every other non-HTML file. Those are live the moment they land
+ * (sw.js, robots.txt, a runtime config.js), so the root action runs phase 2 right before the HTML.
+ * Before the first such write, this attempt's changed paths are recorded in the manifest, so a
+ * re-run of a failed deploy still invalidates them.
  */
 export async function uploadAssets(plan: SyncPlan, deps: SyncDeps): Promise<PhaseReport[]> {
-  checkCancelled(plan, deps, 'before uploading assets', 'Nothing was changed.');
-  const hashed = await writePhase(plan, deps, '1/4', 'content-hashed files', [plan.files.filter((f) => f.phase === 1)], STATE.assets);
+  const reports: PhaseReport[] = [];
+  if (!plan.progress.unreferencedDone) reports.push(await uploadUnreferenced(plan, deps));
   checkCancelled(plan, deps, 'after phase 1 (content-hashed files)', STATE.assets);
-  const other = await writePhase(plan, deps, '2/4', 'other non-HTML files', [plan.files.filter((f) => f.phase === 2)], STATE.assets);
+  await recordRun(plan, deps);
+  reports.push(await writePhase(plan, deps, '2/4', 'other non-HTML files', [plan.files.filter((f) => f.phase === 2)], STATE.otherAssets));
   plan.progress.assetsDone = true;
-  return [hashed, other];
+  return reports;
+}
+
+/**
+ * Records in the manifest, before anything viewers can see is written, which paths this attempt
+ * is about to change (an intent record: it may over-state a failed attempt, never under-state).
+ * Skipped outside a workflow run, in a dry run, and when this attempt changes no live path.
+ */
+async function recordRun(plan: SyncPlan, deps: SyncDeps): Promise<void> {
+  if (plan.options.dryRun || !plan.run || plan.progress.runRecorded) return;
+  if (ownChangedPaths(plan).length === 0) return;
+  await writeManifest(plan, deps, new Map(), true);
+  plan.progress.runRecorded = true;
 }
 
 /** Phase 3: HTML, other pages first and each directory's index.html last (the root one very last). */
@@ -273,8 +278,12 @@ export async function deleteStale(plan: SyncPlan, deps: SyncDeps): Promise<Phase
   return report;
 }
 
-/** Records what this deploy left in the bucket (see manifest.ts). */
-async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<string, string>): Promise<void> {
+/**
+ * Records what this deploy left in the bucket (see manifest.ts). `interim`: written before the
+ * first visible write, so it records only objects already in their final state (unchanged, or
+ * uploaded in phase 1) and every stale object, plus this attempt's run record.
+ */
+async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<string, string>, interim = false): Promise<void> {
   const objects = new Map<string, ObjectRecord>();
   for (const file of plan.files) {
     const etag = plan.progress.etags.get(file.key) ?? (file.action === 'unchanged' ? file.remoteEtag : undefined);
@@ -282,9 +291,17 @@ async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<
     objects.set(file.path, { etag, sha256: file.sha256, cacheControl: file.cacheControl, contentType: file.contentType });
   }
   const staleSince = new Map<string, number>();
-  for (const s of plan.stale) if (s.action === 'keep' || failedDeletes.has(s.key)) staleSince.set(s.path, s.staleSince);
+  for (const s of plan.stale) if (interim || s.action === 'keep' || failedDeletes.has(s.key)) staleSince.set(s.path, s.staleSince);
+  const runs = new Map([...(plan.previousManifest?.runs ?? [])].map(([id, attempts]) => [id, new Map(attempts)] as const));
+  const own = ownChangedPaths(plan);
+  if (plan.run && own.length) {
+    const attempts = runs.get(plan.run.id) ?? new Map<string, string[]>();
+    runs.delete(plan.run.id); // re-inserted last: the most recent run is kept longest
+    attempts.set(plan.run.attempt, [...new Set([...(attempts.get(plan.run.attempt) ?? []), ...own])].sort());
+    runs.set(plan.run.id, attempts);
+  }
   const clock = deps.clock ?? systemClock;
-  const body = serializeManifest({ updatedAt: new Date(clock.now()).toISOString(), objects, staleSince });
+  const body = serializeManifest({ updatedAt: new Date(clock.now()).toISOString(), objects, staleSince, runs });
   try {
     await deps.s3.send(
       new PutObjectCommand({
@@ -297,6 +314,13 @@ async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<
       deps.signal ? { abortSignal: deps.signal } : {},
     );
   } catch (error) {
+    if (interim) {
+      if (isCancellation(error, deps.signal)) throw cancelled('while recording the run in the deploy manifest', STATE.assets);
+      throw new ActionError(
+        `${s3Failure(error, 'PutObject', plan.bucket, plan.manifestKey)} The deploy stopped before its first visible write: ${STATE.assets} ` +
+          'The manifest records which paths each run attempt changes, so a re-run can invalidate them; fix the cause and re-run the step.',
+      );
+    }
     if (isCancellation(error, deps.signal)) throw cancelled('while writing the deploy manifest', STATE.delete);
     // The site is deployed; without the manifest the next run compares by HeadObject and restarts grace periods.
     throw new ActionError(

@@ -5,10 +5,11 @@ import pLimit from 'p-limit';
 import { InputError, systemClock, type Clock, type Logger } from '@allthrive/toolkit';
 import { FALLBACK_CONTENT_TYPE } from './content-type.js';
 import { digestFile, scanSource, type LocalFile } from './local.js';
-import { decideStale, parseManifest, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
+import { decideStale, parseManifest, pathsOfRun, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
 import { MANIFEST_NAME, type SyncOptions } from './options.js';
-import { directoryPathOfIndex, urlPathOfKey } from './paths.js';
+import { directoryPathsOfIndex, urlPathOfKey } from './paths.js';
 import { anyMatcher, headerRules, isContentHashed, isHtml } from './rules.js';
+import { hashDetector } from './vite-manifest.js';
 import { getText, headObject, isPlainMd5, listPrefix, type RemoteHead, type RemoteObject } from './s3.js';
 import { formatBytes } from './format.js';
 
@@ -21,12 +22,24 @@ export interface SyncDeps {
   signal?: AbortSignal;
   /** The directory `source` is relative to (GITHUB_WORKSPACE in the action); default: the cwd. */
   root?: string;
+  /** Reads and hashes the source directory; default scanSource. */
+  scan?: typeof scanSource;
+  /**
+   * The workflow run (GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT) this deploy belongs to. The paths each
+   * attempt changes are recorded in the manifest, and a later attempt of the same run emits them
+   * again: a re-run after a failed invalidation finds nothing to upload but still needs it.
+   */
+  run?: { id: string; attempt: string };
 }
 
 export type FileAction = 'upload' | 'reheader' | 'unchanged';
 export type FileReason = 'new' | 'size changed' | 'content changed' | 'content not verifiable' | 'headers changed' | 'same';
 
-/** Upload order: 1 content-hashed, 2 other non-HTML, 3 HTML (index.html last). */
+/**
+ * Upload order: 1 new content-hashed files (no live page references them yet, so they are safe to
+ * upload long before the HTML), 2 every other non-HTML file (live the moment it lands: sw.js,
+ * robots.txt, an overwritten hashed file), 3 HTML (index.html last).
+ */
 export type Phase = 1 | 2 | 3;
 
 export interface PlannedFile extends LocalFile {
@@ -55,6 +68,10 @@ export interface PhaseReport {
 }
 
 export interface SyncProgress {
+  /** Phase 1 (new content-hashed files) done. */
+  unreferencedDone: boolean;
+  /** This attempt's paths are recorded in the manifest (before the first write a viewer can see). */
+  runRecorded: boolean;
   assetsDone: boolean;
   htmlDone: boolean;
   deleteDone: boolean;
@@ -80,6 +97,9 @@ export interface SyncPlan {
   startedAt: number;
   /** Paths with no known Content-Type (uploaded as application/octet-stream). */
   unknownTypes: string[];
+  /** The run this deploy belongs to, and what earlier attempts of it recorded as changed. */
+  run?: { id: string; attempt: string };
+  earlierRunPaths: string[];
   progress: SyncProgress;
 }
 
@@ -149,26 +169,62 @@ export function htmlGroups<T extends { path: string }>(files: T[]): T[][] {
 }
 
 /**
- * The URL paths a cache may hold stale copies of: every object uploaded over, re-headered or
- * deleted that existed before, plus a directory's URL (`/`, `/app/docs/`) when its existing
- * index.html changed or was deleted. New files are not listed: no cache holds them (an error
- * response CloudFront cached for a missing object expires by itself, 10 s by default).
+ * The URL paths a cache may hold stale copies of: every object uploaded over or re-headered that
+ * existed before, every deleted object that is not content-hashed, plus a directory's URLs
+ * (`/`; `/app/docs` and `/app/docs/`) when its existing index.html changed or was deleted. New
+ * files are not listed: no cache holds them (an error response CloudFront cached for a missing
+ * object expires by itself, 10 s by default). Deleted content-hashed files are not listed either:
+ * no live page references them any more, and after a grace period they are often many, which
+ * would collapse into `/assets/*` and evict every live immutable chunk from every edge.
+ * Includes what earlier attempts of the same workflow run recorded (see SyncDeps.run).
  */
-export function changedPaths(plan: Pick<SyncPlan, 'files' | 'stale'>): string[] {
+export function changedPaths(plan: Pick<SyncPlan, 'files' | 'stale'> & { earlierRunPaths?: string[] }): string[] {
+  return [...new Set([...ownChangedPaths(plan), ...(plan.earlierRunPaths ?? [])])].sort();
+}
+
+/** changedPaths of this attempt alone (what the manifest records for it). */
+export function ownChangedPaths(plan: Pick<SyncPlan, 'files' | 'stale'>): string[] {
   const paths = new Set<string>();
   for (const file of plan.files) {
     if (file.action === 'unchanged' || !file.existed) continue;
     paths.add(urlPathOfKey(file.key));
-    const dir = directoryPathOfIndex(file.key);
-    if (dir) paths.add(dir);
+    for (const dir of directoryPathsOfIndex(file.key)) paths.add(dir);
   }
   for (const object of plan.stale) {
-    if (object.action !== 'delete') continue;
+    if (object.action !== 'delete' || object.hashed) continue;
     paths.add(urlPathOfKey(object.key));
-    const dir = directoryPathOfIndex(object.key);
-    if (dir) paths.add(dir);
+    for (const dir of directoryPathsOfIndex(object.key)) paths.add(dir);
   }
   return [...paths].sort();
+}
+
+/**
+ * The last guard before a delete: a key whose file exists in the source is never deleted, whatever
+ * the walk reported (a file it could not list, a link it did not follow). Such an object is kept
+ * and a warning names it.
+ */
+async function keepLocalFiles(stale: GraceDecision[], sourceDir: string, logger: Logger): Promise<void> {
+  const kept: string[] = [];
+  for (const object of stale) {
+    if (object.action !== 'delete') continue;
+    const local = path.join(sourceDir, ...object.path.split('/'));
+    if (!inside(sourceDir, local)) continue;
+    if (!(await stat(local).catch(() => undefined))?.isFile()) continue;
+    object.action = 'keep';
+    object.existsLocally = true;
+    kept.push(object.path);
+  }
+  if (kept.length) {
+    logger.warning(
+      `Not deleting ${kept.slice(0, 10).join(', ')}${kept.length > 10 ? `, ... (${kept.length} in all)` : ''}: the file exists in the source but was not read as part of it. ` +
+        'The object is left in place; check the source directory for unreadable files or unusual links.',
+    );
+  }
+}
+
+function inside(root: string, target: string): boolean {
+  const relative = path.relative(root, target);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
 }
 
 /**
@@ -205,7 +261,7 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
   const remoteRead = Promise.all([listPrefix(s3, options.bucket, prefix, signal), getText(s3, options.bucket, manifestKey, signal)]);
   remoteRead.catch(() => undefined); // awaited below; a local failure first must not leave it unhandled
   const exclude = anyMatcher(options.exclude);
-  const scan = await scanSource(sourceDir, { exclude, concurrency: options.concurrency, signal });
+  const scan = await (deps.scan ?? scanSource)(sourceDir, { exclude, concurrency: options.concurrency, signal });
   if (scan.files.length === 0) {
     throw new InputError(
       'source',
@@ -221,7 +277,8 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     );
   }
 
-  const rules = headerRules(options.cacheControl, options.contentType);
+  const isHashed = await hashDetector(sourceDir, logger);
+  const rules = headerRules(options.cacheControl, options.contentType, isHashed);
   const unknownTypes: string[] = [];
   const described = scan.files.map((file) => {
     let contentType = rules.contentType(file.path);
@@ -229,10 +286,9 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
       unknownTypes.push(file.path);
       contentType = FALLBACK_CONTENT_TYPE;
     }
-    const hashed = isContentHashed(file.path);
+    const hashed = isHashed(file.path);
     const html = isHtml(file.path);
-    const phase: Phase = html ? 3 : hashed ? 1 : 2;
-    return { ...file, key: prefix + file.path, hashed, html, phase, cacheControl: rules.cacheControl(file.path), contentType };
+    return { ...file, key: prefix + file.path, hashed, html, cacheControl: rules.cacheControl(file.path), contentType };
   });
   if (unknownTypes.length) {
     logger.warning(
@@ -289,7 +345,10 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
       if (record && trustedRecord(object, record, manifestTime)) known = record;
     }
     const decision = decideFile(file, file, object, known);
-    return { ...file, ...decision, existed: Boolean(object), remoteEtag: object?.etag };
+    // Only a content-hashed file at a key nothing serves yet is unreferenced; overwriting or
+    // re-heading an existing object changes what viewers get at once.
+    const phase: Phase = file.html ? 3 : file.hashed && !object ? 1 : 2;
+    return { ...file, ...decision, phase, existed: Boolean(object), remoteEtag: object?.etag };
   });
 
   const localPaths = new Set(described.map((f) => f.path));
@@ -303,13 +362,24 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
       excludedRemote++;
       continue;
     }
-    staleObjects.push({ path: rel, key: object.key, size: object.size, hashed: isContentHashed(rel) });
+    // A stale object is not in this build's Vite manifest: it counts as content-hashed when an
+    // earlier deploy gave it immutable caching, or when its name says so.
+    const record = previousManifest?.objects.get(rel);
+    const hashed = Boolean(record?.cacheControl.includes('immutable')) || isContentHashed(rel);
+    staleObjects.push({ path: rel, key: object.key, size: object.size, hashed });
   }
   const stale = decideStale(staleObjects, previousManifest?.staleSince ?? new Map(), {
     now: clock.now(),
     graceMs: options.deleteGraceMs,
     deleteEnabled: options.delete,
   });
+  await keepLocalFiles(stale, sourceDir, logger);
+  const earlierRunPaths = pathsOfRun(previousManifest, deps.run);
+  if (earlierRunPaths.length) {
+    logger.info(
+      `${earlierRunPaths.length} path(s) changed by earlier attempts of run ${deps.run!.id} are included in changed-paths (an invalidation after a failed attempt may not have happened): ${earlierRunPaths.slice(0, 20).join(' ')}${earlierRunPaths.length > 20 ? ' ...' : ''}`,
+    );
+  }
 
   return {
     options,
@@ -325,6 +395,17 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     heads: toHead.length,
     startedAt,
     unknownTypes,
-    progress: { assetsDone: false, htmlDone: false, deleteDone: false, bytesUploaded: 0, etags: new Map(), phases: [] },
+    run: deps.run,
+    earlierRunPaths,
+    progress: {
+      unreferencedDone: false,
+      runRecorded: false,
+      assetsDone: false,
+      htmlDone: false,
+      deleteDone: false,
+      bytesUploaded: 0,
+      etags: new Map(),
+      phases: [],
+    },
   };
 }

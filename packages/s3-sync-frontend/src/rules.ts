@@ -50,36 +50,39 @@ export function ruleMatcher(rules: Rule[]): (path: string) => string | undefined
 /**
  * Whether a file-name token is a bundler's content hash. A false positive gives a file that
  * changes under the same name a year of immutable caching; a false negative gives a hashed chunk
- * an hour of caching and no grace period when it goes stale. So:
- * - hashes mix letters and digits (`3f2a1b4c`, `BxY3k9_a`), except the shapes people give
- *   names: a word then a number (`chapter12`, `v20240101`), a size (`1920x1080`);
- * - long hex is a hash;
- * - a digit-free 8-character token (about 1 in 5 of Vite's base64url hashes) counts when it mixes
- *   cases irregularly (`DiwrgTdA`), not when it is a word or CamelCase (`Checkbox`, `MyButton`);
- * - in Vite's `assets/` directory, where every emitted file is hashed, any 8-character token that
- *   is not a plain lower- or upper-case word or a number counts.
+ * an hour of caching and no grace period when it goes stale. Only the shapes bundlers emit count:
+ * - `hex` (webpack `[contenthash]`, CRA, Parcel: `main.3f2a1b4c.js`): 8 or more hex digits with a
+ *   letter and a digit (a date such as `20240101` is not one), any hex from 16 digits on;
+ * - `vite` (Rollup's `[name]-[hash]`: 8 base64url characters): letters and digits mixed, except
+ *   the shapes people give names (a word then a number such as `chapter12`, a size such as
+ *   `1920x1080`); in Vite's `assets/` directory, where every emitted file is hashed, also a
+ *   digit-free token whose case is irregular (`DiwrgTdA`), not a word or CamelCase (`Checkbox`).
  */
-export function looksLikeHash(token: string, viteAssets = false): boolean {
-  if (token.length < 8 || !/^[A-Za-z0-9_-]+$/.test(token)) return false;
-  if (viteAssets && token.length === 8) return !/^[a-z_-]+$/.test(token) && !/^[A-Z_-]+$/.test(token) && !/^[\d_-]+$/.test(token);
-  const word = /^[a-z_-]+$/.test(token) || /^[A-Z_-]+$/.test(token) || /^([A-Z][a-z]+)+$/.test(token);
+export function looksLikeHash(token: string, shape: 'hex' | 'vite', viteAssets = false): boolean {
+  if (shape === 'hex') {
+    if (!/^[0-9a-f]{8,64}$/.test(token)) return false;
+    return token.length >= 16 || (/[a-f]/.test(token) && /\d/.test(token));
+  }
+  if (token.length !== 8 || !/^[A-Za-z0-9_-]+$/.test(token)) return false;
+  if (viteAssets) return !/^[a-z_-]+$/.test(token) && !/^[A-Z_-]+$/.test(token) && !/^[\d_-]+$/.test(token);
   const letters = /[A-Za-z]/.test(token);
   const digits = /\d/.test(token);
   if (letters && digits) {
     return !/^[A-Za-z][a-z]*[-_]?\d+$/.test(token) && !/^\d+[a-z]*$/.test(token) && !/^\d+x\d+$/.test(token);
   }
-  if (token.length >= 16 && /^[0-9a-f]+$/.test(token)) return true;
-  if (token.length !== 8 || digits || word) return false;
+  if (digits || /^([A-Z][a-z]+)+$/.test(token)) return false;
   const upper = token.replace(/[^A-Z]/g, '').length;
   const lower = token.replace(/[^a-z]/g, '').length;
   return upper >= 2 && lower >= 2;
 }
 
 /**
- * True when the file name carries a content hash of 8+ characters, as bundlers emit it:
- * Vite/Rollup `index-BxY3k9_a.js` (base64url, may contain `-` and `_`), webpack
- * `main.3f2a1b4c.js` or `[name].[contenthash].chunk.js`, and their `.map`/`.gz`/`.br` siblings.
- * HTML is never treated as hashed. Hand-written: no library exposes this detection.
+ * True when the file name carries a content hash as bundlers emit it (see looksLikeHash):
+ * Vite/Rollup `index-BxY3k9_a.js` (exactly 8 base64url characters after `-`, which may
+ * themselves hold `-`/`_`), webpack/CRA `main.3f2a1b4c.js` or `[name].[contenthash].chunk.js`,
+ * a long hex hash after `-`/`_` (`chunk-3f2a1b4c5d6e7f80a1b2`), and their `.map`/`.gz`/`.br`
+ * siblings. HTML is never treated as hashed. A build with Vite's manifest does not use this rule
+ * (see vite-manifest.ts). Hand-written: no library exposes this detection.
  */
 export function isContentHashed(path: string): boolean {
   const slash = path.lastIndexOf('/');
@@ -91,15 +94,13 @@ export function isContentHashed(path: string): boolean {
   parts.pop(); // the extension
   // inner extensions and suffixes: `x-abc12345.js.map`, `app.3f2a1b4c.chunk.js`, `lib.min.js`
   while (parts.length > 1 && /^[a-z0-9]{1,5}$/.test(parts[parts.length - 1])) parts.pop();
-  // webpack style: a dot-separated token after the name
-  if (parts.slice(1).some((token) => looksLikeHash(token))) return true;
+  // webpack style: a dot-separated hex token after the name
+  if (parts.slice(1).some((token) => looksLikeHash(token, 'hex'))) return true;
   const stem = parts.join('.');
-  // Vite/Rollup style `[name]-[hash]`: the 8-character base64url hash may itself hold `-`/`_`
-  const vite = /[-.]([A-Za-z0-9_-]{8})$/.exec(stem);
-  if (vite && looksLikeHash(vite[1], viteAssets)) return true;
-  // longer hashes at the end of the stem (`chunk-3f2a1b4c5d6e7f80a1b2`)
-  const long = /[-_]([A-Za-z0-9]{8,})$/.exec(stem);
-  return Boolean(long && looksLikeHash(long[1]));
+  const vite = /-([A-Za-z0-9_-]{8})$/.exec(stem);
+  if (vite && looksLikeHash(vite[1], 'vite', viteAssets)) return true;
+  const long = /[-_]([0-9a-f]{16,64})$/.exec(stem);
+  return Boolean(long && looksLikeHash(long[1], 'hex'));
 }
 
 export const DEFAULT_CACHE_CONTROL = {
@@ -118,15 +119,19 @@ export function isHtml(path: string): boolean {
   return /\.html?$/i.test(path);
 }
 
-/** User rules first (first match wins), then the defaults. */
-export function headerRules(cacheControlRules: Rule[], contentTypeRules: Rule[]): HeaderRules {
+/** User rules first (first match wins), then the defaults; `isHashed` decides which files are content-hashed. */
+export function headerRules(
+  cacheControlRules: Rule[],
+  contentTypeRules: Rule[],
+  isHashed: (path: string) => boolean = isContentHashed,
+): HeaderRules {
   const userCache = ruleMatcher(cacheControlRules);
   const userType = ruleMatcher(contentTypeRules);
   return {
     cacheControl(path) {
       const user = userCache(path);
       if (user) return user;
-      if (isContentHashed(path)) return DEFAULT_CACHE_CONTROL.hashed;
+      if (isHashed(path)) return DEFAULT_CACHE_CONTROL.hashed;
       if (isHtml(path)) return DEFAULT_CACHE_CONTROL.html;
       return DEFAULT_CACHE_CONTROL.other;
     },

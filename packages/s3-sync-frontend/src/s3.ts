@@ -31,6 +31,7 @@ const IAM_ACTION: Record<string, string> = {
   HeadObject: 's3:GetObject',
   GetObject: 's3:GetObject',
   PutObject: 's3:PutObject',
+  'multipart upload': 's3:PutObject (and s3:AbortMultipartUpload)',
   CopyObject: 's3:GetObject and s3:PutObject',
   DeleteObjects: 's3:DeleteObject',
 };
@@ -44,7 +45,17 @@ export function s3Failure(error: unknown, operation: string, bucket: string, key
   const target = key ? `s3://${bucket}/${key}` : `s3://${bucket}`;
   const code = awsErrorCode(error);
   if (isAccessDenied(error)) {
-    return `S3 ${operation} on ${target} was denied (${code}). Grant ${IAM_ACTION[operation] ?? `s3:${operation}`} on this bucket to the role this job assumes.`;
+    // S3's own message says what was refused: for a bucket encrypted with SSE-KMS it names the KMS
+    // action (kms:GenerateDataKey to upload, kms:Decrypt to read or copy), not an S3 one.
+    const message = (error as Error)?.message?.trim();
+    const said = message ? `${code}: ${message}` : code;
+    if (/\bkms:|KMS/i.test(message ?? '')) {
+      return (
+        `S3 ${operation} on ${target} was denied (${said}). The bucket encrypts with an AWS KMS key: grant kms:GenerateDataKey (uploads) ` +
+        'and kms:Decrypt (reads and copies) on that key to the role this job assumes, and allow the role in the key policy.'
+      );
+    }
+    return `S3 ${operation} on ${target} was denied (${said}). Grant ${IAM_ACTION[operation] ?? `s3:${operation}`} on this bucket to the role this job assumes.`;
   }
   const described = describeAwsError(error, { service: 'S3', operation });
   if (!code || code === 'Error' || (error as { $metadata?: unknown }).$metadata === undefined) {

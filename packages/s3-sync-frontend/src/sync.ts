@@ -20,8 +20,13 @@ export interface SyncResult {
   kept: number;
   excluded: number;
   bytesUploaded: number;
-  /** URL paths a cache may hold stale copies of (feeds cloudfront-invalidate). */
+  /**
+   * URL paths a cache may hold stale copies of (feeds cloudfront-invalidate). Always `[]` in a dry
+   * run: nothing was written, so a chained invalidation must send nothing.
+   */
   changedPaths: string[];
+  /** The paths a real run would put in changedPaths (equal to changedPaths outside a dry run). */
+  plannedPaths: string[];
   /** HeadObject calls made while planning. */
   heads: number;
   durationMs: number;
@@ -36,6 +41,7 @@ export function syncResult(plan: SyncPlan, deps: Pick<SyncDeps, 'clock'> = {}): 
   const count = (action: PlannedFile['action']) => plan.files.filter((f) => f.action === action).length;
   const deletePhase = plan.progress.phases.find((p) => p.name === 'stale objects');
   const deleted = deletePhase ? deletePhase.deleted : 0;
+  const planned = changedPaths(plan);
   return {
     dryRun: plan.options.dryRun,
     bucket: plan.bucket,
@@ -50,7 +56,8 @@ export function syncResult(plan: SyncPlan, deps: Pick<SyncDeps, 'clock'> = {}): 
     bytesUploaded: plan.options.dryRun
       ? plan.files.filter((f) => f.action === 'upload').reduce((sum, f) => sum + f.size, 0)
       : plan.progress.bytesUploaded,
-    changedPaths: changedPaths(plan),
+    changedPaths: plan.options.dryRun ? [] : planned,
+    plannedPaths: planned,
     heads: plan.heads,
     durationMs: clock.now() - plan.startedAt,
     phases: plan.progress.phases,
@@ -85,9 +92,11 @@ export function formatPlan(plan: SyncPlan): string[] {
         ? s.hashed
           ? 'content-hashed, grace period over'
           : 'no longer in the source'
-        : !plan.options.delete
-          ? '`delete` is off'
-          : `content-hashed, grace period until ${new Date(s.deleteAfter ?? 0).toISOString()}`;
+        : s.existsLocally
+          ? 'its file exists in the source'
+          : !plan.options.delete
+            ? '`delete` is off'
+            : `content-hashed, grace period until ${new Date(s.deleteAfter ?? 0).toISOString()}`;
     lines.push(`  ${s.action === 'delete' ? 'delete   ' : 'keep     '} ${s.key} (${why})`);
   }
   return lines;
@@ -106,6 +115,12 @@ export async function runSync(options: SyncOptions, deps: SyncDeps): Promise<Syn
   await publishHtml(plan, deps);
   await deleteStale(plan, deps);
   const result = syncResult(plan, deps);
+  if (result.dryRun) {
+    const list = result.plannedPaths.length ? `: ${result.plannedPaths.join(' ')}` : '';
+    deps.logger.info(
+      `Dry run: a real run would invalidate ${result.plannedPaths.length} path(s)${list} (changed-paths is [] because nothing was written; the list is in the planned-paths output).`,
+    );
+  }
   deps.logger.info(
     `${result.dryRun ? 'Dry run, nothing changed: would upload' : 'Done: uploaded'} ${result.uploaded} (${formatBytes(result.bytesUploaded)}), ` +
       `re-headered ${result.reheadered}, unchanged ${result.unchanged}, deleted ${result.deleted}, kept ${result.kept} ` +
@@ -129,7 +144,7 @@ export function summaryReport(result: SyncResult): SummaryReport {
       result.dryRun
         ? 'Dry run: nothing was written; the counts are what a real run would do.'
         : `Finished in ${formatDuration(result.durationMs)}.`,
-      `${result.changedPaths.length} path(s) for CloudFront invalidation${result.changedPaths.length ? `: ${result.changedPaths.slice(0, 20).join(' ')}${result.changedPaths.length > 20 ? ' ...' : ''}` : ''}.`,
+      `${result.dryRun ? 'A real run would send' : 'Sent to changed-paths:'} ${result.plannedPaths.length} path(s) for CloudFront invalidation${result.plannedPaths.length ? `: ${result.plannedPaths.slice(0, 20).join(' ')}${result.plannedPaths.length > 20 ? ' ...' : ''}` : ''}${result.dryRun ? ' (changed-paths is [] in a dry run)' : ''}.`,
     ],
     table: {
       header: ['Uploaded', 'Re-headered', 'Unchanged', 'Deleted', 'Kept', 'Bytes uploaded', 'Time'],

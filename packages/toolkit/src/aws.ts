@@ -96,9 +96,18 @@ export function awsClientConfig(serviceId: string, options: AwsOptions = {}): Aw
   return config;
 }
 
-/** `createAwsClient(S3Client, 'S3', options)`: one way to build any SDK v3 client. */
-export function createAwsClient<C>(Client: new (config: AwsClientConfig) => C, serviceId: string, options: AwsOptions = {}): C {
-  const client = new Client(awsClientConfig(serviceId, options));
+/**
+ * `createAwsClient(S3Client, 'S3', options)`: one way to build any SDK v3 client. `extra` adds or
+ * replaces settings one client needs (S3's followRegionRedirects and idle timeout); the client
+ * still gets the credential watch below.
+ */
+export function createAwsClient<C, E extends object = object>(
+  Client: new (config: AwsClientConfig & E) => C,
+  serviceId: string,
+  options: AwsOptions = {},
+  extra?: E,
+): C {
+  const client = new Client({ ...awsClientConfig(serviceId, options), ...(extra as E) });
   watchCredentials(client, serviceId);
   return client;
 }

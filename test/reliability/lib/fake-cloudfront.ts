@@ -1,3 +1,4 @@
+import { distributionConfigXml } from '../../harness/cloudfront-config.js';
 import { createServer, type Server } from 'node:http';
 
 /**
@@ -8,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 export interface FakeCloudFront {
   endpoint: string;
   /** Invalidations created, in order. */
-  invalidations: { id: string; callerReference: string; paths: string[]; status: string }[];
+  invalidations: { id: string; callerReference: string; paths: string[]; status: string; createdAt: string }[];
   /** Operation names received, in order. */
   calls: string[];
   /** Describes (GetInvalidation) an invalidation needs before it is Completed; Infinity = never. */
@@ -21,7 +22,7 @@ const NS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 function invalidationXml(inv: FakeCloudFront['invalidations'][number]): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n<Invalidation xmlns="${NS}"><Id>${inv.id}</Id><Status>${inv.status}</Status>` +
-    `<CreateTime>2026-11-27T08:00:00.000Z</CreateTime><InvalidationBatch><Paths><Quantity>${inv.paths.length}</Quantity><Items>` +
+    `<CreateTime>${inv.createdAt}</CreateTime><InvalidationBatch><Paths><Quantity>${inv.paths.length}</Quantity><Items>` +
     inv.paths.map((p) => `<Path>${p}</Path>`).join('') +
     `</Items></Paths><CallerReference>${inv.callerReference}</CallerReference></InvalidationBatch></Invalidation>`
   );
@@ -64,7 +65,13 @@ export async function startFakeCloudFront(options: { completeAfter?: number; dis
       if (inv && inv.paths.join('\n') !== paths.join('\n'))
         return error(409, 'InvalidationBatchAlreadyExists', 'CallerReference reused with different paths');
       if (!inv) {
-        inv = { id: `I${String(fake.invalidations.length + 1).padStart(12, '0')}`, callerReference, paths, status: 'InProgress' };
+        inv = {
+          id: `I${String(fake.invalidations.length + 1).padStart(12, '0')}`,
+          callerReference,
+          paths,
+          status: 'InProgress',
+          createdAt: new Date().toISOString(), // CloudFront's CreateTime: when the invalidation was created
+        };
         fake.invalidations.push(inv);
       }
       return send(201, invalidationXml(inv), {
@@ -79,6 +86,10 @@ export async function startFakeCloudFront(options: { completeAfter?: number; dis
       describes.set(inv.id, seen);
       if (seen >= fake.completeAfter) inv.status = 'Completed';
       return send(200, invalidationXml(inv));
+    }
+    if (sub === 'config' && request.method === 'GET') {
+      fake.calls.push('GetDistributionConfig');
+      return send(200, distributionConfigXml(), { etag: 'E1' });
     }
     if (!sub && request.method === 'GET') {
       fake.calls.push('GetDistribution');
