@@ -57,6 +57,7 @@ describe('npm run demo', () => {
       expect(result.stdout).toMatch(/^\s+web\s+\S+\s+\S+\s+2\s+2$/m);
       expect(result.stdout).toMatch(/^\s+celery\s+\S+\s+\S+\s+2\s+2$/m);
       expect(result.stdout).not.toMatch(/celery-beat\b.*2\/2 tasks/);
+      expect(result.stdout).toMatch(/celery-beat: success after \d+m?s: deployment \S+ completed: 1\/1 tasks running/);
       expect(result.stdout).toContain('a scheduler runs exactly once');
       expect(result.stdout).toMatch(/moto stopped\./);
       // The job summaries were collected into a file, one section per step that wrote one.
