@@ -74,7 +74,7 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
       expect(invalidations.InvalidationList?.Items?.map((i) => i.Id)).toEqual([deploy.outputs['invalidation-id']]);
       expect(JSON.parse(deploy.outputs['frontend-changed-paths'])).toEqual(expect.arrayContaining(['/', '/index.html']));
       // The summary names every part.
-      for (const part of ['Frontend assets', 'Backend services', 'Migrations', 'Frontend HTML', 'CloudFront invalidation'])
+      for (const part of ['Frontend assets', 'Backend services', 'Migrations', 'Frontend public files, HTML', 'CloudFront invalidation'])
         expect(deploy.summary).toContain(part);
     } finally {
       run.cleanup();
@@ -147,7 +147,9 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
         invalidate: 'not-run',
       });
       expect(deploy.outputs['production-state']).toMatch(/^Backend deploy failed/);
-      expect(deploy.outputs['production-state']).toContain('old HTML still live (new assets uploaded, not referenced yet)');
+      expect(deploy.outputs['production-state']).toContain(
+        'old HTML still live (only new content-hashed files uploaded, not referenced yet)',
+      );
       expect(deploy.annotations.find((a) => a.level === 'error')?.message).toContain("'api'");
       const s3 = new S3Client(moto.clientConfig);
       const html = await (await s3.send(new GetObjectCommand({ Bucket: DEMO.bucket, Key: 'index.html' }))).Body!.transformToString();

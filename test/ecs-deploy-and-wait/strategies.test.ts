@@ -223,10 +223,18 @@ describe('runDeploy follows the service deployment of every ECS strategy', () =>
 
   it('a newer deployment replaces ours: superseded, naming it', async () => {
     const { fake, deps } = await setup(blueGreen(5));
-    const run = runDeploy(options({ timeoutMs: 5 * MIN }), deps);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await fake.supersede('web');
-    const result = await run;
+    // Someone else deploys during our third poll interval: tied to the waiter's own ticks, not to
+    // real time, because the virtual clock lets the whole timeout pass in a few milliseconds.
+    let ticks = 0;
+    const sleep = deps.clock.sleep;
+    const clock = {
+      ...deps.clock,
+      sleep: async (ms: number, signal?: AbortSignal) => {
+        if (++ticks === 3) await fake.supersede('web');
+        return sleep(ms, signal);
+      },
+    };
+    const result = await runDeploy(options({ timeoutMs: 5 * MIN }), { ...deps, clock });
     expect(result.services.web.status).toBe('superseded');
     expect(result.services.web.reason).toContain('was replaced by a newer service deployment');
   });

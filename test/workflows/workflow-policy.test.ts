@@ -17,15 +17,30 @@ type Step = { uses?: string; run?: string; with?: Record<string, unknown>; env?:
 type Job = { permissions?: Record<string, string> | string; steps?: Step[]; if?: string; environment?: unknown; uses?: string };
 type Workflow = { permissions?: Record<string, string> | string; jobs: Record<string, Job> };
 
-// The deploy examples (the workflows that hold AWS credentials) and this repository's own workflows.
-// examples/workflows/ci.yml (pull requests, no credentials) is not covered here yet.
+// Every example workflow (the deploy ones hold AWS credentials; ci.yml runs on pull requests) and
+// this repository's own workflows.
 const workflowFiles = ['examples/workflows', '.github/workflows'].flatMap((dir) =>
   readdirSync(path.join(repoRoot, dir))
-    .filter((name) => name.endsWith('.yml') && (dir !== 'examples/workflows' || name.startsWith('deploy')))
+    .filter((name) => name.endsWith('.yml'))
     .sort()
     .map((name) => `${dir}/${name}`),
 );
 const load = (file: string) => ({ file, text: readFileSync(path.join(repoRoot, file), 'utf8') });
+
+// The complete workflows the READMEs show (a yaml block with `jobs:`): users copy these as often as
+// the example files.
+const readmeFiles = [
+  'README.md',
+  ...readdirSync(path.join(repoRoot, 'actions')).map((name) => `actions/${name}/README.md`),
+  'docs/root-action.md',
+  'docs/local-testing.md',
+];
+const readmeWorkflows = readmeFiles.flatMap((file) =>
+  [...readFileSync(path.join(repoRoot, file), 'utf8').matchAll(/```ya?ml\n([\s\S]*?)```/g)]
+    .map(([, text]) => text)
+    .filter((text) => /^jobs:/m.test(text))
+    .map((text, index) => ({ file: `${file} workflow ${index + 1}`, text })),
+);
 
 /** `uses:` lines of third-party actions not pinned to a full commit SHA with a version comment. */
 export function unpinned(text: string): string[] {
@@ -88,8 +103,21 @@ describe('workflow policy', () => {
   it.each(workflowFiles)('%s: no job with an OIDC token installs or builds with npm; installs skip install scripts', (file) => {
     const { text } = load(file);
     expect(buildsWithCredentials(text)).toEqual([]);
-    if (file.startsWith('examples/') || file.endsWith('release.yml')) expect(installsWithScripts(text)).toEqual([]);
+    if (file.startsWith('examples/workflows/deploy') || file.endsWith('release.yml')) expect(installsWithScripts(text)).toEqual([]);
   });
+
+  it('README workflows exist to check', () => {
+    expect(readmeWorkflows.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(readmeWorkflows.map((w) => [w.file, w.text]))(
+    '%s: third-party actions pinned, no npm in a job with an OIDC token, checkouts do not keep the token',
+    (_file, text) => {
+      expect(unpinned(text)).toEqual([]);
+      expect(buildsWithCredentials(text)).toEqual([]);
+      expect(keptTokens(text)).toEqual([]);
+    },
+  );
 
   it.each(workflowFiles)('%s: checkouts do not keep the token', (file) => {
     expect(keptTokens(load(file).text)).toEqual([]);
