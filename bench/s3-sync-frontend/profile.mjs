@@ -6,8 +6,11 @@
 // Usage: node bench/s3-sync-frontend/profile.mjs [--files 2000]
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import pLimit from 'p-limit';
 import { startBackend } from './lib/backends.mjs';
 import { siteLayout, touchAll, writeSite } from './lib/site.mjs';
 import { CREDENTIALS, runTool, toolSet } from './lib/tools.mjs';
@@ -89,6 +92,31 @@ try {
   console.log(`| sampled in all | ${columns.map((c) => ms(c.all)).join(' | ')} |`);
   console.log(
     `| process CPU (user + system, all threads) / wall | ${columns.map((c) => `${c.result.cpu.toFixed(2)} s / ${c.result.seconds.toFixed(2)} s`).join(' | ')} |`,
+  );
+
+  // The SDK alone: the same number of small PutObject calls from one bare S3Client, no files read.
+  const body = Buffer.alloc(20_000, 7);
+  const checksum = createHash('sha256').update(body).digest('base64'); // as the action sends it
+  const limit = pLimit(16);
+  const before = process.cpuUsage();
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: files }, (_, i) =>
+      limit(() =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: 'bench-profile',
+            Key: `sdk/${i}`,
+            Body: body,
+            ChecksumSHA256: checksum,
+          }),
+        ),
+      ),
+    ),
+  );
+  const used = process.cpuUsage(before);
+  console.log(
+    `\nBare @aws-sdk/client-s3 (Node ${process.version}), ${files} PutObject of 20 kB, 16 in flight: ${((used.user + used.system) / 1e6).toFixed(2)} s CPU in ${((performance.now() - started) / 1000).toFixed(2)} s, ${((used.user + used.system) / 1000 / files).toFixed(2)} ms CPU per request.`,
   );
 } finally {
   backend.stop();
