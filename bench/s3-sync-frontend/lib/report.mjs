@@ -230,7 +230,7 @@ export function report({ meta, results, tools }) {
   line(readFileSync(path.join(here, '..', 'reproduce.md'), 'utf8').trim());
   line();
   line('```sh');
-  line(`node bench/s3-sync-frontend/run.mjs ${(meta.argv ?? []).join(' ')}`);
+  line(['node bench/s3-sync-frontend/run.mjs', ...(meta.argv ?? []), '--write'].join(' '));
   line('node scripts/benchmarks-doc.mjs');
   line('```');
   return `${out
