@@ -5,6 +5,7 @@
 // socket writes and HTTP, JavaScript of the bundle: the SDK and the engine). Prints a Markdown table.
 // Usage: node bench/s3-sync-frontend/profile.mjs [--files 2000]
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
@@ -117,6 +118,35 @@ try {
   const used = process.cpuUsage(before);
   console.log(
     `\nBare @aws-sdk/client-s3 (Node ${process.version}), ${files} PutObject of 20 kB, 16 in flight: ${((used.user + used.system) / 1e6).toFixed(2)} s CPU in ${((performance.now() - started) / 1000).toFixed(2)} s, ${((used.user + used.system) / 1000 / files).toFixed(2)} ms CPU per request.`,
+  );
+
+  // Reading the site as the scan does (stat, then readFile, 16 in flight) against one readFileSync per file.
+  const paths = (await readdir(site, { recursive: true, withFileTypes: true }))
+    .filter((d) => d.isFile())
+    .map((d) => path.join(d.parentPath, d.name));
+  const cpuOf = async (read) => {
+    const start = process.cpuUsage();
+    await read();
+    const used = process.cpuUsage(start);
+    return ((used.user + used.system) / 1e6).toFixed(2);
+  };
+  const scanLike = await cpuOf(() =>
+    Promise.all(
+      paths.map((file) =>
+        limit(
+          async () => (
+            await stat(file),
+            createHash('sha256')
+              .update(await readFile(file))
+              .digest('hex')
+          ),
+        ),
+      ),
+    ),
+  );
+  const sync = await cpuOf(async () => paths.forEach((file) => createHash('sha256').update(readFileSync(file)).digest('hex')));
+  console.log(
+    `Reading and hashing the ${paths.length} files: stat + readFile at 16 in flight ${scanLike} s CPU; readFileSync ${sync} s CPU.`,
   );
 } finally {
   backend.stop();
