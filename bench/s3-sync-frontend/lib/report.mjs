@@ -157,7 +157,7 @@ export function report({ meta, results, tools }) {
   line('### Targets (ratios from this run)');
   line();
   const verdict = (value, target) =>
-    value === undefined ? 'not measured' : `${ratio(value)} (target ${ratio(target)}: ${value >= target ? 'met' : '**missed**'})`;
+    value === undefined ? 'not measured' : `${value.toFixed(2)}× (target ${ratio(target)}: ${value >= target ? 'met' : '**missed**'})`;
   const has = (tool) => allTools.includes(tool);
   for (const backend of config.backends) {
     if (backend !== 'gofakes3') continue;
