@@ -80,6 +80,16 @@ describe('the diff (decideFile)', () => {
     expect(needsHead(local, undefined, false)).toBe(false);
   });
 
+  it('compares LastModified at the one-second resolution of the manifest time, for stores that list milliseconds', () => {
+    // The manifest's time comes from the Last-Modified header (whole seconds); S3 lists whole seconds
+    // too, but gofakes3 and other S3-compatible stores list milliseconds. An object written in the
+    // same second before the manifest is the recorded one, not a later write.
+    const record = { etag: 'a'.repeat(32), sha256: local.sha256, ...desired };
+    const manifestTime = Date.parse('2026-12-07T11:09:31Z');
+    expect(trustedRecord(remote({ lastModified: manifestTime + 514 }), record, manifestTime)).toBe(true);
+    expect(trustedRecord(remote({ lastModified: manifestTime + 1000 }), record, manifestTime)).toBe(false);
+  });
+
   it('never reports unchanged when the content differs (property)', () => {
     const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${n}}$`));
     fc.assert(

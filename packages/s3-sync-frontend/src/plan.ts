@@ -115,10 +115,14 @@ export interface KnownState {
  * same content) and was not written after the manifest (LastModified not later than the
  * manifest's, which is written after every other write of a deploy). S3 times have one-second
  * resolution: only a metadata-only change by someone else in the same second after the manifest
- * would go unnoticed.
+ * would go unnoticed. The manifest's time is a Last-Modified header (whole seconds), so the
+ * object's time is compared in whole seconds too: stores that list milliseconds (gofakes3 and
+ * other S3-compatible ones) would otherwise distrust, HeadObject and re-header every object
+ * written in the manifest's last second, on every deploy.
  */
 export function trustedRecord(remote: RemoteObject, record: ObjectRecord | undefined, manifestTime: number | undefined): boolean {
-  return Boolean(record && manifestTime !== undefined && record.etag === remote.etag && remote.lastModified <= manifestTime);
+  const listedSecond = Math.floor(remote.lastModified / 1000) * 1000;
+  return Boolean(record && manifestTime !== undefined && record.etag === remote.etag && listedSecond <= manifestTime);
 }
 
 /**
