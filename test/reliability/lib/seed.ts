@@ -123,6 +123,22 @@ export async function seedEcs(
   return { taskDefinitionArns, digest: put.image!.imageId!.imageDigest! };
 }
 
+/**
+ * A service `slow` wanting 2 tasks where moto (MOTO_ECS_SERVICE_RUNNING=1) runs 1: its rollout
+ * stays IN_PROGRESS, so an action deploying it waits — the phase the cancellation tests interrupt.
+ */
+export async function seedSlowService(moto: Moto): Promise<void> {
+  await new ECSClient(moto.clientConfig).send(
+    new CreateServiceCommand({
+      cluster: FIXTURE.cluster,
+      serviceName: 'slow',
+      taskDefinition: 'allthrive-web',
+      desiredCount: 2,
+      launchType: 'EC2',
+    }),
+  );
+}
+
 /** A CloudFront distribution and the stack whose DistributionId output names it. */
 export async function seedCloudFront(moto: Moto): Promise<string> {
   const cloudfront = new CloudFrontClient(moto.clientConfig);
