@@ -2,14 +2,19 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { runBundle } from '../harness/bundle.js';
 import { FakeAwsError, startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
 import { ScriptedEcsEndpoint, scenarios, type ServiceSpec } from '../harness/scripted-ecs-endpoint.js';
+import {
+  ACCOUNT,
+  CLUSTER,
+  startDeployment,
+  steadyService,
+  taskDefinitionArn as arn,
+  taskDefinitionHandlers,
+} from '../harness/ecs-service-model.mjs';
 
 // Bundle tests of what moto cannot produce (a rollout that fails, a wait cancelled by SIGINT):
 // dist/ecs-deploy-and-wait/index.js runs under Node 24 against a scripted ECS JSON endpoint.
-const CLUSTER = 'production-allthrive-cluster';
-const ACCOUNT = '123456789012';
 const REPO = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/allthrive`;
 const DIGEST = `sha256:${'d'.repeat(64)}`;
-const arn = (familyRev: string) => `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/${familyRev}`;
 
 // JSON bodies on the wire, shaped like the ECS API documents them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,26 +31,11 @@ function ecsModel(behaviours: Record<string, Behaviour>) {
   const stopped: Record<string, unknown>[] = [];
   for (const name of Object.keys(behaviours)) {
     services.set(name, {
-      serviceName: name,
-      serviceArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/${CLUSTER}/${name}`,
-      status: 'ACTIVE',
-      taskDefinition: arn(`${name}:1`),
-      desiredCount: name === 'celery-beat' ? 1 : 2,
-      runningCount: name === 'celery-beat' ? 1 : 2,
-      pendingCount: 0,
-      deploymentController: { type: 'ECS' },
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
-      deployments: [
-        {
-          id: `ecs-svc/${nextId++}`,
-          status: 'PRIMARY',
-          taskDefinition: arn(`${name}:1`),
-          rolloutState: 'COMPLETED',
-          desiredCount: 2,
-          runningCount: 2,
-        },
-      ],
-      events: [{ id: `old-${name}`, createdAt: now() - 3600, message: `(service ${name}) has reached a steady state.` }],
+      ...steadyService(name, {
+        id: `ecs-svc/${nextId++}`,
+        desiredCount: name === 'celery-beat' ? 1 : 2,
+        events: [{ id: `old-${name}`, createdAt: now() - 3600, message: `(service ${name}) has reached a steady state.` }],
+      }),
       ours: undefined as string | undefined,
       ticks: 0,
     });
@@ -59,37 +49,11 @@ function ecsModel(behaviours: Record<string, Behaviour>) {
       images: [{ imageId: { imageTag: body.imageIds[0].imageTag, imageDigest: DIGEST }, repositoryName: 'allthrive' }],
       failures: [],
     }),
-    DescribeTaskDefinition: (body: Wire) => {
-      const family = String(body.taskDefinition).split('/').pop()!.split(':')[0];
-      return {
-        taskDefinition: {
-          taskDefinitionArn: body.taskDefinition,
-          family,
-          revision: 1,
-          status: 'ACTIVE',
-          containerDefinitions: [{ name: family, image: `${REPO}:old`, memory: 512 }],
-          compatibilities: ['FARGATE'],
-          registeredAt: now(),
-        },
-        tags: [],
-      };
-    },
-    RegisterTaskDefinition: (body: Wire) => ({ taskDefinition: { ...body, taskDefinitionArn: arn(`${body.family}:2`), revision: 2 } }),
+    ...taskDefinitionHandlers(`${REPO}:old`, { compatibilities: ['FARGATE'], registeredAt: now() }),
     UpdateService: (body: Wire) => {
       const s = services.get(body.service)!;
-      for (const d of s.deployments) d.status = 'ACTIVE';
       s.ours = `ecs-svc/${nextId++}`;
-      s.deployments.unshift({
-        id: s.ours,
-        status: 'PRIMARY',
-        taskDefinition: body.taskDefinition,
-        rolloutState: 'IN_PROGRESS',
-        desiredCount: s.desiredCount,
-        runningCount: 0,
-        pendingCount: s.desiredCount,
-        failedTasks: 0,
-      });
-      s.taskDefinition = body.taskDefinition;
+      startDeployment(s, { id: s.ours, taskDefinition: body.taskDefinition });
       return { service: view(s) };
     },
     DescribeServices: (body: Wire) => {
