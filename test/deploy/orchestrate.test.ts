@@ -20,6 +20,11 @@ const ALL = {
 const WEB_REVISION = 'arn:aws:ecs:us-east-1:123456789012:task-definition/production-allthrive-web:7';
 
 /** Scripted engines that record the order they were called in and what they were given. */
+/** An engine step that fails with `error`. */
+const throwing = (error: Error) => async (): Promise<never> => {
+  throw error;
+};
+
 function fakeEngines(overrides: Partial<Engines> = {}) {
   const calls: string[] = [];
   const given: Record<string, unknown> = {};
@@ -175,9 +180,9 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
 
   it('a migration whose outcome is unknown keeps what is known (task, mode)', async () => {
     const fake = fakeEngines({
-      runMigration: async () => {
-        throw new MigrationError('The exec session was lost before the command finished.', { mode: 'exec', taskArn: 'arn:task/x' });
-      },
+      runMigration: throwing(
+        new MigrationError('The exec session was lost before the command finished.', { mode: 'exec', taskArn: 'arn:task/x' }),
+      ),
     });
     const result = await runWholeDeploy(options({ ...ALL, 'migrate-mode': 'exec' }), deps(fake.engines));
     expect(result.migrate).toEqual({ mode: 'exec', taskArn: 'arn:task/x' });
@@ -229,9 +234,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
 
   it('an asset upload failure leaves everything as it was', async () => {
     const fake = fakeEngines({
-      uploadUnreferenced: async () => {
-        throw new Error('S3 PutObject failed: AccessDenied');
-      },
+      uploadUnreferenced: throwing(new Error('S3 PutObject failed: AccessDenied')),
     });
     const result = await runWholeDeploy(options(ALL), deps(fake.engines));
     expect(fake.calls.at(-1)).toBe('uploadUnreferenced');
@@ -241,9 +244,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
 
   it('a failure while uploading the non-hashed public files (with the HTML, after the backend) says they may be new', async () => {
     const fake = fakeEngines({
-      uploadAssets: async () => {
-        throw new Error('S3 PutObject failed: AccessDenied');
-      },
+      uploadAssets: throwing(new Error('S3 PutObject failed: AccessDenied')),
     });
     const result = await runWholeDeploy(options(ALL), deps(fake.engines));
     expect(fake.calls.slice(-3)).toEqual(['runDeploy', 'runMigration', 'uploadAssets']);
@@ -254,9 +255,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
 
   it('a failed invalidation after the HTML says the CDN may serve old copies', async () => {
     const fake = fakeEngines({
-      runInvalidation: async () => {
-        throw new Error('CloudFront kept answering TooManyInvalidationsInProgress');
-      },
+      runInvalidation: throwing(new Error('CloudFront kept answering TooManyInvalidationsInProgress')),
     });
     const result = await runWholeDeploy(options(ALL), deps(fake.engines));
     expect(result.parts.map((p) => p.status)).toEqual(['success', 'success', 'success', 'success', 'failed']);
@@ -267,9 +266,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
 
   it('checks every part before the first write: a missing stack changes nothing', async () => {
     const fake = fakeEngines({
-      resolveDistributionId: async () => {
-        throw new Error("CloudFormation stack 'production-allthrive' does not exist");
-      },
+      resolveDistributionId: throwing(new Error("CloudFormation stack 'production-allthrive' does not exist")),
     });
     const result = await runWholeDeploy(options(ALL), deps(fake.engines));
     // Only reads happened: no upload, no deploy, no migration, no HTML, no invalidation.
@@ -414,9 +411,9 @@ describe('runWholeDeploy with migrate-when: before (migrations before the servic
   it('a migration whose outcome is unknown also leaves every service on its revision', async () => {
     const fake = fakeEngines({
       runDeploy: backendEngine().runDeploy,
-      runMigration: async () => {
-        throw new MigrationError('The one-off task was lost before it stopped.', { mode: 'run-task', taskArn: 'arn:task/x' });
-      },
+      runMigration: throwing(
+        new MigrationError('The one-off task was lost before it stopped.', { mode: 'run-task', taskArn: 'arn:task/x' }),
+      ),
     });
     const result = await runWholeDeploy(
       options({ cluster: 'c', services: 'web', image: 'repo:1', 'migrate-command': 'm', 'migrate-when': 'before' }),
@@ -447,9 +444,7 @@ describe('runWholeDeploy with migrate-when: before (migrations before the servic
 
   it('a failed registration runs no migration and says no service changed', async () => {
     const fake = fakeEngines({
-      runDeploy: async () => {
-        throw new Error("Service 'web' has no container named 'api'");
-      },
+      runDeploy: throwing(new Error("Service 'web' has no container named 'api'")),
     });
     const result = await runWholeDeploy(options(BEFORE), deps(fake.engines));
     expect(fake.calls).not.toContain('runMigration');
