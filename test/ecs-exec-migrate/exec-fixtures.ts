@@ -197,12 +197,34 @@ export function stateView(current: () => ExecState): ExecState {
  */
 export async function startExecFakes(
   current: () => ExecState,
-  extra: (exec: ReturnType<typeof execHandlers>) => Record<string, FakeHandler>,
-): Promise<{ channel: FakeDataChannel; aws: FakeAwsEndpoint }> {
+  extra: (exec: ReturnType<typeof execHandlers>) => Record<string, FakeHandler> = () => ({}),
+): Promise<ExecFakes> {
   const channel = await startFakeDataChannel();
   const exec = execHandlers(stateView(current), () => channel);
   const aws = await startFakeAws({ ...exec, ...extra(exec) });
   return { channel, aws };
+}
+
+export interface ExecFakes {
+  channel: FakeDataChannel;
+  aws: FakeAwsEndpoint;
+}
+
+/** Closes what startExecFakes started. */
+export async function stopExecFakes({ channel, aws }: ExecFakes): Promise<void> {
+  await aws.close();
+  await channel.close();
+}
+
+/** Empties the request and session logs, so each test sees only its own. */
+export function clearExecFakes({ channel, aws }: ExecFakes): void {
+  aws.requests.length = 0;
+  channel.sessions.length = 0;
+}
+
+/** One running task on revision 42, whose session runs a real shell and answers with `token`. */
+export function shellState(token: string): ExecState {
+  return { tasks: [{ id: 'a'.repeat(32) }], primaryRevision: 42, script: { token, shell: true } };
 }
 
 /** The environment a bundle needs to talk to the scripted endpoint, as configure-aws-credentials would set it. */
