@@ -25,6 +25,12 @@ const throwing = (error: Error) => async (): Promise<never> => {
   throw error;
 };
 
+/** The whole deploy (ALL inputs) on fake engines, with `overrides` in place of some of them. */
+async function deployAll(overrides: Partial<Engines> = {}) {
+  const fake = fakeEngines(overrides);
+  return { fake, result: await runWholeDeploy(options(ALL), deps(fake.engines)) };
+}
+
 function fakeEngines(overrides: Partial<Engines> = {}) {
   const calls: string[] = [];
   const given: Record<string, unknown> = {};
@@ -151,10 +157,9 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   });
 
   it('a failed migration stops the HTML and the invalidation: "backend deployed, migrations failed, old HTML still live"', async () => {
-    const fake = fakeEngines({
+    const { fake, result } = await deployAll({
       runMigration: async () => ({ exitCode: 3, taskArn: 'arn:aws:ecs:us-east-1:1:task/c/t1', mode: 'run-task' }) as MigrationResult,
     });
-    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
     expect(fake.calls).toEqual([
       'planSync',
       'preflight web,celery,celery-beat',
@@ -190,7 +195,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   });
 
   it('a rolled-back backend says so and runs nothing after it', async () => {
-    const fake = fakeEngines({
+    const { fake, result } = await deployAll({
       runDeploy: async () =>
         ({
           result: 'rolled-back',
@@ -203,7 +208,6 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
           taskDefinitionArns: {},
         }) as unknown as DeployResult,
     });
-    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
     expect(fake.calls).toEqual([
       'planSync',
       'preflight web,celery,celery-beat',
@@ -233,20 +237,14 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   });
 
   it('an asset upload failure leaves everything as it was', async () => {
-    const fake = fakeEngines({
-      uploadUnreferenced: throwing(new Error('S3 PutObject failed: AccessDenied')),
-    });
-    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
+    const { fake, result } = await deployAll({ uploadUnreferenced: throwing(new Error('S3 PutObject failed: AccessDenied')) });
     expect(fake.calls.at(-1)).toBe('uploadUnreferenced');
     expect(fake.calls).not.toContain('runDeploy');
     expect(result.productionState).toBe('Backend unchanged, migrations not run, old HTML still live');
   });
 
   it('a failure while uploading the non-hashed public files (with the HTML, after the backend) says they may be new', async () => {
-    const fake = fakeEngines({
-      uploadAssets: throwing(new Error('S3 PutObject failed: AccessDenied')),
-    });
-    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
+    const { fake, result } = await deployAll({ uploadAssets: throwing(new Error('S3 PutObject failed: AccessDenied')) });
     expect(fake.calls.slice(-3)).toEqual(['runDeploy', 'runMigration', 'uploadAssets']);
     expect(result.productionState).toBe(
       'Backend deployed, migrations ran, old HTML still live (some non-hashed public files such as robots.txt or sw.js may already be new)',
@@ -254,10 +252,9 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   });
 
   it('a failed invalidation after the HTML says the CDN may serve old copies', async () => {
-    const fake = fakeEngines({
+    const { result } = await deployAll({
       runInvalidation: throwing(new Error('CloudFront kept answering TooManyInvalidationsInProgress')),
     });
-    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
     expect(result.parts.map((p) => p.status)).toEqual(['success', 'success', 'success', 'success', 'failed']);
     expect(result.productionState).toBe(
       'Backend deployed, migrations ran, new HTML live, CloudFront not invalidated (edge caches may serve old copies until they expire)',
@@ -265,10 +262,9 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   });
 
   it('checks every part before the first write: a missing stack changes nothing', async () => {
-    const fake = fakeEngines({
+    const { fake, result } = await deployAll({
       resolveDistributionId: throwing(new Error("CloudFormation stack 'production-allthrive' does not exist")),
     });
-    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
     // Only reads happened: no upload, no deploy, no migration, no HTML, no invalidation.
     expect(fake.calls).toEqual(['planSync', 'preflight web,celery,celery-beat', 'pinDigest', 'resolveDistributionId']);
     expect(result.result).toBe('failed');
