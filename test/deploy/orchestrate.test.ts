@@ -91,25 +91,32 @@ function deps(engines: Engines, signal = new AbortController().signal): WholeDep
   } as never;
 }
 
+/** Every engine call of a whole deploy with every part, in order (pre-flight reads first). */
+const WHOLE_DEPLOY_CALLS = [
+  'planSync',
+  'preflight web,celery,celery-beat',
+  'pinDigest',
+  'resolveDistributionId',
+  'uploadUnreferenced',
+  'runDeploy',
+  'runMigration',
+  'uploadAssets',
+  'publishHtml',
+  'deleteStale',
+  'runInvalidation',
+];
+/** The calls of a whole deploy up to and including `last`. */
+const callsUpTo = (last: string) => WHOLE_DEPLOY_CALLS.slice(0, WHOLE_DEPLOY_CALLS.indexOf(last) + 1);
+/** The calls of a whole deploy from `first` on. */
+const callsFrom = (first: string) => WHOLE_DEPLOY_CALLS.slice(WHOLE_DEPLOY_CALLS.indexOf(first));
+
 const options = (values: Record<string, string>) => readOptions(mapInputSource(values));
 
 describe('runWholeDeploy: order, skipping, failures, production state', () => {
   it('runs assets, backend, migrations, HTML, invalidation in that order and chains their results', async () => {
     const fake = fakeEngines();
     const result = await runWholeDeploy(options({ ...ALL, 'invalidate-paths': '/api/*' }), deps(fake.engines));
-    expect(fake.calls).toEqual([
-      'planSync',
-      'preflight web,celery,celery-beat',
-      'pinDigest',
-      'resolveDistributionId',
-      'uploadUnreferenced',
-      'runDeploy',
-      'runMigration',
-      'uploadAssets',
-      'publishHtml',
-      'deleteStale',
-      'runInvalidation',
-    ]);
+    expect(fake.calls).toEqual(callsUpTo('runInvalidation'));
     expect(result.result).toBe('success');
     expect(result.parts.map((p) => p.status)).toEqual(['success', 'success', 'success', 'success', 'success']);
     // The backend is always waited for; run-task migrates on the revision the backend part registered.
@@ -160,15 +167,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
     const { fake, result } = await deployAll({
       runMigration: async () => ({ exitCode: 3, taskArn: 'arn:aws:ecs:us-east-1:1:task/c/t1', mode: 'run-task' }) as MigrationResult,
     });
-    expect(fake.calls).toEqual([
-      'planSync',
-      'preflight web,celery,celery-beat',
-      'pinDigest',
-      'resolveDistributionId',
-      'uploadUnreferenced',
-      'runDeploy',
-      'runMigration',
-    ]);
+    expect(fake.calls).toEqual(callsUpTo('runMigration'));
     expect(result.result).toBe('failed');
     expect(result.failedPart).toBe('migrate');
     expect(result.failure).toContain('exited with code 3 (task t1)');
@@ -208,14 +207,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
           taskDefinitionArns: {},
         }) as unknown as DeployResult,
     });
-    expect(fake.calls).toEqual([
-      'planSync',
-      'preflight web,celery,celery-beat',
-      'pinDigest',
-      'resolveDistributionId',
-      'uploadUnreferenced',
-      'runDeploy',
-    ]);
+    expect(fake.calls).toEqual(callsUpTo('runDeploy'));
     expect(result.failure).toContain('web rolled-back (circuit breaker)');
     expect(result.productionState).toBe(
       'Backend deploy failed: web rolled back to the previous task definition; celery, celery-beat on the new image, migrations not run, old HTML still live (only new content-hashed files uploaded, not referenced yet)',
@@ -339,20 +331,8 @@ describe('runWholeDeploy with migrate-when: before (migrations before the servic
     const backend = backendEngine();
     const fake = fakeEngines({ runDeploy: backend.runDeploy });
     const result = await runWholeDeploy(options(BEFORE), deps(fake.engines));
-    expect(fake.calls).toEqual([
-      'planSync',
-      'preflight web,celery,celery-beat',
-      'pinDigest',
-      'resolveDistributionId',
-      'uploadUnreferenced',
-      'runDeploy',
-      'runMigration',
-      'runDeploy',
-      'uploadAssets',
-      'publishHtml',
-      'deleteStale',
-      'runInvalidation',
-    ]);
+    // With migrate-when: before, runDeploy registers first, then deploys after the migration.
+    expect(fake.calls).toEqual([...callsUpTo('runMigration'), 'runDeploy', ...callsFrom('uploadAssets')]);
     const [register, deploy] = backend.deployCalls;
     expect(register).toMatchObject({
       registerOnly: true,
