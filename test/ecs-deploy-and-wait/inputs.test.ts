@@ -6,6 +6,7 @@ import { Inputs, mapInputSource } from '@allthrive/toolkit';
 import { ecrRepository, normalizeRepository, parseImage, readOptions, sameRepository } from '@allthrive/ecs-deploy-and-wait';
 import { repoRoot } from '../harness/bundle.js';
 import { thrownInputError } from '../harness/input-error.js';
+import { ACTION_DEFAULTS } from './options.js';
 
 const read = (values: Record<string, string>) => readOptions(new Inputs(mapInputSource(values)));
 const base = { cluster: 'production-allthrive-cluster', services: 'web,celery,celery-beat' };
@@ -18,13 +19,7 @@ describe('readOptions', () => {
       cluster: 'production-allthrive-cluster',
       services: ['web', 'celery', 'celery-beat'],
       image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/allthrive:abc123',
-      containers: undefined,
-      pinDigest: true,
-      forceNewDeployment: true,
-      wait: true,
-      timeoutMs: 15 * 60_000,
-      pollIntervalMs: 10_000,
-      rollback: false,
+      ...ACTION_DEFAULTS,
       containerLogs: { tasks: 3, lines: 50, enabled: true },
     });
   });
