@@ -11,7 +11,7 @@ import {
   startExecFakes,
   stopExecFakes,
   taskArn,
-  taskDef,
+  awslogsTaskDefinition,
   type ExecState,
 } from './exec-fixtures.js';
 
@@ -38,21 +38,7 @@ beforeAll(async () => {
         };
         return answer;
       },
-      DescribeTaskDefinition: () => ({
-        taskDefinition: {
-          taskDefinitionArn: taskDef(42),
-          networkMode: 'awsvpc',
-          containerDefinitions: [
-            {
-              name: 'web',
-              logConfiguration: {
-                logDriver: 'awslogs',
-                options: { 'awslogs-group': '/ecs/app', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
-              },
-            },
-          ],
-        },
-      }),
+      DescribeTaskDefinition: () => awslogsTaskDefinition('/ecs/app'),
       ListTasks: (body) => (body.startedBy ? { taskArns: [] } : { taskArns: state.tasks.map((t) => taskArn(t.id)) }),
       DescribeTasks: (body) => {
         if ((body.tasks as string[])[0] === taskArn('r'.repeat(32))) {

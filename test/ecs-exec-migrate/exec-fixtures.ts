@@ -205,6 +205,29 @@ export async function startExecFakes(
   return { channel, aws };
 }
 
+/**
+ * Revision 42 as run-task mode reads it: awsvpc networking and one container `web` (with
+ * `container`'s fields) logging to `logGroup` through awslogs, where the one-off task's output is read.
+ */
+export function awslogsTaskDefinition(logGroup: string, container: Record<string, unknown> = {}) {
+  return {
+    taskDefinition: {
+      taskDefinitionArn: taskDef(42),
+      networkMode: 'awsvpc',
+      containerDefinitions: [
+        {
+          name: 'web',
+          ...container,
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: { 'awslogs-group': logGroup, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
+          },
+        },
+      ],
+    },
+  };
+}
+
 export interface ExecFakes {
   channel: FakeDataChannel;
   aws: FakeAwsEndpoint;

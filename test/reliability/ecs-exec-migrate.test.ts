@@ -5,7 +5,7 @@ import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fau
 // The ecs-exec-migrate tests' own fakes (a real SSM data channel over WebSocket, ECS answers for
 // exec mode), reused read-only: the bundle talks to them exactly as to AWS.
 import { djangoOutput, startFakeDataChannel, type FakeDataChannel } from '../ecs-exec-migrate/fake-data-channel.js';
-import { CLUSTER_ARN, execHandlers, taskArn, taskDef, type ExecState } from '../ecs-exec-migrate/exec-fixtures.js';
+import { CLUSTER_ARN, awslogsTaskDefinition, execHandlers, taskArn, taskDef, type ExecState } from '../ecs-exec-migrate/exec-fixtures.js';
 import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
@@ -46,22 +46,7 @@ beforeAll(async () => {
   aws = await startFakeAws({
     ...exec,
     DescribeServices: (body) => (state.primaryRevision === -1 ? { services: [runTaskService], failures: [] } : exec.DescribeServices(body)),
-    DescribeTaskDefinition: () => ({
-      taskDefinition: {
-        taskDefinitionArn: taskDef(42),
-        networkMode: 'awsvpc',
-        containerDefinitions: [
-          {
-            name: 'web',
-            image: 'app:v42',
-            logConfiguration: {
-              logDriver: 'awslogs',
-              options: { 'awslogs-group': '/ecs/allthrive', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
-            },
-          },
-        ],
-      },
-    }),
+    DescribeTaskDefinition: () => awslogsTaskDefinition('/ecs/allthrive', { image: 'app:v42' }),
     ListTasks: (body) => (body.startedBy ? { taskArns: [] } : exec.ListTasks()),
     // ECS semantics of clientToken: the same token returns the task already started.
     RunTask: (body) => {
