@@ -228,6 +228,14 @@ export function awslogsTaskDefinition(logGroup: string, container: Record<string
   };
 }
 
+/** The action's inputs for the product's migration on the scripted cluster (a 45 s timeout). */
+export const MIGRATE_INPUTS = {
+  cluster: 'production-allthrive-cluster',
+  service: 'web',
+  command: 'python manage.py migrate --noinput',
+  timeout: '45s',
+};
+
 export interface ExecFakes {
   channel: FakeDataChannel;
   aws: FakeAwsEndpoint;

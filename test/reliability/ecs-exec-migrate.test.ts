@@ -5,7 +5,15 @@ import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fau
 // The ecs-exec-migrate tests' own fakes (a real SSM data channel over WebSocket, ECS answers for
 // exec mode), reused read-only: the bundle talks to them exactly as to AWS.
 import { djangoOutput, startFakeDataChannel, type FakeDataChannel } from '../ecs-exec-migrate/fake-data-channel.js';
-import { CLUSTER_ARN, awslogsTaskDefinition, execHandlers, taskArn, taskDef, type ExecState } from '../ecs-exec-migrate/exec-fixtures.js';
+import {
+  CLUSTER_ARN,
+  MIGRATE_INPUTS,
+  awslogsTaskDefinition,
+  execHandlers,
+  taskArn,
+  taskDef,
+  type ExecState,
+} from '../ecs-exec-migrate/exec-fixtures.js';
 import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
@@ -118,13 +126,7 @@ async function migrate(
 ): Promise<CheckedResult> {
   proxy = await startFaultProxy({ upstream: aws.endpoint, seed, rules });
   const run = await runChecked(NAME, {
-    inputs: {
-      cluster: 'production-allthrive-cluster',
-      service: 'web',
-      command: 'python manage.py migrate --noinput',
-      timeout: '45s',
-      ...inputs,
-    },
+    inputs: { ...MIGRATE_INPUTS, ...inputs },
     env: { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: proxy.endpoint },
     timeoutMs,
     extraSecrets: [TOKEN],
