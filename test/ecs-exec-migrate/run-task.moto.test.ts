@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { runMigration } from '@allthrive/ecs-exec-migrate';
-import { useMoto } from '../harness/moto.js';
+import { defaultNetwork, useMoto } from '../harness/moto.js';
 import { remoteLinesTo } from './exec-fixtures.js';
 
 /**
@@ -21,30 +21,11 @@ import { remoteLinesTo } from './exec-fixtures.js';
  */
 const moto = useMoto();
 
-/** The default VPC's first subnet and security group, via the EC2 query API (no EC2 SDK client is installed). */
-async function defaultNetwork(): Promise<{ subnet: string; group: string }> {
-  const call = async (action: string) => {
-    const response = await fetch(moto.endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=x',
-      },
-      body: `Action=${action}&Version=2016-11-15`,
-    });
-    return response.text();
-  };
-  const subnet = /<subnetId>(subnet-[0-9a-f]+)<\/subnetId>/.exec(await call('DescribeSubnets'))?.[1];
-  const group = /<groupId>(sg-[0-9a-f]+)<\/groupId>/.exec(await call('DescribeSecurityGroups'))?.[1];
-  if (!subnet || !group) throw new Error('moto has no default subnet / security group');
-  return { subnet, group };
-}
-
 describe('run-task mode against moto', () => {
   it('launches the one-off task from the service (override, startedBy, network), streams its logs and reads the exit code', async () => {
     const ecs = new ECSClient(moto.clientConfig);
     const logs = new CloudWatchLogsClient(moto.clientConfig);
-    const { subnet, group } = await defaultNetwork();
+    const { subnet, securityGroup: group } = await defaultNetwork(moto);
     await ecs.send(new CreateClusterCommand({ clusterName: 'production-allthrive-cluster' }));
     const registered = await ecs.send(
       new RegisterTaskDefinitionCommand({

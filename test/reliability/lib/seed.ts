@@ -5,7 +5,7 @@ import { CloudFrontClient, CreateDistributionCommand } from '@aws-sdk/client-clo
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Moto } from '../../harness/moto.js';
+import { defaultNetwork, type Moto } from '../../harness/moto.js';
 
 /** Fixtures shared by the reliability suites: what the product's deploy looks like, small. */
 export const FIXTURE = {
@@ -46,25 +46,6 @@ export async function seedBucket(moto: Moto, bucket = FIXTURE.bucket): Promise<v
   const s3 = new S3Client(moto.clientConfig);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'index.html', Body: '<p>old</p>', ContentType: 'text/html' }));
-}
-
-/** moto's default VPC subnet and security group (EC2 query API; moto routes by the credential scope). */
-export async function defaultNetwork(moto: Moto): Promise<{ subnet: string; securityGroup: string }> {
-  const call = async (action: string) => {
-    const response = await fetch(moto.endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
-      },
-      body: `Action=${action}&Version=2016-11-15`,
-    });
-    return response.text();
-  };
-  const subnet = /<subnetId>([^<]+)<\/subnetId>/.exec(await call('DescribeSubnets'))?.[1];
-  const securityGroup = /<groupId>([^<]+)<\/groupId>/.exec(await call('DescribeSecurityGroups'))?.[1];
-  if (!subnet || !securityGroup) throw new Error('moto has no default subnet or security group');
-  return { subnet, securityGroup };
 }
 
 /** A cluster with services web and celery on one task-definition family each, and the image in ECR. */
