@@ -3,7 +3,7 @@ import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudf
 import { useMoto } from '../harness/moto.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { startFakeCloudFront, type FakeCloudFront } from './lib/fake-cloudfront.js';
-import { describeFaults, faultMix } from './lib/faults.js';
+import { describeFaults, faultMix, faultLevels } from './lib/faults.js';
 import { useResults } from './lib/results.js';
 import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
 
@@ -75,10 +75,7 @@ function callerReferences(): string[] {
 }
 
 describe('cloudfront-invalidate under faults', () => {
-  test.each([
-    [10, 'faults-10', 41],
-    [30, 'faults-30', 43],
-  ] as const)(
+  test.each(faultLevels(41, 43))(
     '%d%% faults on CloudFormation and CloudFront: one invalidation for the batch, Completed',
     async (percent, category, seed) => {
       const run = await invalidate(faultMix(percent / 100), seed);

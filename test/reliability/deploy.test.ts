@@ -1,15 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { rmSync } from 'node:fs';
 import { useMoto } from '../harness/moto.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { expectedObjects, readBucket } from './lib/bucket.js';
-import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
+import { describeFaults, faultMix, jsonBody, faultLevels } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
-import { FIXTURE, IMAGE_REPO, seedCloudFront, seedEcs, seedSlowService, viteSite, writeSite } from './lib/seed.js';
+import { FIXTURE, IMAGE_REPO, seedCloudFront, seedEcs, seedBuilds, seedSlowService, viteSite } from './lib/seed.js';
 
 /**
  * The root action (the whole deploy in one step) under AWS faults, against moto started with
@@ -29,10 +26,7 @@ let workspace: string;
 let proxy: FaultProxy | undefined;
 
 beforeEach(async () => {
-  workspace = mkdtempSync(path.join(tmpdir(), 'reliability-deploy-'));
-  writeSite(path.join(workspace, 'v1'), V1);
-  writeSite(path.join(workspace, 'v2'), V2);
-  await new S3Client(moto.clientConfig).send(new CreateBucketCommand({ Bucket: FIXTURE.bucket }));
+  workspace = await seedBuilds(moto, 'reliability-deploy-', V1, V2);
   await seedEcs(moto);
   await seedCloudFront(moto);
   const first = await deploy('v1');
@@ -96,10 +90,7 @@ function updatesPerService(requests: FaultProxy['requests']): Record<string, num
 }
 
 describe('deploy (root action) under faults', () => {
-  test.each([
-    [10, 'faults-10', 91],
-    [30, 'faults-30', 93],
-  ] as const)(
+  test.each(faultLevels(91, 93))(
     '%d%% faults on every AWS request (%s, seed %d): all live, or failed with the old HTML live; re-run completes',
     async (percent, category, seed) => {
       const run = await deploy('v2', faultMix(percent / 100), seed);

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import type { BundleOptions } from '../harness/bundle.js';
 import { useMoto } from '../harness/moto.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
-import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
+import { describeFaults, faultMix, jsonBody, faultLevels } from './lib/faults.js';
 import { useResults } from './lib/results.js';
 import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
 import { FIXTURE, IMAGE_REPO, seedEcs, seedSlowService } from './lib/seed.js';
@@ -85,10 +85,7 @@ describe('ecs-deploy-and-wait under faults', () => {
     });
   });
 
-  test.each([
-    [10, 'faults-10', [101, 102, 103, 104]],
-    [30, 'faults-30', [301, 302, 303, 304]],
-  ] as const)(
+  test.each(faultLevels([101, 102, 103, 104], [301, 302, 303, 304]))(
     '%d%% faults on every ECS/ECR request (4 seeds): verdict unchanged, exactly one UpdateService per service',
     async (percent, category, seeds) => {
       const rules = faultMix(percent / 100);

@@ -1,8 +1,5 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { rmSync } from 'node:fs';
 import type { BundleOptions } from '../harness/bundle.js';
 import { useMoto } from '../harness/moto.js';
 import { startFaultProxy, type FaultProxy, type FaultRule, type RecordedRequest } from '../harness/fault-proxy.js';
@@ -10,7 +7,7 @@ import { expectedObjects, readBucket } from './lib/bucket.js';
 import { describeFaults, faultMix } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
-import { FIXTURE, viteSite, writeSite } from './lib/seed.js';
+import { FIXTURE, seedBuilds, viteSite } from './lib/seed.js';
 
 /**
  * s3-sync-frontend under S3 faults. v1 of a small Vite build is deployed without faults, then
@@ -29,10 +26,7 @@ let workspace: string;
 let proxy: FaultProxy | undefined;
 
 beforeEach(async () => {
-  workspace = mkdtempSync(path.join(tmpdir(), 'reliability-s3-'));
-  writeSite(path.join(workspace, 'v1'), V1);
-  writeSite(path.join(workspace, 'v2'), V2);
-  await new S3Client(moto.clientConfig).send(new CreateBucketCommand({ Bucket: FIXTURE.bucket }));
+  workspace = await seedBuilds(moto, 'reliability-s3-', V1, V2);
   const first = await sync('v1');
   expect({ exit: first.exitCode, details: describeRun(first) }).toMatchObject({ exit: 0 });
 });

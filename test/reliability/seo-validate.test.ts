@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startFaultProxy, type FaultKind, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
-import { describeFaults } from './lib/faults.js';
+import { describeFaults, faultLevels } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
 
@@ -139,10 +139,7 @@ describe('seo-validate: fetch faults are reported as fetch faults', () => {
     });
   }
 
-  test.each([
-    [10, 'faults-10', 75],
-    [30, 'faults-30', 63],
-  ] as const)(
+  test.each(faultLevels(75, 63))(
     '%d%% faults on every fetch: each file is either validated or its fetch fault reported, never "missing"',
     async (percent, category, seed) => {
       const rate = percent / 100;

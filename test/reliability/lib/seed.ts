@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudFrontClient, CreateDistributionCommand } from '@aws-sdk/client-cloudfront';
@@ -40,6 +41,18 @@ export function viteSite(version: string, extra = 0): Record<string, string> {
   };
   for (let i = 0; i < extra; i++) files[`assets/chunk${i}-${hash}.js`] = `export const v${i}=${JSON.stringify(version)};`;
   return files;
+}
+
+/**
+ * A temporary workspace holding two builds, `v1/` and `v2/`, and the empty bucket they deploy to;
+ * returns the workspace (the caller removes it).
+ */
+export async function seedBuilds(moto: Moto, prefix: string, v1: Record<string, string>, v2: Record<string, string>): Promise<string> {
+  const workspace = mkdtempSync(path.join(tmpdir(), prefix));
+  writeSite(path.join(workspace, 'v1'), v1);
+  writeSite(path.join(workspace, 'v2'), v2);
+  await new S3Client(moto.clientConfig).send(new CreateBucketCommand({ Bucket: FIXTURE.bucket }));
+  return workspace;
 }
 
 export async function seedBucket(moto: Moto, bucket = FIXTURE.bucket): Promise<void> {
