@@ -1,4 +1,11 @@
-import { ECSClient } from '@aws-sdk/client-ecs';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  RegisterTaskDefinitionCommand,
+  type CreateServiceCommandInput,
+  ECSClient,
+  type RegisterTaskDefinitionCommandInput,
+} from '@aws-sdk/client-ecs';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from '@allthrive/toolkit';
 import { FakeAwsError, startFakeAws, type FakeAwsEndpoint, type FakeHandler } from '../harness/fake-aws.js';
@@ -235,6 +242,29 @@ export const MIGRATE_INPUTS = {
   command: 'python manage.py migrate --noinput',
   timeout: '45s',
 };
+
+/**
+ * In moto: the cluster, task-definition family production-allthrive-web with `taskDefinition`'s
+ * fields, and service `web` (one task) on it with `service`'s fields. Returns the task definition's ARN.
+ */
+export async function seedWebService(
+  ecs: ECSClient,
+  taskDefinition: Omit<RegisterTaskDefinitionCommandInput, 'family'>,
+  service: Partial<CreateServiceCommandInput> = {},
+): Promise<string> {
+  await ecs.send(new CreateClusterCommand({ clusterName: 'production-allthrive-cluster' }));
+  const registered = await ecs.send(new RegisterTaskDefinitionCommand({ family: 'production-allthrive-web', ...taskDefinition }));
+  await ecs.send(
+    new CreateServiceCommand({
+      cluster: 'production-allthrive-cluster',
+      serviceName: 'web',
+      taskDefinition: registered.taskDefinition!.taskDefinitionArn,
+      desiredCount: 1,
+      ...service,
+    }),
+  );
+  return registered.taskDefinition!.taskDefinitionArn!;
+}
 
 export interface ExecFakes {
   channel: FakeDataChannel;

@@ -1,18 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  CreateClusterCommand,
-  CreateServiceCommand,
-  DescribeTasksCommand,
-  ECSClient,
-  ListTasksCommand,
-  RegisterTaskDefinitionCommand,
-  RunTaskCommand,
-} from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { runMigration } from '@allthrive/ecs-exec-migrate';
 import { defaultNetwork, useMoto } from '../harness/moto.js';
-import { remoteLinesTo } from './exec-fixtures.js';
+import { remoteLinesTo, seedWebService } from './exec-fixtures.js';
 
 /**
  * Integration: run-task mode against moto's real ECS and CloudWatch Logs emulation. moto's tasks
@@ -26,10 +18,9 @@ describe('run-task mode against moto', () => {
     const ecs = new ECSClient(moto.clientConfig);
     const logs = new CloudWatchLogsClient(moto.clientConfig);
     const { subnet, securityGroup: group } = await defaultNetwork(moto);
-    await ecs.send(new CreateClusterCommand({ clusterName: 'production-allthrive-cluster' }));
-    const registered = await ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: 'production-allthrive-web',
+    const taskDefinitionArn = await seedWebService(
+      ecs,
+      {
         requiresCompatibilities: ['FARGATE'],
         networkMode: 'awsvpc',
         cpu: '512',
@@ -46,17 +37,11 @@ describe('run-task mode against moto', () => {
             },
           },
         ],
-      }),
-    );
-    await ecs.send(
-      new CreateServiceCommand({
-        cluster: 'production-allthrive-cluster',
-        serviceName: 'web',
-        taskDefinition: registered.taskDefinition!.taskDefinitionArn,
-        desiredCount: 1,
+      },
+      {
         launchType: 'FARGATE',
         networkConfiguration: { awsvpcConfiguration: { subnets: [subnet], securityGroups: [group], assignPublicIp: 'ENABLED' } },
-      }),
+      },
     );
     await logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/production-allthrive' }));
 
@@ -119,7 +104,7 @@ describe('run-task mode against moto', () => {
     expect(listed.taskArns).toEqual([result.taskArn]);
     const [task] = (await ecs.send(new DescribeTasksCommand({ cluster: 'production-allthrive-cluster', tasks: [result.taskArn] }))).tasks!;
     expect(task.startedBy).toBe('ecs-exec-migrate');
-    expect(task.taskDefinitionArn).toBe(registered.taskDefinition!.taskDefinitionArn);
+    expect(task.taskDefinitionArn).toBe(taskDefinitionArn);
     expect(task.launchType).toBe('FARGATE');
     expect(task.overrides?.containerOverrides).toEqual([{ name: 'web', command: ['/bin/sh', '-c', 'python manage.py migrate --noinput'] }]);
     expect(task.attachments?.[0]?.details).toEqual(expect.arrayContaining([{ name: 'subnetId', value: subnet }]));
