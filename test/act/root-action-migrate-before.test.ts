@@ -39,17 +39,27 @@ describe('workflow: the root action with migrate-when: before (act, moto)', () =
   });
   afterAll(() => proxy.close());
 
-  it('a migration that exits 1 before the switch updates no service and leaves the old HTML live', async () => {
+  /**
+   * Seeds the demo account with the backend image tagged `imageTag`, then runs
+   * test/workflows/root-action-migrate-before.yml under act through the proxy (which fails the
+   * migration task when `failMigration`).
+   */
+  async function seedAndDeploy(imageTag: string, options: { failMigration: boolean }) {
     const frontend = await seedFrontend({ endpoint: moto.endpoint, frontendDir: sampleFrontendDir });
-    const backend = await seedBackend({ endpoint: moto.endpoint, imageTag: 'sha-before' });
+    const backend = await seedBackend({ endpoint: moto.endpoint, imageTag });
     proxy.clear();
-    failMigration = true;
+    failMigration = options.failMigration;
     const run = await runAct({
       workflow: 'test/workflows/root-action-migrate-before.yml',
       files: sampleFrontendWorkspace(),
       vars: { FRONTEND_BUCKET: DEMO.bucket, CLUSTER: DEMO.cluster, STACK_NAME: DEMO.stackName, IMAGE: backend.image },
       ...motoActSettings(proxy),
     });
+    return { frontend, backend, run };
+  }
+
+  it('a migration that exits 1 before the switch updates no service and leaves the old HTML live', async () => {
+    const { frontend, backend, run } = await seedAndDeploy('sha-before', { failMigration: true });
     try {
       const deploy = failedDeployStep(run, {
         'frontend-assets': 'success',
@@ -95,16 +105,7 @@ describe('workflow: the root action with migrate-when: before (act, moto)', () =
   });
 
   it('a migration that exits 0 is followed by the deploy of exactly the revisions it ran on, then the HTML', async () => {
-    await seedFrontend({ endpoint: moto.endpoint, frontendDir: sampleFrontendDir });
-    const backend = await seedBackend({ endpoint: moto.endpoint, imageTag: 'sha-before-ok' });
-    proxy.clear();
-    failMigration = false;
-    const run = await runAct({
-      workflow: 'test/workflows/root-action-migrate-before.yml',
-      files: sampleFrontendWorkspace(),
-      vars: { FRONTEND_BUCKET: DEMO.bucket, CLUSTER: DEMO.cluster, STACK_NAME: DEMO.stackName, IMAGE: backend.image },
-      ...motoActSettings(proxy),
-    });
+    const { backend, run } = await seedAndDeploy('sha-before-ok', { failMigration: false });
     try {
       expectJobSucceeded(run);
       const deploy = run.step('deploy');

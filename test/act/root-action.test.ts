@@ -17,22 +17,18 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
     return { ...frontend, ...backend };
   }
 
-  const vars = (image: string, containers = '') => ({
-    FRONTEND_BUCKET: DEMO.bucket,
-    CLUSTER: DEMO.cluster,
-    STACK_NAME: DEMO.stackName,
-    IMAGE: image,
-    CONTAINERS: containers,
-  });
+  /** test/workflows/root-action.yml under act against moto, deploying `image` (to `containers`, when given). */
+  const deployWorkflow = (image: string, containers = '') =>
+    runAct({
+      workflow: 'test/workflows/root-action.yml',
+      files: sampleFrontendWorkspace(),
+      vars: { FRONTEND_BUCKET: DEMO.bucket, CLUSTER: DEMO.cluster, STACK_NAME: DEMO.stackName, IMAGE: image, CONTAINERS: containers },
+      ...motoActSettings(moto),
+    });
 
   it('runs every part in order and reports each part through prefixed outputs', async () => {
     const seeded = await seed('sha-root');
-    const run = await runAct({
-      workflow: 'test/workflows/root-action.yml',
-      files: sampleFrontendWorkspace(),
-      vars: vars(seeded.image),
-      ...motoActSettings(moto),
-    });
+    const run = await deployWorkflow(seeded.image);
     try {
       expectJobSucceeded(run);
       const deploy = run.step('deploy');
@@ -84,12 +80,7 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
   it('checks every part before the first write: a missing image tag changes nothing at all', async () => {
     const seeded = await seed('sha-root');
     const missingTag = `${DEMO.registry}/${DEMO.repository}:no-such-tag`;
-    const run = await runAct({
-      workflow: 'test/workflows/root-action.yml',
-      files: sampleFrontendWorkspace(),
-      vars: vars(missingTag),
-      ...motoActSettings(moto),
-    });
+    const run = await deployWorkflow(missingTag);
     try {
       const deploy = failedDeployStep(run, {
         'frontend-assets': 'not-run',
@@ -123,12 +114,7 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
   it('stops at a backend that fails after the assets went up: later parts do not run, the old HTML stays live', async () => {
     const seeded = await seed('sha-root');
     // Passes the pre-flight (services, tag and stack exist) but no service has a container named 'api'.
-    const run = await runAct({
-      workflow: 'test/workflows/root-action.yml',
-      files: sampleFrontendWorkspace(),
-      vars: vars(seeded.image, 'api'),
-      ...motoActSettings(moto),
-    });
+    const run = await deployWorkflow(seeded.image, 'api');
     try {
       const deploy = failedDeployStep(run, {
         'frontend-assets': 'success',
