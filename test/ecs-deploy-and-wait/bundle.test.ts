@@ -120,6 +120,22 @@ const inputs = { cluster: CLUSTER, services: 'web,celery,celery-beat', image: `$
 
 describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
   let fake: FakeAwsEndpoint | undefined;
+
+  /** Every service following `behaviour`, with DescribeServices failing with `failure(n)` on its n-th call when that gives one. */
+  async function startFailingDescribes(behaviour: Behaviour, failure: (call: number) => FakeAwsError | undefined) {
+    const model = ecsModel({ web: behaviour, celery: behaviour, 'celery-beat': behaviour });
+    let describes = 0;
+    const started = await startFakeAws({
+      ...model.handlers,
+      DescribeServices: (body) => {
+        const error = failure(++describes);
+        if (error) throw error;
+        return model.handlers.DescribeServices(body);
+      },
+    });
+    fake = started;
+    return started;
+  }
   afterEach(async () => {
     await fake?.close();
     fake = undefined;
@@ -193,19 +209,11 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
   });
 
   it('rides out a throttling storm from the real SDK (no SDK retries) and still reports success', async () => {
-    const model = ecsModel({ web: 'complete', celery: 'complete', 'celery-beat': 'complete' });
-    let describes = 0;
-    const describe = model.handlers.DescribeServices;
-    fake = await startFakeAws({
-      ...model.handlers,
-      DescribeServices: (body) => {
-        describes++;
-        // Calls 2-4 (the first polls) are throttled, as AWS answers when the account's budget is spent.
-        if (describes >= 2 && describes <= 4) throw new FakeAwsError('ThrottlingException', 'Rate exceeded');
-        return describe(body);
-      },
-    });
-    const run = await runBundle('ecs-deploy-and-wait', { inputs: { ...inputs, 'max-attempts': '1' }, env: env(fake) });
+    // Calls 2-4 (the first polls) are throttled, as AWS answers when the account's budget is spent.
+    const endpoint = await startFailingDescribes('complete', (call) =>
+      call >= 2 && call <= 4 ? new FakeAwsError('ThrottlingException', 'Rate exceeded') : undefined,
+    );
+    const run = await runBundle('ecs-deploy-and-wait', { inputs: { ...inputs, 'max-attempts': '1' }, env: env(endpoint) });
     try {
       expect(run.errors).toEqual([]);
       expect(run.exitCode).toBe(0);
@@ -217,29 +225,22 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
   });
 
   it('fails at once on AccessDenied from ECS while waiting, naming the IAM action', async () => {
-    const model = ecsModel({ web: 'never', celery: 'never', 'celery-beat': 'never' });
-    let describes = 0;
-    const describe = model.handlers.DescribeServices;
-    fake = await startFakeAws({
-      ...model.handlers,
-      DescribeServices: (body) => {
-        if (++describes >= 3) {
-          throw new FakeAwsError(
+    const endpoint = await startFailingDescribes('never', (call) =>
+      call >= 3
+        ? new FakeAwsError(
             'AccessDeniedException',
             'User: arn:aws:sts::123456789012:assumed-role/ci is not authorized to perform: ecs:DescribeServices',
-          );
-        }
-        return describe(body);
-      },
-    });
-    const run = await runBundle('ecs-deploy-and-wait', { inputs, env: env(fake) });
+          )
+        : undefined,
+    );
+    const run = await runBundle('ecs-deploy-and-wait', { inputs, env: env(endpoint) });
     try {
       expect(run.exitCode).toBe(1);
       expect(run.errors).toHaveLength(1);
       expect(run.errors[0].properties.title).toBe('AccessDenied');
       expect(run.errors[0].message).toContain('ECS DescribeServices failed: AccessDeniedException');
       expect(run.errors[0].message).toContain('Grant the IAM action ecs:DescribeServices');
-      expect(fake.count('DescribeServices')).toBe(3);
+      expect(endpoint.count('DescribeServices')).toBe(3);
     } finally {
       run.cleanup();
     }
