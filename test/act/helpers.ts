@@ -1,6 +1,16 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { expect } from '@jest/globals';
+import {
+  CloudFrontClient,
+  ListInvalidationsCommand,
+  type CloudFrontClientConfig,
+  type InvalidationSummary,
+} from '@aws-sdk/client-cloudfront';
+import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { DEMO } from '../../scripts/demo/seed.mjs';
+import type { ActResult, ActStep } from '../harness/act.js';
 import { repoRoot } from '../harness/bundle.js';
 
 export const sampleFrontendDir = path.join(repoRoot, 'scripts', 'demo', 'sample-frontend');
@@ -49,4 +59,33 @@ export function expectRunSucceeded(result: ScriptResult, jobs: string[]): void {
   const line = `The workflow succeeded (${jobs.join(', ')}).`;
   if (result.code === 0 && result.stdout.includes(line)) return;
   throw new Error(`expected exit 0 and "${line}", got exit ${result.code}:\n${result.stdout.slice(-6000)}\n${result.stderr.slice(-2000)}`);
+}
+
+/** The index.html the demo bucket serves now. */
+export async function liveIndexHtml(moto: { clientConfig: S3ClientConfig }): Promise<string> {
+  const s3 = new S3Client(moto.clientConfig);
+  return (await s3.send(new GetObjectCommand({ Bucket: DEMO.bucket, Key: 'index.html' }))).Body!.transformToString();
+}
+
+/** The invalidations moto holds for a distribution. */
+export async function invalidationsOf(
+  moto: { clientConfig: CloudFrontClientConfig },
+  distributionId: string,
+): Promise<InvalidationSummary[]> {
+  const cloudfront = new CloudFrontClient(moto.clientConfig);
+  return (await cloudfront.send(new ListInvalidationsCommand({ DistributionId: distributionId }))).InvalidationList?.Items ?? [];
+}
+
+/**
+ * Asserts that the deploy job and its `deploy` step failed, that the step reports `failed` with
+ * these parts, and that the next step read the same production state; returns the step.
+ */
+export function failedDeployStep(run: ActResult, parts: Record<string, string>): ActStep {
+  expect(run.jobs.deploy).toBe('failure');
+  const deploy = run.step('deploy');
+  expect(deploy.result).toBe('failure');
+  expect(JSON.parse(deploy.outputs.parts)).toEqual(parts);
+  expect(deploy.outputs.result).toBe('failed');
+  expect(run.step('after').outputs.state).toBe(deploy.outputs['production-state']);
+  return deploy;
 }

@@ -1,12 +1,10 @@
-import { CloudFrontClient, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO, MOTO_ECS_SERVICE_RUNNING, seedBackend, seedFrontend } from '../../scripts/demo/seed.mjs';
 import { expectJobSucceeded, motoActSettings, requireBundles, runAct } from '../harness/act.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { useMoto } from '../harness/moto.js';
-import { sampleFrontendDir, sampleFrontendWorkspace } from './helpers.js';
+import { failedDeployStep, invalidationsOf, liveIndexHtml, sampleFrontendDir, sampleFrontendWorkspace } from './helpers.js';
 
 /**
  * The root action with `migrate-when: before` against moto, through the fault proxy. moto's
@@ -41,34 +39,39 @@ describe('workflow: the root action with migrate-when: before (act, moto)', () =
   });
   afterAll(() => proxy.close());
 
-  it('a migration that exits 1 before the switch updates no service and leaves the old HTML live', async () => {
+  /**
+   * Seeds the demo account with the backend image tagged `imageTag`, then runs
+   * test/workflows/root-action-migrate-before.yml under act through the proxy (which fails the
+   * migration task when `failMigration`).
+   */
+  async function seedAndDeploy(imageTag: string, options: { failMigration: boolean }) {
     const frontend = await seedFrontend({ endpoint: moto.endpoint, frontendDir: sampleFrontendDir });
-    const backend = await seedBackend({ endpoint: moto.endpoint, imageTag: 'sha-before' });
+    const backend = await seedBackend({ endpoint: moto.endpoint, imageTag });
     proxy.clear();
-    failMigration = true;
+    failMigration = options.failMigration;
     const run = await runAct({
       workflow: 'test/workflows/root-action-migrate-before.yml',
       files: sampleFrontendWorkspace(),
       vars: { FRONTEND_BUCKET: DEMO.bucket, CLUSTER: DEMO.cluster, STACK_NAME: DEMO.stackName, IMAGE: backend.image },
       ...motoActSettings(proxy),
     });
+    return { frontend, backend, run };
+  }
+
+  it('a migration that exits 1 before the switch updates no service and leaves the old HTML live', async () => {
+    const { frontend, backend, run } = await seedAndDeploy('sha-before', { failMigration: true });
     try {
-      expect(run.jobs.deploy).toBe('failure');
-      const deploy = run.step('deploy');
-      expect(deploy.result).toBe('failure');
-      expect(JSON.parse(deploy.outputs.parts)).toEqual({
+      const deploy = failedDeployStep(run, {
         'frontend-assets': 'success',
         migrate: 'failed',
         backend: 'not-run',
         'frontend-html': 'not-run',
         invalidate: 'not-run',
       });
-      expect(deploy.outputs.result).toBe('failed');
       expect(deploy.outputs['migrate-exit-code']).toBe('1');
       expect(deploy.outputs['production-state']).toMatch(
         /^Migrations failed before the switch \(exit code 1\): every service still on its previous revision, old HTML still live/,
       );
-      expect(run.step('after').outputs.state).toBe(deploy.outputs['production-state']);
       const error = deploy.annotations.find((a) => a.level === 'error');
       expect(error?.message).toContain('exited with code 1');
       expect(error?.message).toContain('every service still on its previous revision');
@@ -94,28 +97,15 @@ describe('workflow: the root action with migrate-when: before (act, moto)', () =
       expect(Object.fromEntries((services.services ?? []).map((s) => [s.serviceName, s.taskDefinition]))).toEqual(backend.taskDefinitions);
 
       // The old HTML is live and nothing was invalidated.
-      const s3 = new S3Client(moto.clientConfig);
-      const html = await (await s3.send(new GetObjectCommand({ Bucket: DEMO.bucket, Key: 'index.html' }))).Body!.transformToString();
-      expect(html).toContain('app-0ldRe1se.js');
-      const cloudfront = new CloudFrontClient(moto.clientConfig);
-      const invalidations = await cloudfront.send(new ListInvalidationsCommand({ DistributionId: frontend.distributionId }));
-      expect(invalidations.InvalidationList?.Items ?? []).toEqual([]);
+      expect(await liveIndexHtml(moto)).toContain('app-0ldRe1se.js');
+      expect(await invalidationsOf(moto, frontend.distributionId)).toEqual([]);
     } finally {
       run.cleanup();
     }
   });
 
   it('a migration that exits 0 is followed by the deploy of exactly the revisions it ran on, then the HTML', async () => {
-    await seedFrontend({ endpoint: moto.endpoint, frontendDir: sampleFrontendDir });
-    const backend = await seedBackend({ endpoint: moto.endpoint, imageTag: 'sha-before-ok' });
-    proxy.clear();
-    failMigration = false;
-    const run = await runAct({
-      workflow: 'test/workflows/root-action-migrate-before.yml',
-      files: sampleFrontendWorkspace(),
-      vars: { FRONTEND_BUCKET: DEMO.bucket, CLUSTER: DEMO.cluster, STACK_NAME: DEMO.stackName, IMAGE: backend.image },
-      ...motoActSettings(proxy),
-    });
+    const { backend, run } = await seedAndDeploy('sha-before-ok', { failMigration: false });
     try {
       expectJobSucceeded(run);
       const deploy = run.step('deploy');
@@ -147,9 +137,7 @@ describe('workflow: the root action with migrate-when: before (act, moto)', () =
       expect(Math.max(...sequence('RegisterTaskDefinition'))).toBeLessThan(sequence('RunTask')[0]);
       expect(sequence('RunTask')[0]).toBeLessThan(Math.min(...sequence('UpdateService')));
 
-      const s3 = new S3Client(moto.clientConfig);
-      const html = await (await s3.send(new GetObjectCommand({ Bucket: DEMO.bucket, Key: 'index.html' }))).Body!.transformToString();
-      expect(html).not.toContain('app-0ldRe1se.js');
+      expect(await liveIndexHtml(moto)).not.toContain('app-0ldRe1se.js');
     } finally {
       run.cleanup();
     }

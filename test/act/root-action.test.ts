@@ -1,11 +1,11 @@
 import { CloudFrontClient, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCommand, ECSClient } from '@aws-sdk/client-ecs';
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO, MOTO_ECS_SERVICE_RUNNING, seedBackend, seedFrontend } from '../../scripts/demo/seed.mjs';
 import { expectJobSucceeded, motoActSettings, requireBundles, runAct } from '../harness/act.js';
 import { useMoto } from '../harness/moto.js';
-import { sampleFrontendDir, sampleFrontendWorkspace } from './helpers.js';
+import { failedDeployStep, invalidationsOf, liveIndexHtml, sampleFrontendDir, sampleFrontendWorkspace } from './helpers.js';
 
 describe('workflow: the root action, the whole deploy in one step (act, moto)', () => {
   const moto = useMoto({ serverEnv: { MOTO_ECS_SERVICE_RUNNING: String(MOTO_ECS_SERVICE_RUNNING) } });
@@ -17,22 +17,18 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
     return { ...frontend, ...backend };
   }
 
-  const vars = (image: string, containers = '') => ({
-    FRONTEND_BUCKET: DEMO.bucket,
-    CLUSTER: DEMO.cluster,
-    STACK_NAME: DEMO.stackName,
-    IMAGE: image,
-    CONTAINERS: containers,
-  });
+  /** test/workflows/root-action.yml under act against moto, deploying `image` (to `containers`, when given). */
+  const deployWorkflow = (image: string, containers = '') =>
+    runAct({
+      workflow: 'test/workflows/root-action.yml',
+      files: sampleFrontendWorkspace(),
+      vars: { FRONTEND_BUCKET: DEMO.bucket, CLUSTER: DEMO.cluster, STACK_NAME: DEMO.stackName, IMAGE: image, CONTAINERS: containers },
+      ...motoActSettings(moto),
+    });
 
   it('runs every part in order and reports each part through prefixed outputs', async () => {
     const seeded = await seed('sha-root');
-    const run = await runAct({
-      workflow: 'test/workflows/root-action.yml',
-      files: sampleFrontendWorkspace(),
-      vars: vars(seeded.image),
-      ...motoActSettings(moto),
-    });
+    const run = await deployWorkflow(seeded.image);
     try {
       expectJobSucceeded(run);
       const deploy = run.step('deploy');
@@ -65,7 +61,7 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
       expect(task.tasks?.[0]?.taskDefinitionArn).toBe(arns.web);
       // The new HTML is live and the invalidation holds the paths the frontend changed.
       const s3 = new S3Client(moto.clientConfig);
-      const html = await (await s3.send(new GetObjectCommand({ Bucket: DEMO.bucket, Key: 'index.html' }))).Body!.transformToString();
+      const html = await liveIndexHtml(moto);
       expect(html).toContain('/assets/app-');
       expect(html).not.toContain('app-0ldRe1se.js');
       expect((await s3.send(new HeadObjectCommand({ Bucket: DEMO.bucket, Key: 'index.html' }))).CacheControl).toBe('no-cache');
@@ -84,26 +80,16 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
   it('checks every part before the first write: a missing image tag changes nothing at all', async () => {
     const seeded = await seed('sha-root');
     const missingTag = `${DEMO.registry}/${DEMO.repository}:no-such-tag`;
-    const run = await runAct({
-      workflow: 'test/workflows/root-action.yml',
-      files: sampleFrontendWorkspace(),
-      vars: vars(missingTag),
-      ...motoActSettings(moto),
-    });
+    const run = await deployWorkflow(missingTag);
     try {
-      expect(run.jobs.deploy).toBe('failure');
-      const deploy = run.step('deploy');
-      expect(deploy.result).toBe('failure');
-      expect(JSON.parse(deploy.outputs.parts)).toEqual({
+      const deploy = failedDeployStep(run, {
         'frontend-assets': 'not-run',
         backend: 'failed',
         migrate: 'not-run',
         'frontend-html': 'not-run',
         invalidate: 'not-run',
       });
-      expect(deploy.outputs.result).toBe('failed');
       expect(deploy.outputs['production-state']).toBe('Nothing changed: a pre-flight check failed before the first write');
-      expect(run.step('after').outputs.state).toBe(deploy.outputs['production-state']);
       const error = deploy.annotations.find((a) => a.level === 'error');
       expect(error?.properties.title).toBe('Deploy failed');
       expect(error?.message).toContain('no-such-tag');
@@ -113,16 +99,14 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
 
       // Nothing was written: old HTML, no new asset, services on their old revisions, no invalidation.
       const s3 = new S3Client(moto.clientConfig);
-      const html = await (await s3.send(new GetObjectCommand({ Bucket: DEMO.bucket, Key: 'index.html' }))).Body!.transformToString();
+      const html = await liveIndexHtml(moto);
       expect(html).toContain('app-0ldRe1se.js');
       const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: DEMO.bucket }))).Contents ?? []).map((o) => o.Key);
       expect(keys.sort()).toEqual(['assets/app-0ldRe1se.js', 'favicon.svg', 'index.html', 'robots.txt']);
       const ecs = new ECSClient(moto.clientConfig);
       const services = await ecs.send(new DescribeServicesCommand({ cluster: DEMO.cluster, services: ['web'] }));
       expect(services.services?.[0].taskDefinition).toBe(seeded.taskDefinitions.web);
-      const cloudfront = new CloudFrontClient(moto.clientConfig);
-      const invalidations = await cloudfront.send(new ListInvalidationsCommand({ DistributionId: seeded.distributionId }));
-      expect(invalidations.InvalidationList?.Items ?? []).toEqual([]);
+      expect(await invalidationsOf(moto, seeded.distributionId)).toEqual([]);
     } finally {
       run.cleanup();
     }
@@ -130,16 +114,9 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
   it('stops at a backend that fails after the assets went up: later parts do not run, the old HTML stays live', async () => {
     const seeded = await seed('sha-root');
     // Passes the pre-flight (services, tag and stack exist) but no service has a container named 'api'.
-    const run = await runAct({
-      workflow: 'test/workflows/root-action.yml',
-      files: sampleFrontendWorkspace(),
-      vars: vars(seeded.image, 'api'),
-      ...motoActSettings(moto),
-    });
+    const run = await deployWorkflow(seeded.image, 'api');
     try {
-      expect(run.jobs.deploy).toBe('failure');
-      const deploy = run.step('deploy');
-      expect(JSON.parse(deploy.outputs.parts)).toEqual({
+      const deploy = failedDeployStep(run, {
         'frontend-assets': 'success',
         backend: 'failed',
         migrate: 'not-run',
@@ -152,13 +129,11 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
       );
       expect(deploy.annotations.find((a) => a.level === 'error')?.message).toContain("'api'");
       const s3 = new S3Client(moto.clientConfig);
-      const html = await (await s3.send(new GetObjectCommand({ Bucket: DEMO.bucket, Key: 'index.html' }))).Body!.transformToString();
+      const html = await liveIndexHtml(moto);
       expect(html).toContain('app-0ldRe1se.js');
       const keys = ((await s3.send(new ListObjectsV2Command({ Bucket: DEMO.bucket }))).Contents ?? []).map((o) => o.Key!);
       expect(keys.some((k) => /^assets\/app-[\w-]{8}\.js$/.test(k) && k !== 'assets/app-0ldRe1se.js')).toBe(true);
-      const cloudfront = new CloudFrontClient(moto.clientConfig);
-      const invalidations = await cloudfront.send(new ListInvalidationsCommand({ DistributionId: seeded.distributionId }));
-      expect(invalidations.InvalidationList?.Items ?? []).toEqual([]);
+      expect(await invalidationsOf(moto, seeded.distributionId)).toEqual([]);
     } finally {
       run.cleanup();
     }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { distributionConfigXml } from '../harness/cloudfront-config.js';
+import { listenOnLoopback } from '../harness/ports.js';
 
 /**
  * A scripted CloudFront REST-XML endpoint on loopback for what moto cannot produce: invalidations
@@ -83,9 +84,7 @@ export async function startFakeCloudFront(script: {
       `<?xml version="1.0"?><ErrorResponse xmlns="${NS}"><Error><Code>NotFound</Code><Message>no route ${path}</Message></Error></ErrorResponse>`,
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { port } = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,

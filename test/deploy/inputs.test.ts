@@ -1,22 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { InputError, mapInputSource } from '@allthrive/toolkit';
+import { mapInputSource } from '@allthrive/toolkit';
 import { readOptions } from '@allthrive/deploy';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '../harness/bundle.js';
+import { thrownInputError } from '../harness/input-error.js';
 
 const read = (values: Record<string, string>) => readOptions(mapInputSource(values));
 
-function inputError(values: Record<string, string>): InputError {
-  try {
-    read(values);
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('no InputError');
-}
+const inputError = (values: Record<string, string>) => thrownInputError(() => read(values));
 
 describe('root action inputs', () => {
   it('reads each part through its engine, with the root action fixing what it must', () => {

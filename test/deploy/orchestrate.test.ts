@@ -20,6 +20,17 @@ const ALL = {
 const WEB_REVISION = 'arn:aws:ecs:us-east-1:123456789012:task-definition/production-allthrive-web:7';
 
 /** Scripted engines that record the order they were called in and what they were given. */
+/** An engine step that fails with `error`. */
+const throwing = (error: Error) => async (): Promise<never> => {
+  throw error;
+};
+
+/** The whole deploy (ALL inputs) on fake engines, with `overrides` in place of some of them. */
+async function deployAll(overrides: Partial<Engines> = {}) {
+  const fake = fakeEngines(overrides);
+  return { fake, result: await runWholeDeploy(options(ALL), deps(fake.engines)) };
+}
+
 function fakeEngines(overrides: Partial<Engines> = {}) {
   const calls: string[] = [];
   const given: Record<string, unknown> = {};
@@ -80,25 +91,32 @@ function deps(engines: Engines, signal = new AbortController().signal): WholeDep
   } as never;
 }
 
+/** Every engine call of a whole deploy with every part, in order (pre-flight reads first). */
+const WHOLE_DEPLOY_CALLS = [
+  'planSync',
+  'preflight web,celery,celery-beat',
+  'pinDigest',
+  'resolveDistributionId',
+  'uploadUnreferenced',
+  'runDeploy',
+  'runMigration',
+  'uploadAssets',
+  'publishHtml',
+  'deleteStale',
+  'runInvalidation',
+];
+/** The calls of a whole deploy up to and including `last`. */
+const callsUpTo = (last: string) => WHOLE_DEPLOY_CALLS.slice(0, WHOLE_DEPLOY_CALLS.indexOf(last) + 1);
+/** The calls of a whole deploy from `first` on. */
+const callsFrom = (first: string) => WHOLE_DEPLOY_CALLS.slice(WHOLE_DEPLOY_CALLS.indexOf(first));
+
 const options = (values: Record<string, string>) => readOptions(mapInputSource(values));
 
 describe('runWholeDeploy: order, skipping, failures, production state', () => {
   it('runs assets, backend, migrations, HTML, invalidation in that order and chains their results', async () => {
     const fake = fakeEngines();
     const result = await runWholeDeploy(options({ ...ALL, 'invalidate-paths': '/api/*' }), deps(fake.engines));
-    expect(fake.calls).toEqual([
-      'planSync',
-      'preflight web,celery,celery-beat',
-      'pinDigest',
-      'resolveDistributionId',
-      'uploadUnreferenced',
-      'runDeploy',
-      'runMigration',
-      'uploadAssets',
-      'publishHtml',
-      'deleteStale',
-      'runInvalidation',
-    ]);
+    expect(fake.calls).toEqual(callsUpTo('runInvalidation'));
     expect(result.result).toBe('success');
     expect(result.parts.map((p) => p.status)).toEqual(['success', 'success', 'success', 'success', 'success']);
     // The backend is always waited for; run-task migrates on the revision the backend part registered.
@@ -146,19 +164,10 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   });
 
   it('a failed migration stops the HTML and the invalidation: "backend deployed, migrations failed, old HTML still live"', async () => {
-    const fake = fakeEngines({
+    const { fake, result } = await deployAll({
       runMigration: async () => ({ exitCode: 3, taskArn: 'arn:aws:ecs:us-east-1:1:task/c/t1', mode: 'run-task' }) as MigrationResult,
     });
-    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
-    expect(fake.calls).toEqual([
-      'planSync',
-      'preflight web,celery,celery-beat',
-      'pinDigest',
-      'resolveDistributionId',
-      'uploadUnreferenced',
-      'runDeploy',
-      'runMigration',
-    ]);
+    expect(fake.calls).toEqual(callsUpTo('runMigration'));
     expect(result.result).toBe('failed');
     expect(result.failedPart).toBe('migrate');
     expect(result.failure).toContain('exited with code 3 (task t1)');
@@ -175,9 +184,9 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
 
   it('a migration whose outcome is unknown keeps what is known (task, mode)', async () => {
     const fake = fakeEngines({
-      runMigration: async () => {
-        throw new MigrationError('The exec session was lost before the command finished.', { mode: 'exec', taskArn: 'arn:task/x' });
-      },
+      runMigration: throwing(
+        new MigrationError('The exec session was lost before the command finished.', { mode: 'exec', taskArn: 'arn:task/x' }),
+      ),
     });
     const result = await runWholeDeploy(options({ ...ALL, 'migrate-mode': 'exec' }), deps(fake.engines));
     expect(result.migrate).toEqual({ mode: 'exec', taskArn: 'arn:task/x' });
@@ -185,7 +194,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   });
 
   it('a rolled-back backend says so and runs nothing after it', async () => {
-    const fake = fakeEngines({
+    const { fake, result } = await deployAll({
       runDeploy: async () =>
         ({
           result: 'rolled-back',
@@ -198,15 +207,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
           taskDefinitionArns: {},
         }) as unknown as DeployResult,
     });
-    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
-    expect(fake.calls).toEqual([
-      'planSync',
-      'preflight web,celery,celery-beat',
-      'pinDigest',
-      'resolveDistributionId',
-      'uploadUnreferenced',
-      'runDeploy',
-    ]);
+    expect(fake.calls).toEqual(callsUpTo('runDeploy'));
     expect(result.failure).toContain('web rolled-back (circuit breaker)');
     expect(result.productionState).toBe(
       'Backend deploy failed: web rolled back to the previous task definition; celery, celery-beat on the new image, migrations not run, old HTML still live (only new content-hashed files uploaded, not referenced yet)',
@@ -228,24 +229,14 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   });
 
   it('an asset upload failure leaves everything as it was', async () => {
-    const fake = fakeEngines({
-      uploadUnreferenced: async () => {
-        throw new Error('S3 PutObject failed: AccessDenied');
-      },
-    });
-    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
+    const { fake, result } = await deployAll({ uploadUnreferenced: throwing(new Error('S3 PutObject failed: AccessDenied')) });
     expect(fake.calls.at(-1)).toBe('uploadUnreferenced');
     expect(fake.calls).not.toContain('runDeploy');
     expect(result.productionState).toBe('Backend unchanged, migrations not run, old HTML still live');
   });
 
   it('a failure while uploading the non-hashed public files (with the HTML, after the backend) says they may be new', async () => {
-    const fake = fakeEngines({
-      uploadAssets: async () => {
-        throw new Error('S3 PutObject failed: AccessDenied');
-      },
-    });
-    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
+    const { fake, result } = await deployAll({ uploadAssets: throwing(new Error('S3 PutObject failed: AccessDenied')) });
     expect(fake.calls.slice(-3)).toEqual(['runDeploy', 'runMigration', 'uploadAssets']);
     expect(result.productionState).toBe(
       'Backend deployed, migrations ran, old HTML still live (some non-hashed public files such as robots.txt or sw.js may already be new)',
@@ -253,12 +244,9 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   });
 
   it('a failed invalidation after the HTML says the CDN may serve old copies', async () => {
-    const fake = fakeEngines({
-      runInvalidation: async () => {
-        throw new Error('CloudFront kept answering TooManyInvalidationsInProgress');
-      },
+    const { result } = await deployAll({
+      runInvalidation: throwing(new Error('CloudFront kept answering TooManyInvalidationsInProgress')),
     });
-    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
     expect(result.parts.map((p) => p.status)).toEqual(['success', 'success', 'success', 'success', 'failed']);
     expect(result.productionState).toBe(
       'Backend deployed, migrations ran, new HTML live, CloudFront not invalidated (edge caches may serve old copies until they expire)',
@@ -266,12 +254,9 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
   });
 
   it('checks every part before the first write: a missing stack changes nothing', async () => {
-    const fake = fakeEngines({
-      resolveDistributionId: async () => {
-        throw new Error("CloudFormation stack 'production-allthrive' does not exist");
-      },
+    const { fake, result } = await deployAll({
+      resolveDistributionId: throwing(new Error("CloudFormation stack 'production-allthrive' does not exist")),
     });
-    const result = await runWholeDeploy(options(ALL), deps(fake.engines));
     // Only reads happened: no upload, no deploy, no migration, no HTML, no invalidation.
     expect(fake.calls).toEqual(['planSync', 'preflight web,celery,celery-beat', 'pinDigest', 'resolveDistributionId']);
     expect(result.result).toBe('failed');
@@ -346,20 +331,8 @@ describe('runWholeDeploy with migrate-when: before (migrations before the servic
     const backend = backendEngine();
     const fake = fakeEngines({ runDeploy: backend.runDeploy });
     const result = await runWholeDeploy(options(BEFORE), deps(fake.engines));
-    expect(fake.calls).toEqual([
-      'planSync',
-      'preflight web,celery,celery-beat',
-      'pinDigest',
-      'resolveDistributionId',
-      'uploadUnreferenced',
-      'runDeploy',
-      'runMigration',
-      'runDeploy',
-      'uploadAssets',
-      'publishHtml',
-      'deleteStale',
-      'runInvalidation',
-    ]);
+    // With migrate-when: before, runDeploy registers first, then deploys after the migration.
+    expect(fake.calls).toEqual([...callsUpTo('runMigration'), 'runDeploy', ...callsFrom('uploadAssets')]);
     const [register, deploy] = backend.deployCalls;
     expect(register).toMatchObject({
       registerOnly: true,
@@ -414,9 +387,9 @@ describe('runWholeDeploy with migrate-when: before (migrations before the servic
   it('a migration whose outcome is unknown also leaves every service on its revision', async () => {
     const fake = fakeEngines({
       runDeploy: backendEngine().runDeploy,
-      runMigration: async () => {
-        throw new MigrationError('The one-off task was lost before it stopped.', { mode: 'run-task', taskArn: 'arn:task/x' });
-      },
+      runMigration: throwing(
+        new MigrationError('The one-off task was lost before it stopped.', { mode: 'run-task', taskArn: 'arn:task/x' }),
+      ),
     });
     const result = await runWholeDeploy(
       options({ cluster: 'c', services: 'web', image: 'repo:1', 'migrate-command': 'm', 'migrate-when': 'before' }),
@@ -447,9 +420,7 @@ describe('runWholeDeploy with migrate-when: before (migrations before the servic
 
   it('a failed registration runs no migration and says no service changed', async () => {
     const fake = fakeEngines({
-      runDeploy: async () => {
-        throw new Error("Service 'web' has no container named 'api'");
-      },
+      runDeploy: throwing(new Error("Service 'web' has no container named 'api'")),
     });
     const result = await runWholeDeploy(options(BEFORE), deps(fake.engines));
     expect(fake.calls).not.toContain('runMigration');

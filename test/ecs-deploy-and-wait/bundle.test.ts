@@ -2,14 +2,19 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { runBundle } from '../harness/bundle.js';
 import { FakeAwsError, startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
 import { ScriptedEcsEndpoint, scenarios, type ServiceSpec } from '../harness/scripted-ecs-endpoint.js';
+import {
+  ACCOUNT,
+  CLUSTER,
+  startDeployment,
+  steadyService,
+  taskDefinitionArn as arn,
+  taskDefinitionHandlers,
+} from '../harness/ecs-service-model.mjs';
 
 // Bundle tests of what moto cannot produce (a rollout that fails, a wait cancelled by SIGINT):
 // dist/ecs-deploy-and-wait/index.js runs under Node 24 against a scripted ECS JSON endpoint.
-const CLUSTER = 'production-allthrive-cluster';
-const ACCOUNT = '123456789012';
 const REPO = `${ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/allthrive`;
 const DIGEST = `sha256:${'d'.repeat(64)}`;
-const arn = (familyRev: string) => `arn:aws:ecs:eu-west-1:${ACCOUNT}:task-definition/${familyRev}`;
 
 // JSON bodies on the wire, shaped like the ECS API documents them.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -26,26 +31,11 @@ function ecsModel(behaviours: Record<string, Behaviour>) {
   const stopped: Record<string, unknown>[] = [];
   for (const name of Object.keys(behaviours)) {
     services.set(name, {
-      serviceName: name,
-      serviceArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/${CLUSTER}/${name}`,
-      status: 'ACTIVE',
-      taskDefinition: arn(`${name}:1`),
-      desiredCount: name === 'celery-beat' ? 1 : 2,
-      runningCount: name === 'celery-beat' ? 1 : 2,
-      pendingCount: 0,
-      deploymentController: { type: 'ECS' },
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
-      deployments: [
-        {
-          id: `ecs-svc/${nextId++}`,
-          status: 'PRIMARY',
-          taskDefinition: arn(`${name}:1`),
-          rolloutState: 'COMPLETED',
-          desiredCount: 2,
-          runningCount: 2,
-        },
-      ],
-      events: [{ id: `old-${name}`, createdAt: now() - 3600, message: `(service ${name}) has reached a steady state.` }],
+      ...steadyService(name, {
+        id: `ecs-svc/${nextId++}`,
+        desiredCount: name === 'celery-beat' ? 1 : 2,
+        events: [{ id: `old-${name}`, createdAt: now() - 3600, message: `(service ${name}) has reached a steady state.` }],
+      }),
       ours: undefined as string | undefined,
       ticks: 0,
     });
@@ -59,37 +49,11 @@ function ecsModel(behaviours: Record<string, Behaviour>) {
       images: [{ imageId: { imageTag: body.imageIds[0].imageTag, imageDigest: DIGEST }, repositoryName: 'allthrive' }],
       failures: [],
     }),
-    DescribeTaskDefinition: (body: Wire) => {
-      const family = String(body.taskDefinition).split('/').pop()!.split(':')[0];
-      return {
-        taskDefinition: {
-          taskDefinitionArn: body.taskDefinition,
-          family,
-          revision: 1,
-          status: 'ACTIVE',
-          containerDefinitions: [{ name: family, image: `${REPO}:old`, memory: 512 }],
-          compatibilities: ['FARGATE'],
-          registeredAt: now(),
-        },
-        tags: [],
-      };
-    },
-    RegisterTaskDefinition: (body: Wire) => ({ taskDefinition: { ...body, taskDefinitionArn: arn(`${body.family}:2`), revision: 2 } }),
+    ...taskDefinitionHandlers(`${REPO}:old`, { compatibilities: ['FARGATE'], registeredAt: now() }),
     UpdateService: (body: Wire) => {
       const s = services.get(body.service)!;
-      for (const d of s.deployments) d.status = 'ACTIVE';
       s.ours = `ecs-svc/${nextId++}`;
-      s.deployments.unshift({
-        id: s.ours,
-        status: 'PRIMARY',
-        taskDefinition: body.taskDefinition,
-        rolloutState: 'IN_PROGRESS',
-        desiredCount: s.desiredCount,
-        runningCount: 0,
-        pendingCount: s.desiredCount,
-        failedTasks: 0,
-      });
-      s.taskDefinition = body.taskDefinition;
+      startDeployment(s, { id: s.ours, taskDefinition: body.taskDefinition });
       return { service: view(s) };
     },
     DescribeServices: (body: Wire) => {
@@ -156,6 +120,22 @@ const inputs = { cluster: CLUSTER, services: 'web,celery,celery-beat', image: `$
 
 describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
   let fake: FakeAwsEndpoint | undefined;
+
+  /** Every service following `behaviour`, with DescribeServices failing with `failure(n)` on its n-th call when that gives one. */
+  async function startFailingDescribes(behaviour: Behaviour, failure: (call: number) => FakeAwsError | undefined) {
+    const model = ecsModel({ web: behaviour, celery: behaviour, 'celery-beat': behaviour });
+    let describes = 0;
+    const started = await startFakeAws({
+      ...model.handlers,
+      DescribeServices: (body) => {
+        const error = failure(++describes);
+        if (error) throw error;
+        return model.handlers.DescribeServices(body);
+      },
+    });
+    fake = started;
+    return started;
+  }
   afterEach(async () => {
     await fake?.close();
     fake = undefined;
@@ -229,19 +209,11 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
   });
 
   it('rides out a throttling storm from the real SDK (no SDK retries) and still reports success', async () => {
-    const model = ecsModel({ web: 'complete', celery: 'complete', 'celery-beat': 'complete' });
-    let describes = 0;
-    const describe = model.handlers.DescribeServices;
-    fake = await startFakeAws({
-      ...model.handlers,
-      DescribeServices: (body) => {
-        describes++;
-        // Calls 2-4 (the first polls) are throttled, as AWS answers when the account's budget is spent.
-        if (describes >= 2 && describes <= 4) throw new FakeAwsError('ThrottlingException', 'Rate exceeded');
-        return describe(body);
-      },
-    });
-    const run = await runBundle('ecs-deploy-and-wait', { inputs: { ...inputs, 'max-attempts': '1' }, env: env(fake) });
+    // Calls 2-4 (the first polls) are throttled, as AWS answers when the account's budget is spent.
+    const endpoint = await startFailingDescribes('complete', (call) =>
+      call >= 2 && call <= 4 ? new FakeAwsError('ThrottlingException', 'Rate exceeded') : undefined,
+    );
+    const run = await runBundle('ecs-deploy-and-wait', { inputs: { ...inputs, 'max-attempts': '1' }, env: env(endpoint) });
     try {
       expect(run.errors).toEqual([]);
       expect(run.exitCode).toBe(0);
@@ -253,29 +225,22 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
   });
 
   it('fails at once on AccessDenied from ECS while waiting, naming the IAM action', async () => {
-    const model = ecsModel({ web: 'never', celery: 'never', 'celery-beat': 'never' });
-    let describes = 0;
-    const describe = model.handlers.DescribeServices;
-    fake = await startFakeAws({
-      ...model.handlers,
-      DescribeServices: (body) => {
-        if (++describes >= 3) {
-          throw new FakeAwsError(
+    const endpoint = await startFailingDescribes('never', (call) =>
+      call >= 3
+        ? new FakeAwsError(
             'AccessDeniedException',
             'User: arn:aws:sts::123456789012:assumed-role/ci is not authorized to perform: ecs:DescribeServices',
-          );
-        }
-        return describe(body);
-      },
-    });
-    const run = await runBundle('ecs-deploy-and-wait', { inputs, env: env(fake) });
+          )
+        : undefined,
+    );
+    const run = await runBundle('ecs-deploy-and-wait', { inputs, env: env(endpoint) });
     try {
       expect(run.exitCode).toBe(1);
       expect(run.errors).toHaveLength(1);
       expect(run.errors[0].properties.title).toBe('AccessDenied');
       expect(run.errors[0].message).toContain('ECS DescribeServices failed: AccessDeniedException');
       expect(run.errors[0].message).toContain('Grant the IAM action ecs:DescribeServices');
-      expect(fake.count('DescribeServices')).toBe(3);
+      expect(endpoint.count('DescribeServices')).toBe(3);
     } finally {
       run.cleanup();
     }

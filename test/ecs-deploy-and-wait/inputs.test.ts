@@ -2,22 +2,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { InputError, Inputs, mapInputSource } from '@allthrive/toolkit';
+import { Inputs, mapInputSource } from '@allthrive/toolkit';
 import { ecrRepository, normalizeRepository, parseImage, readOptions, sameRepository } from '@allthrive/ecs-deploy-and-wait';
 import { repoRoot } from '../harness/bundle.js';
+import { thrownInputError } from '../harness/input-error.js';
+import { ACTION_DEFAULTS } from './options.js';
 
 const read = (values: Record<string, string>) => readOptions(new Inputs(mapInputSource(values)));
 const base = { cluster: 'production-allthrive-cluster', services: 'web,celery,celery-beat' };
 
-function inputError(values: Record<string, string>): InputError {
-  try {
-    read(values);
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
+const inputError = (values: Record<string, string>) => thrownInputError(() => read(values));
 
 describe('readOptions', () => {
   it('reads the product example with the documented defaults', () => {
@@ -25,13 +19,7 @@ describe('readOptions', () => {
       cluster: 'production-allthrive-cluster',
       services: ['web', 'celery', 'celery-beat'],
       image: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/allthrive:abc123',
-      containers: undefined,
-      pinDigest: true,
-      forceNewDeployment: true,
-      wait: true,
-      timeoutMs: 15 * 60_000,
-      pollIntervalMs: 10_000,
-      rollback: false,
+      ...ACTION_DEFAULTS,
       containerLogs: { tasks: 3, lines: 50, enabled: true },
     });
   });

@@ -1,9 +1,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { runBundle } from '../harness/bundle.js';
-import { startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
-import { startFakeDataChannel, type FakeDataChannel } from './fake-data-channel.js';
+import type { FakeAwsEndpoint } from '../harness/fake-aws.js';
+import type { FakeDataChannel } from './fake-data-channel.js';
 import { obeyedCommands } from './runner-commands.js';
-import { CLUSTER_ARN, execHandlers, taskArn, taskDef, type ExecState } from './exec-fixtures.js';
+import {
+  CLUSTER_ARN,
+  bundleEnv,
+  clearExecFakes,
+  shellState,
+  startExecFakes,
+  stopExecFakes,
+  taskArn,
+  awslogsTaskDefinition,
+  type ExecState,
+} from './exec-fixtures.js';
 
 /**
  * The committed bundle (dist/ecs-exec-migrate) run exactly as the runner runs it, under Node 24,
@@ -17,80 +27,57 @@ let state: ExecState;
 let runTaskExit: number | null = 0;
 
 beforeAll(async () => {
-  channel = await startFakeDataChannel();
-  const exec = execHandlers(new Proxy({} as ExecState, { get: (_t, key) => state[key as keyof ExecState] }), () => channel);
-  aws = await startFakeAws({
-    ...exec,
-    DescribeServices: (body) => {
-      const answer = exec.DescribeServices(body) as { services: Record<string, unknown>[] };
-      answer.services[0].launchType = 'FARGATE';
-      answer.services[0].networkConfiguration = {
-        awsvpcConfiguration: { subnets: ['subnet-0aaaaaaaaaaaaaaa1'], securityGroups: ['sg-0bbbbbbbbbbbbbbb1'] },
-      };
-      return answer;
-    },
-    DescribeTaskDefinition: () => ({
-      taskDefinition: {
-        taskDefinitionArn: taskDef(42),
-        networkMode: 'awsvpc',
-        containerDefinitions: [
-          {
-            name: 'web',
-            logConfiguration: {
-              logDriver: 'awslogs',
-              options: { 'awslogs-group': '/ecs/app', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
-            },
-          },
-        ],
-      },
-    }),
-    ListTasks: (body) => (body.startedBy ? { taskArns: [] } : { taskArns: state.tasks.map((t) => taskArn(t.id)) }),
-    DescribeTasks: (body) => {
-      if ((body.tasks as string[])[0] === taskArn('r'.repeat(32))) {
-        return {
-          tasks: [
-            {
-              taskArn: taskArn('r'.repeat(32)),
-              lastStatus: 'STOPPED',
-              stopCode: runTaskExit === null ? 'TaskFailedToStart' : 'EssentialContainerExited',
-              stoppedReason:
-                runTaskExit === null ? 'ResourceInitializationError: unable to pull secrets' : 'Essential container in task exited',
-              containers: [{ name: 'web', exitCode: runTaskExit ?? undefined }],
-            },
-          ],
+  ({ channel, aws } = await startExecFakes(
+    () => state,
+    (exec) => ({
+      DescribeServices: (body) => {
+        const answer = exec.DescribeServices(body) as { services: Record<string, unknown>[] };
+        answer.services[0].launchType = 'FARGATE';
+        answer.services[0].networkConfiguration = {
+          awsvpcConfiguration: { subnets: ['subnet-0aaaaaaaaaaaaaaa1'], securityGroups: ['sg-0bbbbbbbbbbbbbbb1'] },
         };
-      }
-      return exec.DescribeTasks(body);
-    },
-    RunTask: () => ({ tasks: [{ taskArn: taskArn('r'.repeat(32)), clusterArn: CLUSTER_ARN }], failures: [] }),
-    GetLogEvents: (body) =>
-      body.nextToken === 'f/2'
-        ? { events: [], nextForwardToken: 'f/2' }
-        : {
-            events: [
-              { timestamp: 1, message: 'Operations to perform:' },
-              { timestamp: 2, message: `  Applying core.0042_plans... ${runTaskExit === 0 ? 'OK' : 'FAILED'}` },
+        return answer;
+      },
+      DescribeTaskDefinition: () => awslogsTaskDefinition('/ecs/app'),
+      ListTasks: (body) => (body.startedBy ? { taskArns: [] } : { taskArns: state.tasks.map((t) => taskArn(t.id)) }),
+      DescribeTasks: (body) => {
+        if ((body.tasks as string[])[0] === taskArn('r'.repeat(32))) {
+          return {
+            tasks: [
+              {
+                taskArn: taskArn('r'.repeat(32)),
+                lastStatus: 'STOPPED',
+                stopCode: runTaskExit === null ? 'TaskFailedToStart' : 'EssentialContainerExited',
+                stoppedReason:
+                  runTaskExit === null ? 'ResourceInitializationError: unable to pull secrets' : 'Essential container in task exited',
+                containers: [{ name: 'web', exitCode: runTaskExit ?? undefined }],
+              },
             ],
-            nextForwardToken: 'f/2',
-          },
-  });
+          };
+        }
+        return exec.DescribeTasks(body);
+      },
+      RunTask: () => ({ tasks: [{ taskArn: taskArn('r'.repeat(32)), clusterArn: CLUSTER_ARN }], failures: [] }),
+      GetLogEvents: (body) =>
+        body.nextToken === 'f/2'
+          ? { events: [], nextForwardToken: 'f/2' }
+          : {
+              events: [
+                { timestamp: 1, message: 'Operations to perform:' },
+                { timestamp: 2, message: `  Applying core.0042_plans... ${runTaskExit === 0 ? 'OK' : 'FAILED'}` },
+              ],
+              nextForwardToken: 'f/2',
+            },
+    }),
+  ));
 });
-afterAll(async () => {
-  await aws.close();
-  await channel.close();
-});
+afterAll(() => stopExecFakes({ channel, aws }));
 beforeEach(() => {
-  state = { tasks: [{ id: 'a'.repeat(32) }], primaryRevision: 42, script: { token: TOKEN, shell: true } };
-  aws.requests.length = 0;
-  channel.sessions.length = 0;
+  state = shellState(TOKEN);
+  clearExecFakes({ channel, aws });
 });
 
-const env = () => ({
-  AWS_ENDPOINT_URL: aws.endpoint,
-  AWS_ACCESS_KEY_ID: 'testing',
-  AWS_SECRET_ACCESS_KEY: 'testing',
-  AWS_REGION: 'us-east-1',
-});
+const env = () => bundleEnv(aws.endpoint);
 const commands: Record<number, string> = {
   0: 'echo "Applying core.0042_plans... OK"',
   1: 'echo "CommandError: Conflicting migrations detected" >&2; exit 1',

@@ -49,30 +49,34 @@ const OUTPUT_FRAME = hexDump(`
 0112: 00 00 00 01 00 00 00 07 68 65 6c 6c 6f 0d 0a`);
 
 describe('data-channel codec', () => {
-  it('encodes the Size message byte for byte like the Go plugin (reference vector)', () => {
-    const frame = encodeMessage({
-      messageType: MessageType.InputStreamData,
-      createdDate: 1700000000000,
-      sequenceNumber: 0,
-      flags: 0n,
-      messageId: '11111111-2222-4333-8444-555555555555',
-      payloadType: PayloadType.Size,
-      payload: Buffer.from('{"cols":200,"rows":50}'),
-    });
-    expect(frame.toString('hex')).toBe(SIZE_FRAME.toString('hex'));
-  });
-
-  it('encodes the agent output frame byte for byte (reference vector)', () => {
-    const frame = encodeMessage({
-      messageType: MessageType.OutputStreamData,
-      createdDate: 1700000000002,
-      sequenceNumber: 0,
-      flags: 1n,
-      messageId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
-      payloadType: PayloadType.Output,
-      payload: Buffer.from('hello\r\n'),
-    });
-    expect(frame.toString('hex')).toBe(OUTPUT_FRAME.toString('hex'));
+  it.each([
+    {
+      name: 'the Size message byte for byte like the Go plugin',
+      vector: SIZE_FRAME,
+      message: {
+        messageType: MessageType.InputStreamData,
+        createdDate: 1700000000000,
+        flags: 0n,
+        messageId: '11111111-2222-4333-8444-555555555555',
+        payloadType: PayloadType.Size,
+        payload: '{"cols":200,"rows":50}',
+      },
+    },
+    {
+      name: 'the agent output frame byte for byte',
+      vector: OUTPUT_FRAME,
+      message: {
+        messageType: MessageType.OutputStreamData,
+        createdDate: 1700000000002,
+        flags: 1n,
+        messageId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+        payloadType: PayloadType.Output,
+        payload: 'hello\r\n',
+      },
+    },
+  ])('encodes $name (reference vector)', ({ vector, message }) => {
+    const frame = encodeMessage({ ...message, sequenceNumber: 0, payload: Buffer.from(message.payload) });
+    expect(frame.toString('hex')).toBe(vector.toString('hex'));
   });
 
   it('decodes the output vector: fields, swapped-UUID id, valid digest', () => {

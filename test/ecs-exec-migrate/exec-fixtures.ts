@@ -1,4 +1,11 @@
-import { ECSClient } from '@aws-sdk/client-ecs';
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  RegisterTaskDefinitionCommand,
+  type CreateServiceCommandInput,
+  ECSClient,
+  type RegisterTaskDefinitionCommandInput,
+} from '@aws-sdk/client-ecs';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from '@allthrive/toolkit';
 import { FakeAwsError, startFakeAws, type FakeAwsEndpoint, type FakeHandler } from '../harness/fake-aws.js';
@@ -197,12 +204,88 @@ export function stateView(current: () => ExecState): ExecState {
  */
 export async function startExecFakes(
   current: () => ExecState,
-  extra: (exec: ReturnType<typeof execHandlers>) => Record<string, FakeHandler>,
-): Promise<{ channel: FakeDataChannel; aws: FakeAwsEndpoint }> {
+  extra: (exec: ReturnType<typeof execHandlers>) => Record<string, FakeHandler> = () => ({}),
+): Promise<ExecFakes> {
   const channel = await startFakeDataChannel();
   const exec = execHandlers(stateView(current), () => channel);
   const aws = await startFakeAws({ ...exec, ...extra(exec) });
   return { channel, aws };
+}
+
+/**
+ * Revision 42 as run-task mode reads it: awsvpc networking and one container `web` (with
+ * `container`'s fields) logging to `logGroup` through awslogs, where the one-off task's output is read.
+ */
+export function awslogsTaskDefinition(logGroup: string, container: Record<string, unknown> = {}) {
+  return {
+    taskDefinition: {
+      taskDefinitionArn: taskDef(42),
+      networkMode: 'awsvpc',
+      containerDefinitions: [
+        {
+          name: 'web',
+          ...container,
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: { 'awslogs-group': logGroup, 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The action's inputs for the product's migration on the scripted cluster (a 45 s timeout). */
+export const MIGRATE_INPUTS = {
+  cluster: 'production-allthrive-cluster',
+  service: 'web',
+  command: 'python manage.py migrate --noinput',
+  timeout: '45s',
+};
+
+/**
+ * In moto: the cluster, task-definition family production-allthrive-web with `taskDefinition`'s
+ * fields, and service `web` (one task) on it with `service`'s fields. Returns the task definition's ARN.
+ */
+export async function seedWebService(
+  ecs: ECSClient,
+  taskDefinition: Omit<RegisterTaskDefinitionCommandInput, 'family'>,
+  service: Partial<CreateServiceCommandInput> = {},
+): Promise<string> {
+  await ecs.send(new CreateClusterCommand({ clusterName: 'production-allthrive-cluster' }));
+  const registered = await ecs.send(new RegisterTaskDefinitionCommand({ family: 'production-allthrive-web', ...taskDefinition }));
+  await ecs.send(
+    new CreateServiceCommand({
+      cluster: 'production-allthrive-cluster',
+      serviceName: 'web',
+      taskDefinition: registered.taskDefinition!.taskDefinitionArn,
+      desiredCount: 1,
+      ...service,
+    }),
+  );
+  return registered.taskDefinition!.taskDefinitionArn!;
+}
+
+export interface ExecFakes {
+  channel: FakeDataChannel;
+  aws: FakeAwsEndpoint;
+}
+
+/** Closes what startExecFakes started. */
+export async function stopExecFakes({ channel, aws }: ExecFakes): Promise<void> {
+  await aws.close();
+  await channel.close();
+}
+
+/** Empties the request and session logs, so each test sees only its own. */
+export function clearExecFakes({ channel, aws }: ExecFakes): void {
+  aws.requests.length = 0;
+  channel.sessions.length = 0;
+}
+
+/** One running task on revision 42, whose session runs a real shell and answers with `token`. */
+export function shellState(token: string): ExecState {
+  return { tasks: [{ id: 'a'.repeat(32) }], primaryRevision: 42, script: { token, shell: true } };
 }
 
 /** The environment a bundle needs to talk to the scripted endpoint, as configure-aws-credentials would set it. */

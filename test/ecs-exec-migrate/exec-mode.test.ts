@@ -2,8 +2,18 @@ import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ActionError, memoryLogger, virtualClock, type MemoryLogger } from '@allthrive/toolkit';
 import { MigrationError, PayloadType, runMigration, type MigrationOptions } from '@allthrive/ecs-exec-migrate';
-import { djangoOutput, startFakeDataChannel, type FakeDataChannel } from './fake-data-channel.js';
-import { FakeAwsError, clientsFor, execHandlers, startFakeAws, taskArn, type ExecState, remoteLinesTo } from './exec-fixtures.js';
+import { djangoOutput, type FakeDataChannel } from './fake-data-channel.js';
+import {
+  FakeAwsError,
+  clearExecFakes,
+  clientsFor,
+  shellState,
+  startExecFakes,
+  stopExecFakes,
+  taskArn,
+  type ExecState,
+  remoteLinesTo,
+} from './exec-fixtures.js';
 import type { FakeAwsEndpoint } from '../harness/fake-aws.js';
 
 const TOKEN = 'AAEAAS3cr3tT0k3nValue-never-in-logs==';
@@ -13,17 +23,12 @@ let aws: FakeAwsEndpoint;
 let state: ExecState;
 
 beforeAll(async () => {
-  channel = await startFakeDataChannel();
-  aws = await startFakeAws(execHandlers(new Proxy({} as ExecState, { get: (_t, key) => state[key as keyof ExecState] }), () => channel));
+  ({ channel, aws } = await startExecFakes(() => state));
 });
-afterAll(async () => {
-  await aws.close();
-  await channel.close();
-});
+afterAll(() => stopExecFakes({ channel, aws }));
 beforeEach(() => {
-  state = { tasks: [{ id: 'a'.repeat(32) }], primaryRevision: 42, script: { token: TOKEN, shell: true } };
-  aws.requests.length = 0;
-  channel.sessions.length = 0;
+  state = shellState(TOKEN);
+  clearExecFakes({ channel, aws });
 });
 
 /** A memory logger that also records the order in which secrets were registered. */

@@ -264,6 +264,21 @@ function runSession(socket: WebSocket, script: SessionScript, record: SessionRec
     }
   };
 
+  /** Sends the agent's channel_closed message (with `output`, as the agent does) and closes the socket. */
+  const closeChannel = (output: string) => {
+    const closed = {
+      MessageId: randomUUID(),
+      CreatedDate: new Date().toISOString(),
+      DestinationId: 'client',
+      SessionId: record.sessionId,
+      MessageType: 'channel_closed',
+      SchemaVersion: 1,
+      Output: output,
+    };
+    control(MessageType.ChannelClosed, Buffer.from(JSON.stringify(closed)));
+    setTimeout(() => socket.close(1000), 20);
+  };
+
   const finish = () => {
     if (finished || paused || !producerDone || unacked.size > 0 || script.end === 'never') return;
     if (script.awaitInput && !inputAcked) return;
@@ -273,17 +288,7 @@ function runSession(socket: WebSocket, script: SessionScript, record: SessionRec
       socket.terminate();
       return;
     }
-    const closed = {
-      MessageId: randomUUID(),
-      CreatedDate: new Date().toISOString(),
-      DestinationId: 'client',
-      SessionId: record.sessionId,
-      MessageType: 'channel_closed',
-      SchemaVersion: 1,
-      Output: script.closedOutput ?? '',
-    };
-    control(MessageType.ChannelClosed, Buffer.from(JSON.stringify(closed)));
-    setTimeout(() => socket.close(1000), 20);
+    closeChannel(script.closedOutput ?? '');
   };
 
   let child: ChildProcess | undefined;
@@ -325,17 +330,7 @@ function runSession(socket: WebSocket, script: SessionScript, record: SessionRec
       finished = true;
       record.ended = 'idle-timeout';
       killGroup(child, 'SIGKILL');
-      const closed = {
-        MessageId: randomUUID(),
-        CreatedDate: new Date().toISOString(),
-        DestinationId: 'client',
-        SessionId: record.sessionId,
-        MessageType: 'channel_closed',
-        SchemaVersion: 1,
-        Output: IDLE_TIMEOUT_OUTPUT,
-      };
-      control(MessageType.ChannelClosed, Buffer.from(JSON.stringify(closed)));
-      setTimeout(() => socket.close(1000), 20);
+      closeChannel(IDLE_TIMEOUT_OUTPUT);
     }, 20);
     timers.push(watchdog);
   }

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { ChildProcess } from 'node:child_process';
 import { runBundle, type BundleResult } from '../harness/bundle.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
-import { CLUSTER_ARN, execHandlers, startFakeAws, taskArn, taskDef, type ExecState } from './exec-fixtures.js';
+import { CLUSTER_ARN, MIGRATE_INPUTS, bundleEnv, execHandlers, startFakeAws, taskArn, taskDef, type ExecState } from './exec-fixtures.js';
 import { djangoOutput, startFakeDataChannel, type FakeDataChannel } from './fake-data-channel.js';
 import type { FakeAwsEndpoint } from '../harness/fake-aws.js';
 
@@ -66,14 +66,8 @@ afterEach(async () => {
 async function migrate(rules: FaultRule[], inputs: Record<string, string>, onStart?: (child: ChildProcess) => void): Promise<BundleResult> {
   proxy = await startFaultProxy({ upstream: aws.endpoint, rules });
   return runBundle('ecs-exec-migrate', {
-    inputs: {
-      cluster: 'production-allthrive-cluster',
-      service: 'web',
-      command: 'python manage.py migrate --noinput',
-      timeout: '45s',
-      ...inputs,
-    },
-    env: { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_ENDPOINT_URL: proxy.endpoint },
+    inputs: { ...MIGRATE_INPUTS, ...inputs },
+    env: bundleEnv(proxy.endpoint),
     timeoutMs: 30_000,
     onStart,
   });

@@ -1,8 +1,9 @@
 import { beforeAll, afterAll, describe, expect, it } from '@jest/globals';
-import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { runBundle } from '../harness/bundle.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { useMoto } from '../harness/moto.js';
+import { seedWebService } from './exec-fixtures.js';
 
 /**
  * A cluster or task definition that does not exist: the bundle's error names it (ECS's own
@@ -13,22 +14,7 @@ const moto = useMoto({ resetEachTest: false });
 let proxy: FaultProxy;
 
 beforeAll(async () => {
-  const ecs = new ECSClient(moto.clientConfig);
-  await ecs.send(new CreateClusterCommand({ clusterName: 'production-allthrive-cluster' }));
-  const registered = await ecs.send(
-    new RegisterTaskDefinitionCommand({
-      family: 'production-allthrive-web',
-      containerDefinitions: [{ name: 'web', image: 'app:v42', memory: 512 }],
-    }),
-  );
-  await ecs.send(
-    new CreateServiceCommand({
-      cluster: 'production-allthrive-cluster',
-      serviceName: 'web',
-      taskDefinition: registered.taskDefinition!.taskDefinitionArn,
-      desiredCount: 1,
-    }),
-  );
+  await seedWebService(new ECSClient(moto.clientConfig), { containerDefinitions: [{ name: 'web', image: 'app:v42', memory: 512 }] });
   proxy = await startFaultProxy({ upstream: moto.endpoint });
 });
 afterAll(async () => {

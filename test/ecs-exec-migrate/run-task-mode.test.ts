@@ -8,6 +8,12 @@ import { CLUSTER_ARN, clientsFor, taskArn, taskDef, remoteLinesTo } from './exec
  * Run-task mode against a scripted ECS + CloudWatch Logs endpoint: moto's one-off tasks always
  * exit 0 and never write logs, so non-zero and null exit codes and log streaming need a script.
  */
+
+/** The service's network configuration, which the one-off task must run with too. */
+const SERVICE_NETWORK = {
+  awsvpcConfiguration: { subnets: ['subnet-0aaaaaaaaaaaaaaa1'], securityGroups: ['sg-0bbbbbbbbbbbbbbb1'], assignPublicIp: 'DISABLED' },
+};
+
 const TASK_ID = '0123456789abcdef0123456789abcdef';
 
 interface Script {
@@ -48,13 +54,7 @@ const service = {
       taskDefinition: taskDef(42),
       capacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
       platformVersion: '1.4.0',
-      networkConfiguration: {
-        awsvpcConfiguration: {
-          subnets: ['subnet-0aaaaaaaaaaaaaaa1'],
-          securityGroups: ['sg-0bbbbbbbbbbbbbbb1'],
-          assignPublicIp: 'DISABLED',
-        },
-      },
+      networkConfiguration: SERVICE_NETWORK,
     },
     { id: 'ecs-svc/1', status: 'ACTIVE', taskDefinition: taskDef(41) },
   ],
@@ -221,13 +221,7 @@ describe('run-task mode (scripted ECS + Logs)', () => {
       // The service runs on FARGATE_SPOT only: the migration goes to on-demand FARGATE.
       capacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1 }],
       platformVersion: '1.4.0',
-      networkConfiguration: {
-        awsvpcConfiguration: {
-          subnets: ['subnet-0aaaaaaaaaaaaaaa1'],
-          securityGroups: ['sg-0bbbbbbbbbbbbbbb1'],
-          assignPublicIp: 'DISABLED',
-        },
-      },
+      networkConfiguration: SERVICE_NETWORK,
     });
   });
 

@@ -1,18 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  CreateClusterCommand,
-  CreateServiceCommand,
-  DescribeTasksCommand,
-  ECSClient,
-  ListTasksCommand,
-  RegisterTaskDefinitionCommand,
-  RunTaskCommand,
-} from '@aws-sdk/client-ecs';
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { runMigration } from '@allthrive/ecs-exec-migrate';
-import { useMoto } from '../harness/moto.js';
-import { remoteLinesTo } from './exec-fixtures.js';
+import { defaultNetwork, useMoto } from '../harness/moto.js';
+import { remoteLinesTo, seedWebService } from './exec-fixtures.js';
 
 /**
  * Integration: run-task mode against moto's real ECS and CloudWatch Logs emulation. moto's tasks
@@ -21,34 +13,14 @@ import { remoteLinesTo } from './exec-fixtures.js';
  */
 const moto = useMoto();
 
-/** The default VPC's first subnet and security group, via the EC2 query API (no EC2 SDK client is installed). */
-async function defaultNetwork(): Promise<{ subnet: string; group: string }> {
-  const call = async (action: string) => {
-    const response = await fetch(moto.endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=x',
-      },
-      body: `Action=${action}&Version=2016-11-15`,
-    });
-    return response.text();
-  };
-  const subnet = /<subnetId>(subnet-[0-9a-f]+)<\/subnetId>/.exec(await call('DescribeSubnets'))?.[1];
-  const group = /<groupId>(sg-[0-9a-f]+)<\/groupId>/.exec(await call('DescribeSecurityGroups'))?.[1];
-  if (!subnet || !group) throw new Error('moto has no default subnet / security group');
-  return { subnet, group };
-}
-
 describe('run-task mode against moto', () => {
   it('launches the one-off task from the service (override, startedBy, network), streams its logs and reads the exit code', async () => {
     const ecs = new ECSClient(moto.clientConfig);
     const logs = new CloudWatchLogsClient(moto.clientConfig);
-    const { subnet, group } = await defaultNetwork();
-    await ecs.send(new CreateClusterCommand({ clusterName: 'production-allthrive-cluster' }));
-    const registered = await ecs.send(
-      new RegisterTaskDefinitionCommand({
-        family: 'production-allthrive-web',
+    const { subnet, securityGroup: group } = await defaultNetwork(moto);
+    const taskDefinitionArn = await seedWebService(
+      ecs,
+      {
         requiresCompatibilities: ['FARGATE'],
         networkMode: 'awsvpc',
         cpu: '512',
@@ -65,17 +37,11 @@ describe('run-task mode against moto', () => {
             },
           },
         ],
-      }),
-    );
-    await ecs.send(
-      new CreateServiceCommand({
-        cluster: 'production-allthrive-cluster',
-        serviceName: 'web',
-        taskDefinition: registered.taskDefinition!.taskDefinitionArn,
-        desiredCount: 1,
+      },
+      {
         launchType: 'FARGATE',
         networkConfiguration: { awsvpcConfiguration: { subnets: [subnet], securityGroups: [group], assignPublicIp: 'ENABLED' } },
-      }),
+      },
     );
     await logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/production-allthrive' }));
 
@@ -138,7 +104,7 @@ describe('run-task mode against moto', () => {
     expect(listed.taskArns).toEqual([result.taskArn]);
     const [task] = (await ecs.send(new DescribeTasksCommand({ cluster: 'production-allthrive-cluster', tasks: [result.taskArn] }))).tasks!;
     expect(task.startedBy).toBe('ecs-exec-migrate');
-    expect(task.taskDefinitionArn).toBe(registered.taskDefinition!.taskDefinitionArn);
+    expect(task.taskDefinitionArn).toBe(taskDefinitionArn);
     expect(task.launchType).toBe('FARGATE');
     expect(task.overrides?.containerOverrides).toEqual([{ name: 'web', command: ['/bin/sh', '-c', 'python manage.py migrate --noinput'] }]);
     expect(task.attachments?.[0]?.details).toEqual(expect.arrayContaining([{ name: 'subnetId', value: subnet }]));

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { listenOnLoopback } from './ports.js';
 
 /**
  * A scripted AWS JSON-1.1 endpoint on loopback (ECS, ECR, CloudWatch Logs, ... speak this protocol):
@@ -53,9 +54,7 @@ export async function startFakeAws(handlers: Record<string, FakeHandler>): Promi
       else send(500, { __type: 'InternalFailure', message: String(error) });
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { port } = await listenOnLoopback(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,
     requests,

@@ -252,46 +252,38 @@ describe('rates are seeded and reproducible', () => {
   });
 
   test('10% mixed faults on every request: SDK retries (3 attempts) recover every call', async () => {
-    const faulty = await startFaultProxy({
-      upstream: moto.endpoint,
-      seed: 11,
-      rules: [
-        { fault: 'slowdown', rate: 0.04 },
-        { fault: 'internal', rate: 0.03 },
-        { fault: 'reset-before', rate: 0.03 },
-      ],
-    });
-    try {
+    const rules: FaultRule[] = [
+      { fault: 'slowdown', rate: 0.04 },
+      { fault: 'internal', rate: 0.03 },
+      { fault: 'reset-before', rate: 0.03 },
+    ];
+    /** A bucket, 40 objects and a listing, through a fresh proxy seeded 11; returns the proxy (to close) and the listing. */
+    const run = async () => {
+      const faulty = await startFaultProxy({ upstream: moto.endpoint, seed: 11, rules });
       const client = new S3Client({ ...moto.clientConfig, endpoint: faulty.endpoint, maxAttempts: 3 });
-      await client.send(new CreateBucketCommand({ Bucket: 'rate' }));
-      for (let i = 0; i < 40; i++) await client.send(new PutObjectCommand({ Bucket: 'rate', Key: `k${i}`, Body: `v${i}` }));
-      const list = await client.send(new ListObjectsV2Command({ Bucket: 'rate' }));
-      expect(list.KeyCount).toBe(40);
-      expect(faulty.faults().length).toBeGreaterThan(0);
-      // Identical schedule with the same seed and request order.
-      const schedule = faulty.requests.map((r) => r.fault ?? '-').join(',');
-      const again = await startFaultProxy({
-        upstream: moto.endpoint,
-        seed: 11,
-        rules: [
-          { fault: 'slowdown', rate: 0.04 },
-          { fault: 'internal', rate: 0.03 },
-          { fault: 'reset-before', rate: 0.03 },
-        ],
-      });
       try {
-        await moto.reset();
-        const client2 = new S3Client({ ...moto.clientConfig, endpoint: again.endpoint, maxAttempts: 3 });
-        await client2.send(new CreateBucketCommand({ Bucket: 'rate' }));
-        for (let i = 0; i < 40; i++) await client2.send(new PutObjectCommand({ Bucket: 'rate', Key: `k${i}`, Body: `v${i}` }));
-        await client2.send(new ListObjectsV2Command({ Bucket: 'rate' }));
-        expect(again.requests.map((r) => r.fault ?? '-').join(',')).toBe(schedule);
-      } finally {
-        await again.close();
+        await client.send(new CreateBucketCommand({ Bucket: 'rate' }));
+        for (let i = 0; i < 40; i++) await client.send(new PutObjectCommand({ Bucket: 'rate', Key: `k${i}`, Body: `v${i}` }));
+        const list = await client.send(new ListObjectsV2Command({ Bucket: 'rate' }));
+        return { faulty, list };
+      } catch (error) {
+        await faulty.close();
+        throw error;
       }
+    };
+    const first = await run();
+    try {
+      expect(first.list.KeyCount).toBe(40);
+      expect(first.faulty.faults().length).toBeGreaterThan(0);
     } finally {
-      await faulty.close();
+      await first.faulty.close();
     }
+    // Identical schedule with the same seed and request order.
+    await moto.reset();
+    const again = await run();
+    await again.faulty.close();
+    const schedule = (proxy: FaultProxy) => proxy.requests.map((r) => r.fault ?? '-').join(',');
+    expect(schedule(again.faulty)).toBe(schedule(first.faulty));
   });
 
   test('after / times limit where a rule applies', async () => {

@@ -7,6 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Socket } from 'node:net';
+import { listenOnLoopback } from './ports.js';
 
 /**
  * A test-only fault-injection HTTP proxy on loopback. It sits between an action (pointed at it
@@ -504,9 +505,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { port } = await listenOnLoopback(server);
 
   return {
     endpoint: `http://127.0.0.1:${port}`,

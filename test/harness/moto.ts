@@ -128,3 +128,22 @@ export function useMoto(options: { serverEnv?: Record<string, string>; resetEach
     stop: () => get().stop(),
   };
 }
+
+/** moto's default VPC subnet and security group (EC2 query API, as no EC2 SDK client is installed; moto routes by the credential scope). */
+export async function defaultNetwork(moto: Moto): Promise<{ subnet: string; securityGroup: string }> {
+  const call = async (action: string) => {
+    const response = await fetch(moto.endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: `Action=${action}&Version=2016-11-15`,
+    });
+    return response.text();
+  };
+  const subnet = /<subnetId>([^<]+)<\/subnetId>/.exec(await call('DescribeSubnets'))?.[1];
+  const securityGroup = /<groupId>([^<]+)<\/groupId>/.exec(await call('DescribeSecurityGroups'))?.[1];
+  if (!subnet || !securityGroup) throw new Error('moto has no default subnet or security group');
+  return { subnet, securityGroup };
+}

@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
 /** A TCP port free on loopback right now (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -11,4 +11,11 @@ export function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** Starts `server` on a port the OS picks on loopback, and returns that port. */
+export async function listenOnLoopback(server: Server): Promise<{ port: number }> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return { port: typeof address === 'object' && address ? address.port : 0 };
 }

@@ -3,18 +3,9 @@ import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudf
 import { useMoto } from '../harness/moto.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { startFakeCloudFront, type FakeCloudFront } from './lib/fake-cloudfront.js';
-import { describeFaults, faultMix } from './lib/faults.js';
+import { describeFaults, faultMix, faultLevels } from './lib/faults.js';
 import { useResults } from './lib/results.js';
-import {
-  cancellationOutcome,
-  cancelWhen,
-  describeRun,
-  runChecked,
-  type CancelState,
-  type CheckedResult,
-  testNoSecretLeaks,
-  expectPromptCancellation,
-} from './lib/run.js';
+import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
 
 /**
  * cloudfront-invalidate under faults. The distribution id comes from a CloudFormation stack in
@@ -84,10 +75,7 @@ function callerReferences(): string[] {
 }
 
 describe('cloudfront-invalidate under faults', () => {
-  test.each([
-    [10, 'faults-10', 41],
-    [30, 'faults-30', 43],
-  ] as const)(
+  test.each(faultLevels(41, 43))(
     '%d%% faults on CloudFormation and CloudFront: one invalidation for the batch, Completed',
     async (percent, category, seed) => {
       const run = await invalidate(faultMix(percent / 100), seed);
@@ -148,50 +136,18 @@ describe('cloudfront-invalidate under faults', () => {
 describe('cloudfront-invalidate: a hung request against wait-timeout', () => {
   test('GetInvalidation held 60 s with wait-timeout 8s: the step still ends at its timeout', async () => {
     cloudfront.completeAfter = Infinity;
-    cfnProxy = await startFaultProxy({ upstream: moto.endpoint });
-    cfProxy = await startFaultProxy({
-      upstream: cloudfront.endpoint,
-      rules: [{ fault: 'delay', operation: 'GetInvalidation', delayMs: 60_000 }],
-    });
-    const run = await runChecked(NAME, {
-      inputs: { 'stack-name': STACK, paths: '/index.html', 'wait-timeout': '8s' },
-      env: { ...moto.env, AWS_ENDPOINT_URL: cfnProxy.endpoint, AWS_ENDPOINT_URL_CLOUDFRONT: cfProxy.endpoint },
-      timeoutMs: 25_000,
-    });
-    run.cleanup();
-    scanned.push(run);
-    // Not a timing assertion: the generous 25 s kill timer did not fire.
-    expect({ signal: run.signal, exit: run.exitCode, status: run.outputs.status, details: describeRun(run) }).toMatchObject({
-      signal: null,
-      exit: 0,
-      status: 'InProgress',
-    });
-    results.record({
-      action: NAME,
-      category: 'connection',
-      case: 'GetInvalidation held 60 s (wait-timeout 8s)',
-      outcome: 'exit 0 with status=InProgress and a warning at the wait timeout (fail-on-wait-timeout: false)',
-      metrics: { elapsedMs: run.elapsedMs },
-    });
-  }, 40_000);
-});
-
-describe('cloudfront-invalidate cancellation', () => {
-  test('SIGINT then SIGTERM during the invalidation wait: exits promptly, says the invalidation keeps running', async () => {
-    cloudfront.completeAfter = Infinity;
-    const state: CancelState = {};
-    const run = await invalidate(
-      [],
-      1,
-      {},
-      cancelWhen(() => cloudfront.invalidations.length > 0, state),
+    // The delay rule matches only CloudFront's GetInvalidation, so the CloudFormation proxy passes all through.
+    const hang: FaultRule[] = [{ fault: 'delay', operation: 'GetInvalidation', delayMs: 40_000 }];
+    const cancelled = await cancelledRun(
+      () => cfProxy?.requests.some((r) => r.operation === 'GetInvalidation') ?? false,
+      (onStart) => invalidate(hang, 1, { paths: '/index.html', 'wait-timeout': '5m' }, onStart),
     );
-    const ending = expectPromptCancellation(run, state);
+    const { run } = cancelled;
     const said = `${run.errors[0].message}\n${run.log}`;
     expect(said).toMatch(/cancel/i);
     expect(said).toContain(cloudfront.invalidations[0].id);
     expect(cloudfront.invalidations).toHaveLength(1);
-    results.record(cancellationOutcome(NAME, 'during the invalidation wait (InProgress)', run, state, ending, { max: 160 }));
+    results.record(cancelled.outcome(NAME, 'during the invalidation wait (InProgress)', { max: 160 }));
   }, 60_000);
 });
 
@@ -203,19 +159,25 @@ describe('cloudfront-invalidate: cancelled while a request hangs', () => {
       upstream: cloudfront.endpoint,
       rules: [{ fault: 'delay', operation: 'GetInvalidation', delayMs: 40_000 }],
     });
-    const state: CancelState = {};
-    const run = await runChecked(NAME, {
-      inputs: { 'stack-name': STACK, paths: '/index.html', 'wait-timeout': '5m' },
-      env: { ...moto.env, AWS_ENDPOINT_URL: cfnProxy.endpoint, AWS_ENDPOINT_URL_CLOUDFRONT: cfProxy.endpoint },
-      timeoutMs: 60_000,
-      onStart: cancelWhen(() => cfProxy?.requests.some((r) => r.operation === 'GetInvalidation') ?? false, state),
-    });
-    run.cleanup();
-    scanned.push(run);
-    const ending = expectPromptCancellation(run, state);
+    const endpoints = { AWS_ENDPOINT_URL: cfnProxy.endpoint, AWS_ENDPOINT_URL_CLOUDFRONT: cfProxy.endpoint };
+    const cancelled = await cancelledRun(
+      () => cfProxy?.requests.some((r) => r.operation === 'GetInvalidation') ?? false,
+      async (onStart) => {
+        const run = await runChecked(NAME, {
+          inputs: { 'stack-name': STACK, paths: '/index.html', 'wait-timeout': '5m' },
+          env: { ...moto.env, ...endpoints },
+          timeoutMs: 60_000,
+          onStart,
+        });
+        run.cleanup();
+        scanned.push(run);
+        return run;
+      },
+    );
+    const { run } = cancelled;
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(run.errors[0].message).toContain(cloudfront.invalidations[0].id);
-    results.record(cancellationOutcome(NAME, 'while a GetInvalidation answer is held (40 s)', run, state, ending));
+    results.record(cancelled.outcome(NAME, 'while a GetInvalidation answer is held (40 s)'));
   }, 45_000);
 });
 

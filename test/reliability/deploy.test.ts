@@ -1,25 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateServiceCommand, ECSClient } from '@aws-sdk/client-ecs';
+import { rmSync } from 'node:fs';
 import { useMoto } from '../harness/moto.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
 import { expectedObjects, readBucket } from './lib/bucket.js';
-import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
+import { describeFaults, faultMix, jsonBody, faultLevels } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import {
-  cancellationOutcome,
-  cancelWhen,
-  describeRun,
-  runChecked,
-  type CancelState,
-  type CheckedResult,
-  testNoSecretLeaks,
-  expectPromptCancellation,
-} from './lib/run.js';
-import { FIXTURE, IMAGE_REPO, seedCloudFront, seedEcs, viteSite, writeSite } from './lib/seed.js';
+import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
+import { FIXTURE, IMAGE_REPO, seedCloudFront, seedEcs, seedBuilds, seedSlowService, viteSite } from './lib/seed.js';
 
 /**
  * The root action (the whole deploy in one step) under AWS faults, against moto started with
@@ -39,10 +26,7 @@ let workspace: string;
 let proxy: FaultProxy | undefined;
 
 beforeEach(async () => {
-  workspace = mkdtempSync(path.join(tmpdir(), 'reliability-deploy-'));
-  writeSite(path.join(workspace, 'v1'), V1);
-  writeSite(path.join(workspace, 'v2'), V2);
-  await new S3Client(moto.clientConfig).send(new CreateBucketCommand({ Bucket: FIXTURE.bucket }));
+  workspace = await seedBuilds(moto, 'reliability-deploy-', V1, V2);
   await seedEcs(moto);
   await seedCloudFront(moto);
   const first = await deploy('v1');
@@ -106,10 +90,7 @@ function updatesPerService(requests: FaultProxy['requests']): Record<string, num
 }
 
 describe('deploy (root action) under faults', () => {
-  test.each([
-    [10, 'faults-10', 91],
-    [30, 'faults-30', 93],
-  ] as const)(
+  test.each(faultLevels(91, 93))(
     '%d%% faults on every AWS request (%s, seed %d): all live, or failed with the old HTML live; re-run completes',
     async (percent, category, seed) => {
       const run = await deploy('v2', faultMix(percent / 100), seed);
@@ -164,26 +145,18 @@ describe('deploy (root action) under faults', () => {
 
 describe('deploy (root action) cancellation', () => {
   test('SIGINT then SIGTERM during the backend wait: exits promptly, old HTML live, nothing deleted', async () => {
-    // A service wanting 2 tasks where moto runs 1: its rollout stays IN_PROGRESS, so the action waits.
-    await new ECSClient(moto.clientConfig).send(
-      new CreateServiceCommand({
-        cluster: FIXTURE.cluster,
-        serviceName: 'slow',
-        taskDefinition: 'allthrive-web',
-        desiredCount: 2,
-        launchType: 'EC2',
-      }),
-    );
-    const state: CancelState = {};
+    await seedSlowService(moto);
     const ready = () =>
       (proxy?.count('UpdateService') ?? 0) >= 1 && (proxy?.requests.filter((r) => r.operation === 'DescribeServices').length ?? 0) >= 3;
-    const run = await deploy('v2', [], 1, { inputs: { services: 'slow', 'deploy-timeout': '5m' }, onStart: cancelWhen(ready, state) });
-    const ending = expectPromptCancellation(run, state);
+    const cancelled = await cancelledRun(ready, (onStart) =>
+      deploy('v2', [], 1, { inputs: { services: 'slow', 'deploy-timeout': '5m' }, onStart }),
+    );
+    const { run } = cancelled;
     expect(`${run.errors[0].message}\n${run.log}`).toMatch(/cancel/i);
     expect((await readBucket(moto, FIXTURE.bucket))['index.html'].body).toBe(V1['index.html']);
     expect(proxy!.requests.filter((r) => (r.operation === 'DeleteObjects' || r.operation === 'DeleteObject') && r.forwarded)).toEqual([]);
     results.record(
-      cancellationOutcome(NAME, 'during the backend wait (rollout IN_PROGRESS)', run, state, ending, {
+      cancelled.outcome(NAME, 'during the backend wait (rollout IN_PROGRESS)', {
         max: 150,
         after: '; old HTML live, nothing deleted',
       }),

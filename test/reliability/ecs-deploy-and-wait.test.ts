@@ -1,20 +1,11 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { CreateServiceCommand, ECSClient } from '@aws-sdk/client-ecs';
+import type { BundleOptions } from '../harness/bundle.js';
 import { useMoto } from '../harness/moto.js';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
-import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
+import { describeFaults, faultMix, jsonBody, faultLevels } from './lib/faults.js';
 import { useResults } from './lib/results.js';
-import {
-  cancellationOutcome,
-  cancelWhen,
-  describeRun,
-  runChecked,
-  type CancelState,
-  type CheckedResult,
-  testNoSecretLeaks,
-  expectPromptCancellation,
-} from './lib/run.js';
-import { FIXTURE, IMAGE_REPO, seedEcs } from './lib/seed.js';
+import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
+import { FIXTURE, IMAGE_REPO, seedEcs, seedSlowService } from './lib/seed.js';
 
 /**
  * ecs-deploy-and-wait under AWS faults: the proxy in front of moto throttles, fails, resets and
@@ -45,13 +36,20 @@ const INPUTS = {
   'poll-interval': '1s',
 };
 
-async function deploy(rules: FaultRule[], seed = 2026, inputs: Record<string, string> = {}, timeoutMs = 60_000): Promise<CheckedResult> {
+async function deploy(
+  rules: FaultRule[],
+  seed = 2026,
+  inputs: Record<string, string> = {},
+  timeoutMs = 60_000,
+  onStart?: BundleOptions['onStart'],
+): Promise<CheckedResult> {
   await proxy.close();
   proxy = await startFaultProxy({ upstream: moto.endpoint, seed, rules });
   const run = await runChecked(NAME, {
     inputs: { ...INPUTS, ...inputs },
     env: { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint },
     timeoutMs,
+    onStart,
   });
   run.cleanup();
   scanned.push(run);
@@ -87,10 +85,7 @@ describe('ecs-deploy-and-wait under faults', () => {
     });
   });
 
-  test.each([
-    [10, 'faults-10', [101, 102, 103, 104]],
-    [30, 'faults-30', [301, 302, 303, 304]],
-  ] as const)(
+  test.each(faultLevels([101, 102, 103, 104], [301, 302, 303, 304]))(
     '%d%% faults on every ECS/ECR request (4 seeds): verdict unchanged, exactly one UpdateService per service',
     async (percent, category, seeds) => {
       const rules = faultMix(percent / 100);
@@ -161,56 +156,27 @@ describe('ecs-deploy-and-wait: lost and hung answers', () => {
 
 describe('ecs-deploy-and-wait cancellation', () => {
   test('SIGINT then SIGTERM during the ECS wait: exits promptly, says what it left and what a re-run does', async () => {
-    // A service wanting 2 tasks where moto runs 1: its deployment stays IN_PROGRESS, so the action waits.
-    const ecs = new ECSClient(moto.clientConfig);
-    await ecs.send(
-      new CreateServiceCommand({
-        cluster: FIXTURE.cluster,
-        serviceName: 'slow',
-        taskDefinition: 'allthrive-web',
-        desiredCount: 2,
-        launchType: 'EC2',
-      }),
-    );
-    await proxy.close();
-    proxy = await startFaultProxy({ upstream: moto.endpoint });
-    const state: CancelState = {};
+    await seedSlowService(moto);
     const ready = () => proxy.count('UpdateService') >= 1 && proxy.requests.filter((r) => r.operation === 'DescribeServices').length >= 3;
-    const run = await runChecked(NAME, {
-      inputs: { ...INPUTS, services: 'slow', timeout: '5m' },
-      env: { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint },
-      timeoutMs: 90_000,
-      onStart: cancelWhen(ready, state),
-    });
-    run.cleanup();
-    scanned.push(run);
-    const ending = expectPromptCancellation(run, state);
+    const cancelled = await cancelledRun(ready, (onStart) => deploy([], 2026, { services: 'slow', timeout: '5m' }, 90_000, onStart));
+    const { run } = cancelled;
     const said = `${run.errors[0].message}\n${run.log}`;
     expect(said).toMatch(/cancel/i);
     expect(said).toMatch(/re-?run/i);
-    results.record(cancellationOutcome(NAME, 'during the ECS wait (deployment IN_PROGRESS)', run, state, ending, { max: 160 }));
+    results.record(cancelled.outcome(NAME, 'during the ECS wait (deployment IN_PROGRESS)', { max: 160 }));
   }, 60_000);
 });
 
 describe('ecs-deploy-and-wait: cancelled while a request hangs', () => {
   test('SIGINT then SIGTERM while a DescribeServices answer is held: exits promptly', async () => {
-    await proxy.close();
-    proxy = await startFaultProxy({
-      upstream: moto.endpoint,
-      rules: [{ fault: 'delay', operation: 'DescribeServices', delayMs: 40_000, after: 1 }],
-    });
-    const state: CancelState = {};
-    const run = await runChecked(NAME, {
-      inputs: { ...INPUTS, timeout: '5m' },
-      env: { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint },
-      timeoutMs: 60_000,
-      onStart: cancelWhen(() => proxy.requests.filter((r) => r.operation === 'DescribeServices').length >= 2, state),
-    });
-    run.cleanup();
-    scanned.push(run);
-    const ending = expectPromptCancellation(run, state);
+    const hang: FaultRule[] = [{ fault: 'delay', operation: 'DescribeServices', delayMs: 40_000, after: 1 }];
+    const cancelled = await cancelledRun(
+      () => proxy.requests.filter((r) => r.operation === 'DescribeServices').length >= 2,
+      (onStart) => deploy(hang, 2026, { timeout: '5m' }, 60_000, onStart),
+    );
+    const { run } = cancelled;
     expect(run.errors[0].message).toMatch(/cancel/i);
-    results.record(cancellationOutcome(NAME, 'while a DescribeServices answer is held (40 s)', run, state, ending));
+    results.record(cancelled.outcome(NAME, 'while a DescribeServices answer is held (40 s)'));
   }, 45_000);
 });
 

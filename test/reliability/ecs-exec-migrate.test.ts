@@ -5,18 +5,18 @@ import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fau
 // The ecs-exec-migrate tests' own fakes (a real SSM data channel over WebSocket, ECS answers for
 // exec mode), reused read-only: the bundle talks to them exactly as to AWS.
 import { djangoOutput, startFakeDataChannel, type FakeDataChannel } from '../ecs-exec-migrate/fake-data-channel.js';
-import { CLUSTER_ARN, execHandlers, taskArn, taskDef, type ExecState } from '../ecs-exec-migrate/exec-fixtures.js';
+import {
+  CLUSTER_ARN,
+  MIGRATE_INPUTS,
+  awslogsTaskDefinition,
+  execHandlers,
+  taskArn,
+  taskDef,
+  type ExecState,
+} from '../ecs-exec-migrate/exec-fixtures.js';
 import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import {
-  cancellationOutcome,
-  cancelWhen,
-  describeRun,
-  runChecked,
-  type CancelState,
-  type CheckedResult,
-  expectPromptCancellation,
-} from './lib/run.js';
+import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
 
 /**
  * ecs-exec-migrate under faults. moto does not implement ExecuteCommand and its one-off tasks
@@ -54,22 +54,7 @@ beforeAll(async () => {
   aws = await startFakeAws({
     ...exec,
     DescribeServices: (body) => (state.primaryRevision === -1 ? { services: [runTaskService], failures: [] } : exec.DescribeServices(body)),
-    DescribeTaskDefinition: () => ({
-      taskDefinition: {
-        taskDefinitionArn: taskDef(42),
-        networkMode: 'awsvpc',
-        containerDefinitions: [
-          {
-            name: 'web',
-            image: 'app:v42',
-            logConfiguration: {
-              logDriver: 'awslogs',
-              options: { 'awslogs-group': '/ecs/allthrive', 'awslogs-region': 'us-east-1', 'awslogs-stream-prefix': 'ecs' },
-            },
-          },
-        ],
-      },
-    }),
+    DescribeTaskDefinition: () => awslogsTaskDefinition('/ecs/allthrive', { image: 'app:v42' }),
     ListTasks: (body) => (body.startedBy ? { taskArns: [] } : exec.ListTasks()),
     // ECS semantics of clientToken: the same token returns the task already started.
     RunTask: (body) => {
@@ -141,13 +126,7 @@ async function migrate(
 ): Promise<CheckedResult> {
   proxy = await startFaultProxy({ upstream: aws.endpoint, seed, rules });
   const run = await runChecked(NAME, {
-    inputs: {
-      cluster: 'production-allthrive-cluster',
-      service: 'web',
-      command: 'python manage.py migrate --noinput',
-      timeout: '45s',
-      ...inputs,
-    },
+    inputs: { ...MIGRATE_INPUTS, ...inputs },
     env: { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: proxy.endpoint },
     timeoutMs,
     extraSecrets: [TOKEN],
@@ -327,68 +306,53 @@ describe('ecs-exec-migrate: a hung request against the timeout', () => {
 
 describe('ecs-exec-migrate: cancelled while ExecuteCommand is in flight', () => {
   test('SIGINT during ExecuteCommand: reported as a cancellation that may have started the command', async () => {
-    const cancel: CancelState = {};
-    const run = await migrate(
-      [{ fault: 'delay', operation: 'ExecuteCommand', delayMs: 30_000 }],
-      1,
-      {},
-      cancelWhen(() => proxy?.requests.some((r) => r.operation === 'ExecuteCommand') ?? false, cancel),
+    const hang: FaultRule[] = [{ fault: 'delay', operation: 'ExecuteCommand', delayMs: 30_000 }];
+    const cancelled = await cancelledRun(
+      () => proxy?.requests.some((r) => r.operation === 'ExecuteCommand') ?? false,
+      (onStart) => migrate(hang, 1, {}, onStart),
     );
-    const ending = expectPromptCancellation(run, cancel);
+    const { run } = cancelled;
     // ECS may have started the session before the answer was lost: the step must say so, not blame ECS.
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(run.errors[0].message).toMatch(/may (have started|still be running)|unknown/i);
-    results.record(cancellationOutcome(NAME, 'while the ExecuteCommand answer is held (30 s)', run, cancel, ending));
+    results.record(cancelled.outcome(NAME, 'while the ExecuteCommand answer is held (30 s)'));
   }, 45_000);
 });
 
 describe('ecs-exec-migrate cancellation', () => {
   test('SIGINT then SIGTERM during the exec session: Ctrl-C sent, exits promptly, says the migration may still be running', async () => {
     state.script = { token: TOKEN, shell: true, end: 'never' };
-    const cancel: CancelState = {};
-    const run = await migrate(
-      [],
-      1,
-      { command: 'echo started; sleep 30' },
-      cancelWhen(() => (channel.sessions[0]?.sent.length ?? 0) > 0, cancel),
+    const cancelled = await cancelledRun(
+      () => (channel.sessions[0]?.sent.length ?? 0) > 0,
+      (onStart) => migrate([], 1, { command: 'echo started; sleep 30' }, onStart),
     );
-    const ending = expectPromptCancellation(run, cancel);
+    const { run } = cancelled;
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(run.errors[0].message).toMatch(/may still be running|still running/i);
     expect(channel.sessions[0].ctrlC).toBe(true);
-    results.record(
-      cancellationOutcome(NAME, 'during the exec session (remote command running)', run, cancel, ending, { before: ', Ctrl-C sent' }),
-    );
+    results.record(cancelled.outcome(NAME, 'during the exec session (remote command running)', { before: ', Ctrl-C sent' }));
   }, 60_000);
 
   test('SIGINT then SIGTERM while waiting for the one-off task: exits promptly and says what it left', async () => {
     state.primaryRevision = -1;
     oneOff.stops = false;
-    const cancel: CancelState = {};
-    const run = await migrate(
-      [],
-      1,
-      { mode: 'run-task' },
-      cancelWhen(() => aws.count('DescribeTasks') >= 1, cancel),
+    const cancelled = await cancelledRun(
+      () => aws.count('DescribeTasks') >= 1,
+      (onStart) => migrate([], 1, { mode: 'run-task' }, onStart),
     );
-    const ending = expectPromptCancellation(run, cancel);
+    const { run } = cancelled;
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(run.errors[0].message).toContain(RUN_TASK_ID.slice(0, 30));
     results.record(
-      cancellationOutcome(NAME, 'run-task: while waiting for the task to stop', run, cancel, ending, {
+      cancelled.outcome(NAME, 'run-task: while waiting for the task to stop', {
         before: oneOff.stopped ? ', task stopped (StopTask)' : ', task left running',
       }),
     );
   }, 60_000);
 });
 
-test("secrets: neither the SSM session token nor the credentials appear in any output of this file's runs", () => {
-  expect(scanned.length).toBeGreaterThan(0);
-  expect(scanned.flatMap((r) => r.leaks)).toEqual([]);
-  results.record({
-    action: NAME,
-    category: 'secrets',
-    case: 'SSM session tokenValue, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, presigned URLs',
-    outcome: `not found in stdout, stderr, outputs, summary or files of ${scanned.length} runs`,
-  });
+// The SSM session token is scanned for too: migrate() passes it to runChecked as an extra secret.
+testNoSecretLeaks(NAME, scanned, results, {
+  case: 'SSM session tokenValue, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, presigned URLs',
+  places: 'stdout, stderr, outputs, summary or files',
 });

@@ -1,25 +1,13 @@
 import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { rmSync } from 'node:fs';
 import type { BundleOptions } from '../harness/bundle.js';
 import { useMoto } from '../harness/moto.js';
 import { startFaultProxy, type FaultProxy, type FaultRule, type RecordedRequest } from '../harness/fault-proxy.js';
 import { expectedObjects, readBucket } from './lib/bucket.js';
 import { describeFaults, faultMix } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import {
-  cancellationOutcome,
-  cancelWhen,
-  describeRun,
-  runChecked,
-  type CancelState,
-  type CheckedResult,
-  testNoSecretLeaks,
-  expectPromptCancellation,
-} from './lib/run.js';
-import { FIXTURE, viteSite, writeSite } from './lib/seed.js';
+import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
+import { FIXTURE, seedBuilds, viteSite } from './lib/seed.js';
 
 /**
  * s3-sync-frontend under S3 faults. v1 of a small Vite build is deployed without faults, then
@@ -38,10 +26,7 @@ let workspace: string;
 let proxy: FaultProxy | undefined;
 
 beforeEach(async () => {
-  workspace = mkdtempSync(path.join(tmpdir(), 'reliability-s3-'));
-  writeSite(path.join(workspace, 'v1'), V1);
-  writeSite(path.join(workspace, 'v2'), V2);
-  await new S3Client(moto.clientConfig).send(new CreateBucketCommand({ Bucket: FIXTURE.bucket }));
+  workspace = await seedBuilds(moto, 'reliability-s3-', V1, V2);
   const first = await sync('v1');
   expect({ exit: first.exitCode, details: describeRun(first) }).toMatchObject({ exit: 0 });
 });
@@ -175,12 +160,12 @@ describe('s3-sync-frontend under faults', () => {
 
 describe('s3-sync-frontend cancellation', () => {
   test('SIGINT then SIGTERM while uploads hang: exits promptly, v1 still live, nothing deleted, re-run completes', async () => {
-    const state: CancelState = {};
     const rules: FaultRule[] = [{ fault: 'delay', operation: 'PutObject', delayMs: 30_000 }];
-    const run = await sync('v2', rules, {
-      onStart: cancelWhen(() => proxy?.requests.some((r) => r.operation === 'PutObject') ?? false, state),
-    });
-    const ending = expectPromptCancellation(run, state);
+    const cancelled = await cancelledRun(
+      () => proxy?.requests.some((r) => r.operation === 'PutObject') ?? false,
+      (onStart) => sync('v2', rules, { onStart }),
+    );
+    const { run } = cancelled;
     const said = `${run.errors[0].message}\n${run.log}`;
     expect(said).toMatch(/cancel/i);
     expect(said).toMatch(/re-?run/i);
@@ -190,19 +175,19 @@ describe('s3-sync-frontend cancellation', () => {
     expect(rerun.exitCode).toBe(0);
     expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
     results.record(
-      cancellationOutcome(NAME, 'during phase 1 uploads (PUTs held 30 s)', run, state, ending, {
-        after: '; v1 live, nothing deleted; re-run completes',
-      }),
+      cancelled.outcome(NAME, 'during phase 1 uploads (PUTs held 30 s)', { after: '; v1 live, nothing deleted; re-run completes' }),
     );
   }, 60_000);
 });
 
 describe('s3-sync-frontend cancellation in the HTML phase', () => {
   test('SIGINT then SIGTERM while index.html uploads hang: exits promptly, nothing deleted, re-run completes', async () => {
-    const state: CancelState = {};
     const rules: FaultRule[] = [{ fault: 'delay', operation: 'PutObject', path: /index\.html$/, delayMs: 30_000 }];
-    const run = await sync('v2', rules, { onStart: cancelWhen(() => proxy?.requests.some((r) => isIndexPut(r)) ?? false, state) });
-    const ending = expectPromptCancellation(run, state);
+    const cancelled = await cancelledRun(
+      () => proxy?.requests.some((r) => isIndexPut(r)) ?? false,
+      (onStart) => sync('v2', rules, { onStart }),
+    );
+    const { run } = cancelled;
     expect(run.errors[0].message).toMatch(/cancel/i);
     expect(proxy!.requests.filter((r) => isDelete(r) && r.forwarded)).toEqual([]);
     // Every hashed asset v2 needs is already there, whichever index.html is live.
@@ -212,7 +197,7 @@ describe('s3-sync-frontend cancellation in the HTML phase', () => {
     expect(rerun.exitCode).toBe(0);
     expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
     results.record(
-      cancellationOutcome(NAME, 'during phase 3 (index.html PUTs held 30 s)', run, state, ending, {
+      cancelled.outcome(NAME, 'during phase 3 (index.html PUTs held 30 s)', {
         after: '; v2 assets all present, nothing deleted; re-run completes',
       }),
     );

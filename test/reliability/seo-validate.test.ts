@@ -4,18 +4,9 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startFaultProxy, type FaultKind, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
-import { describeFaults } from './lib/faults.js';
+import { describeFaults, faultLevels } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import {
-  cancellationOutcome,
-  cancelWhen,
-  describeRun,
-  runChecked,
-  type CancelState,
-  type CheckedResult,
-  testNoSecretLeaks,
-  expectPromptCancellation,
-} from './lib/run.js';
+import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
 
 /**
  * seo-validate against a loopback site behind the fault proxy: a fetch fault on the target
@@ -148,10 +139,7 @@ describe('seo-validate: fetch faults are reported as fetch faults', () => {
     });
   }
 
-  test.each([
-    [10, 'faults-10', 75],
-    [30, 'faults-30', 63],
-  ] as const)(
+  test.each(faultLevels(75, 63))(
     '%d%% faults on every fetch: each file is either validated or its fetch fault reported, never "missing"',
     async (percent, category, seed) => {
       const rate = percent / 100;
@@ -199,18 +187,22 @@ describe('seo-validate cancellation', () => {
   test('SIGINT then SIGTERM while robots.txt hangs: exits promptly', async () => {
     const proxy = await startFaultProxy({ upstream: origin, rules: [{ fault: 'delay', path: '/robots.txt', delayMs: 60_000 }] });
     try {
-      const state: CancelState = {};
-      const run = await runChecked(NAME, {
-        inputs: { url: proxy.endpoint, 'site-url': 'https://allthrive.ai', checks: 'robots,sitemap,llms', timeout: '60s' },
-        workspace,
-        timeoutMs: 60_000,
-        onStart: cancelWhen(() => proxy.requests.some((r) => r.path === '/robots.txt'), state),
-      });
-      run.cleanup();
-      scanned.push(run);
-      const ending = expectPromptCancellation(run, state);
-      expect(run.errors[0].message).toMatch(/cancel/i);
-      results.record(cancellationOutcome(NAME, 'while robots.txt is being fetched (held 60 s)', run, state, ending));
+      const cancelled = await cancelledRun(
+        () => proxy.requests.some((r) => r.path === '/robots.txt'),
+        async (onStart) => {
+          const run = await runChecked(NAME, {
+            inputs: { url: proxy.endpoint, 'site-url': 'https://allthrive.ai', checks: 'robots,sitemap,llms', timeout: '60s' },
+            workspace,
+            timeoutMs: 60_000,
+            onStart,
+          });
+          run.cleanup();
+          scanned.push(run);
+          return run;
+        },
+      );
+      expect(cancelled.run.errors[0].message).toMatch(/cancel/i);
+      results.record(cancelled.outcome(NAME, 'while robots.txt is being fetched (held 60 s)'));
     } finally {
       await proxy.close();
     }

@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { Inputs, mapInputSource } from '@allthrive/toolkit';
 import { readOptions } from '@allthrive/seo-validate';
 import { repoRoot } from '../harness/bundle.js';
+import { CHECK_DEFAULTS } from './options.js';
 
 const read = (values: Record<string, string>) => readOptions(new Inputs(mapInputSource(values)));
 
@@ -14,13 +15,7 @@ describe('seo-validate inputs', () => {
       url: 'http://localhost:8000',
       directory: undefined,
       siteUrl: undefined,
-      checks: ['robots', 'sitemap', 'ai-plugin', 'llms'],
-      require: ['robots', 'sitemap'],
-      userAgents: ['*', 'Googlebot'],
-      allowPaths: [],
-      disallowPaths: [],
-      checkUrls: 0,
-      failOn: 'error',
+      ...CHECK_DEFAULTS,
       profile: 'google',
       timeoutMs: 15_000,
       hostHeader: undefined,

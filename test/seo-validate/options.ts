@@ -5,9 +5,8 @@ import path from 'node:path';
 import type { Options } from '@allthrive/seo-validate';
 import { fixtureSite } from './site-server.js';
 
-/** The action's defaults (all checks, robots and sitemap required), changed by `overrides`. */
-export const engineOptions = (overrides: Partial<Options> = {}): Options => ({
-  siteUrl: 'https://allthrive.ai',
+/** What the action's documented defaults for the checks become in the engine's options. */
+export const CHECK_DEFAULTS = {
   checks: ['robots', 'sitemap', 'ai-plugin', 'llms'],
   require: ['robots', 'sitemap'],
   userAgents: ['*', 'Googlebot'],
@@ -15,6 +14,12 @@ export const engineOptions = (overrides: Partial<Options> = {}): Options => ({
   disallowPaths: [],
   checkUrls: 0,
   failOn: 'error',
+} satisfies Partial<Options>;
+
+/** The action's defaults (all checks, robots and sitemap required; a 5 s timeout), changed by `overrides`. */
+export const engineOptions = (overrides: Partial<Options> = {}): Options => ({
+  siteUrl: 'https://allthrive.ai',
+  ...CHECK_DEFAULTS,
   timeoutMs: 5000,
   ...overrides,
 });

@@ -52,14 +52,16 @@ function groupAlive(pgid: number): boolean {
 
 const serve = (port: number) => `${python} -m http.server ${port} --bind 127.0.0.1 --directory public`;
 
+/** The bundle on a fresh workspace, starting `start(port)` for a free port and waiting `waitTimeout` for it. */
+async function runStarting(start: (port: number) => string, waitTimeout: string): Promise<{ port: number; result: BundleResult }> {
+  const port = await freePort();
+  const inputs = { url: `http://127.0.0.1:${port}`, 'site-url': 'https://allthrive.ai', start: start(port), 'wait-timeout': waitTimeout };
+  return { port, result: await run(inputs, workspace()) };
+}
+
 describe('seo-validate start / wait-timeout', () => {
   it('starts the server, waits for it, checks the site, folds its output in a group and stops it', async () => {
-    const ws = workspace();
-    const port = await freePort();
-    const result = await run(
-      { url: `http://127.0.0.1:${port}`, 'site-url': 'https://allthrive.ai', start: serve(port), 'wait-timeout': '30s' },
-      ws,
-    );
+    const { result } = await runStarting(serve, '30s');
     expect(result.errors).toEqual([]);
     expect(result.exitCode).toBe(0);
     expect(result.outputs.errors).toBe('0');
@@ -69,13 +71,11 @@ describe('seo-validate start / wait-timeout', () => {
   });
 
   it('a server that never answers: the step fails after wait-timeout, naming the url, and the server is stopped', async () => {
-    const ws = workspace();
-    const port = await freePort();
     // Listens (connections are accepted by the kernel) but never reads or answers a request.
-    const silent = `${python} -c "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', ${port})); s.listen(); print('listening', flush=True); time.sleep(600)"`;
-    const result = await run(
-      { url: `http://127.0.0.1:${port}`, 'site-url': 'https://allthrive.ai', start: silent, 'wait-timeout': '3s' },
-      ws,
+    const { port, result } = await runStarting(
+      (port) =>
+        `${python} -c "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', ${port})); s.listen(); print('listening', flush=True); time.sleep(600)"`,
+      '3s',
     );
     expect(result.exitCode).toBe(1);
     const failure = result.errors[result.errors.length - 1].message;
@@ -85,13 +85,11 @@ describe('seo-validate start / wait-timeout', () => {
   });
 
   it('a server that exits at once: the step fails at once with its exit code and its last lines', async () => {
-    const ws = workspace();
-    const port = await freePort();
     // 25 lines on stdout, then the error on stderr: the last 20 lines are line 7 … line 25 and the error.
-    const crash = `${python} -c "import sys; [print('line %d' % i, flush=True) for i in range(1, 26)]; print('django.core.exceptions.ImproperlyConfigured: SECRET_KEY', file=sys.stderr, flush=True); sys.exit(3)"`;
-    const result = await run(
-      { url: `http://127.0.0.1:${port}`, 'site-url': 'https://allthrive.ai', start: crash, 'wait-timeout': '5m' },
-      ws,
+    const { result } = await runStarting(
+      () =>
+        `${python} -c "import sys; [print('line %d' % i, flush=True) for i in range(1, 26)]; print('django.core.exceptions.ImproperlyConfigured: SECRET_KEY', file=sys.stderr, flush=True); sys.exit(3)"`,
+      '5m',
     );
     expect(result.exitCode).toBe(1);
     const failure = result.errors[result.errors.length - 1].message;

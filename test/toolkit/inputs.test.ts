@@ -1,17 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { InputError, Inputs, mapInputSource, runnerInputSource } from '@allthrive/toolkit';
+import { Inputs, mapInputSource, runnerInputSource } from '@allthrive/toolkit';
+import { thrownInputError } from '../harness/input-error.js';
 
 const inputs = (values: Record<string, string>) => new Inputs(mapInputSource(values));
-
-function rejection(fn: () => unknown): InputError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
 
 describe('Inputs readers', () => {
   it('reads the runner variables with its name mangling (spaces to _, upper case, hyphens kept)', () => {
@@ -24,7 +15,7 @@ describe('Inputs readers', () => {
     expect(inputs({ bucket: 'site' }).string('bucket', { required: true })).toBe('site');
     expect(inputs({}).string('prefix', { default: 'app' })).toBe('app');
     expect(inputs({}).string('prefix')).toBe('');
-    const error = rejection(() => inputs({ bucket: '  ' }).string('bucket', { required: true, accepted: 'a bucket name' }));
+    const error = thrownInputError(() => inputs({ bucket: '  ' }).string('bucket', { required: true, accepted: 'a bucket name' }));
     expect(error.input).toBe('bucket');
     expect(error.message).toBe("Input 'bucket' is required but was not given: expected a bucket name.");
   });
@@ -39,20 +30,20 @@ describe('Inputs readers', () => {
   });
 
   it.each(['yes', 'no', '1', '0', 'on', 'y', 'tru'])('boolean rejects %s naming input, value and accepted values', (value) => {
-    const error = rejection(() => inputs({ wait: value }).boolean('wait', true));
+    const error = thrownInputError(() => inputs({ wait: value }).boolean('wait', true));
     expect(error.input).toBe('wait');
     expect(error.message).toBe(`Input 'wait' has the value '${value}', which is not accepted: expected \`true\` or \`false\`.`);
   });
 
   it('boolean falls back to its default when absent and is required without one', () => {
     expect(inputs({}).boolean('wait', true)).toBe(true);
-    expect(rejection(() => inputs({}).boolean('wait')).message).toContain("Input 'wait' is required");
+    expect(thrownInputError(() => inputs({}).boolean('wait')).message).toContain("Input 'wait' is required");
   });
 
   it('list splits on commas and newlines and drops blanks', () => {
     expect(inputs({ services: 'web, celery\ncelery-beat\n\n,' }).list('services')).toEqual(['web', 'celery', 'celery-beat']);
     expect(inputs({}).list('services')).toEqual([]);
-    expect(rejection(() => inputs({ services: ' , \n' }).list('services', { required: true })).input).toBe('services');
+    expect(thrownInputError(() => inputs({ services: ' , \n' }).list('services', { required: true })).input).toBe('services');
   });
 
   it('lines keeps commas inside a line and skips comments', () => {
@@ -79,7 +70,7 @@ describe('Inputs readers', () => {
   });
 
   it.each(['15 minutes', '-5m', '1.5h', '30s15m', '5m5m', 'm', '1x', 'soon'])('duration rejects %s', (value) => {
-    const error = rejection(() => inputs({ timeout: value }).duration('timeout', { default: '15m' }));
+    const error = thrownInputError(() => inputs({ timeout: value }).duration('timeout', { default: '15m' }));
     expect(error.input).toBe('timeout');
     expect(error.message).toMatch(
       new RegExp(
@@ -89,7 +80,7 @@ describe('Inputs readers', () => {
   });
 
   it('duration enforces a minimum', () => {
-    const error = rejection(() => inputs({ 'poll-interval': '500ms' }).duration('poll-interval', { default: '10s', minMs: 1000 }));
+    const error = thrownInputError(() => inputs({ 'poll-interval': '500ms' }).duration('poll-interval', { default: '10s', minMs: 1000 }));
     expect(error.message).toContain('at least 1s');
   });
 
@@ -98,7 +89,7 @@ describe('Inputs readers', () => {
     expect(inputs({}).integer('concurrency', { default: 8, min: 1, max: 64 })).toBe(8);
     for (const bad of ['0', '65', '1.5', 'ten', '1e3', '']) {
       if (!bad) continue;
-      const error = rejection(() => inputs({ concurrency: bad }).integer('concurrency', { default: 8, min: 1, max: 64 }));
+      const error = thrownInputError(() => inputs({ concurrency: bad }).integer('concurrency', { default: 8, min: 1, max: 64 }));
       expect(error.message).toBe(
         `Input 'concurrency' has the value '${bad}', which is not accepted: expected a whole number from 1 to 64.`,
       );
@@ -108,7 +99,7 @@ describe('Inputs readers', () => {
   it('enumeration is case-insensitive and lists the choices', () => {
     expect(inputs({ mode: 'RUN-TASK' }).enumeration('mode', ['exec', 'run-task'] as const, 'exec')).toBe('run-task');
     expect(inputs({}).enumeration('mode', ['exec', 'run-task'] as const, 'exec')).toBe('exec');
-    expect(rejection(() => inputs({ mode: 'ssh' }).enumeration('mode', ['exec', 'run-task'] as const, 'exec')).message).toBe(
+    expect(thrownInputError(() => inputs({ mode: 'ssh' }).enumeration('mode', ['exec', 'run-task'] as const, 'exec')).message).toBe(
       "Input 'mode' has the value 'ssh', which is not accepted: expected one of `exec`, `run-task`.",
     );
   });
@@ -116,21 +107,21 @@ describe('Inputs readers', () => {
   it('json parses or names the parse error', () => {
     expect(inputs({ paths: '["/a","/b"]' }).json('paths')).toEqual(['/a', '/b']);
     expect(inputs({}).json('paths')).toBeUndefined();
-    const error = rejection(() => inputs({ paths: '["/a",' }).json('paths', { accepted: 'a JSON array of paths' }));
+    const error = thrownInputError(() => inputs({ paths: '["/a",' }).json('paths', { accepted: 'a JSON array of paths' }));
     expect(error.input).toBe('paths');
     expect(error.message).toMatch(/^Input 'paths' has the value '\["\/a",', which is not accepted: expected a JSON array of paths \(/);
   });
 
   it('exclusive rejects two mutually exclusive inputs given together', () => {
     expect(() => inputs({ url: 'http://x' }).exclusive('url', 'directory')).not.toThrow();
-    const error = rejection(() => inputs({ url: 'http://x', directory: 'site' }).exclusive('url', 'directory'));
+    const error = thrownInputError(() => inputs({ url: 'http://x', directory: 'site' }).exclusive('url', 'directory'));
     expect(error.message).toBe("Inputs 'url' and 'directory' cannot be used together: give only one of 'url', 'directory'.");
   });
 
   it('shows long or multi-line values on one line, shortened', () => {
-    const error = rejection(() => inputs({ wait: 'a\nb' }).boolean('wait', true));
+    const error = thrownInputError(() => inputs({ wait: 'a\nb' }).boolean('wait', true));
     expect(error.message).toContain("'a\\nb'");
-    const long = rejection(() => inputs({ wait: 'x'.repeat(200) }).boolean('wait', true));
+    const long = thrownInputError(() => inputs({ wait: 'x'.repeat(200) }).boolean('wait', true));
     expect(long.message.split('\n')).toHaveLength(1);
     expect(long.message.length).toBeLessThan(200);
   });

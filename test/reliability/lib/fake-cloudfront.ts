@@ -1,5 +1,6 @@
 import { distributionConfigXml } from '../../harness/cloudfront-config.js';
 import { createServer, type Server } from 'node:http';
+import { listenOnLoopback } from '../../harness/ports.js';
 
 /**
  * A scripted CloudFront REST-XML endpoint for what moto cannot show: invalidations that stay
@@ -101,9 +102,7 @@ export async function startFakeCloudFront(options: { completeAfter?: number; dis
     }
     return error(400, 'InvalidArgument', `fake CloudFront does not implement ${request.method} ${path}`);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const { port } = await listenOnLoopback(server);
   return Object.assign(fake, {
     endpoint: `http://127.0.0.1:${port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -39,6 +39,17 @@ export function describeFaults(requests: RecordedRequest[]): string {
     .join(', ')})`;
 }
 
+/**
+ * The two fault levels of the docs table, 10 % and 30 % (with the category each is recorded
+ * under), each with the seed (or seeds) the suite runs it with: rows for test.each.
+ */
+export function faultLevels<S>(seed10: S, seed30: S): (readonly [10, 'faults-10', S] | readonly [30, 'faults-30', S])[] {
+  return [
+    [10, 'faults-10', seed10],
+    [30, 'faults-30', seed30],
+  ];
+}
+
 /** JSON body of a recorded JSON-protocol request. */
 export function jsonBody(request: RecordedRequest): Record<string, unknown> {
   try {

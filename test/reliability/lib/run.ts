@@ -230,13 +230,13 @@ export function expectPromptCancellation(run: BundleResult, state: CancelState):
  * (with what the suite checked after, such as "v1 live, nothing deleted"), and the time from the
  * first signal to exit.
  */
-export function cancellationOutcome(
+function cancellationOutcome(
   action: string,
   caseName: string,
   run: BundleResult,
   state: CancelState,
   ending: string,
-  options: { max?: number; before?: string; after?: string } = {},
+  options: OutcomeOptions = {},
 ): Outcome {
   return {
     action,
@@ -245,4 +245,37 @@ export function cancellationOutcome(
     outcome: `${ending}${options.before ?? ''}: ${excerpt(run.errors[0].message, options.max ?? 140)}${options.after ?? ''}`,
     metrics: { exitAfterSignalMs: (state.exitedAt ?? Date.now()) - (state.signalledAt ?? 0) },
   };
+}
+
+interface OutcomeOptions {
+  /** How much of the `::error` line the row quotes (default 140 characters). */
+  max?: number;
+  /** Said right after the ending, e.g. ", Ctrl-C sent". */
+  before?: string;
+  /** What the suite checked after the run, e.g. "; v1 live, nothing deleted". */
+  after?: string;
+}
+
+export interface Cancellation<R extends BundleResult> {
+  run: R;
+  /** How the run ended: one of PROMPT_ENDINGS (cancelledRun asserted that). */
+  ending: string;
+  /** The docs-table row for this cancellation, to record once the suite's own checks passed. */
+  outcome(action: string, caseName: string, options?: OutcomeOptions): Outcome;
+}
+
+/**
+ * The cancellation step every fault suite shares: `start` launches the bundle with the given
+ * `onStart` hook, which interrupts it as cancelWhen does once `ready` says the action is in the
+ * phase to interrupt. Asserts the run ended promptly with exactly one `::error` line; each suite
+ * then checks what that line says and what the run left behind.
+ */
+export async function cancelledRun<R extends BundleResult>(
+  ready: (stdoutSoFar: string) => boolean | Promise<boolean>,
+  start: (onStart: (child: ChildProcess) => void) => Promise<R>,
+): Promise<Cancellation<R>> {
+  const state: CancelState = {};
+  const run = await start(cancelWhen(ready, state));
+  const ending = expectPromptCancellation(run, state);
+  return { run, ending, outcome: (action, caseName, options) => cancellationOutcome(action, caseName, run, state, ending, options) };
 }

@@ -1,11 +1,12 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
 import { CloudFrontClient, CreateDistributionCommand } from '@aws-sdk/client-cloudfront';
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { CreateClusterCommand, CreateServiceCommand, ECSClient, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Moto } from '../../harness/moto.js';
+import { defaultNetwork, type Moto } from '../../harness/moto.js';
 
 /** Fixtures shared by the reliability suites: what the product's deploy looks like, small. */
 export const FIXTURE = {
@@ -42,29 +43,22 @@ export function viteSite(version: string, extra = 0): Record<string, string> {
   return files;
 }
 
+/**
+ * A temporary workspace holding two builds, `v1/` and `v2/`, and the empty bucket they deploy to;
+ * returns the workspace (the caller removes it).
+ */
+export async function seedBuilds(moto: Moto, prefix: string, v1: Record<string, string>, v2: Record<string, string>): Promise<string> {
+  const workspace = mkdtempSync(path.join(tmpdir(), prefix));
+  writeSite(path.join(workspace, 'v1'), v1);
+  writeSite(path.join(workspace, 'v2'), v2);
+  await new S3Client(moto.clientConfig).send(new CreateBucketCommand({ Bucket: FIXTURE.bucket }));
+  return workspace;
+}
+
 export async function seedBucket(moto: Moto, bucket = FIXTURE.bucket): Promise<void> {
   const s3 = new S3Client(moto.clientConfig);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'index.html', Body: '<p>old</p>', ContentType: 'text/html' }));
-}
-
-/** moto's default VPC subnet and security group (EC2 query API; moto routes by the credential scope). */
-export async function defaultNetwork(moto: Moto): Promise<{ subnet: string; securityGroup: string }> {
-  const call = async (action: string) => {
-    const response = await fetch(moto.endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=0',
-      },
-      body: `Action=${action}&Version=2016-11-15`,
-    });
-    return response.text();
-  };
-  const subnet = /<subnetId>([^<]+)<\/subnetId>/.exec(await call('DescribeSubnets'))?.[1];
-  const securityGroup = /<groupId>([^<]+)<\/groupId>/.exec(await call('DescribeSecurityGroups'))?.[1];
-  if (!subnet || !securityGroup) throw new Error('moto has no default subnet or security group');
-  return { subnet, securityGroup };
 }
 
 /** A cluster with services web and celery on one task-definition family each, and the image in ECR. */
@@ -121,6 +115,22 @@ export async function seedEcs(
   });
   const put = await ecr.send(new PutImageCommand({ repositoryName: FIXTURE.repository, imageManifest: manifest, imageTag: 'v2' }));
   return { taskDefinitionArns, digest: put.image!.imageId!.imageDigest! };
+}
+
+/**
+ * A service `slow` wanting 2 tasks where moto (MOTO_ECS_SERVICE_RUNNING=1) runs 1: its rollout
+ * stays IN_PROGRESS, so an action deploying it waits — the phase the cancellation tests interrupt.
+ */
+export async function seedSlowService(moto: Moto): Promise<void> {
+  await new ECSClient(moto.clientConfig).send(
+    new CreateServiceCommand({
+      cluster: FIXTURE.cluster,
+      serviceName: 'slow',
+      taskDefinition: 'allthrive-web',
+      desiredCount: 2,
+      launchType: 'EC2',
+    }),
+  );
 }
 
 /** A CloudFront distribution and the stack whose DistributionId output names it. */
