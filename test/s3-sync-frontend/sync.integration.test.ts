@@ -98,6 +98,12 @@ describe('s3-sync-frontend against moto', () => {
     expect(result).toMatchObject({ uploaded: 0, reheadered: 0, unchanged: 9, deleted: 0, bytesUploaded: 0, changedPaths: [] });
     expect(writes(requests)).toEqual([]);
     expect(requests.filter((r) => r.op === 'HeadObject')).toEqual([]);
+    // Nothing changed, so the manifest already says what the bucket holds: it is not rewritten
+    // (one request less on every no-op deploy), and the next deploy still trusts it.
+    expect(requests.filter((r) => r.op === 'PutObject')).toEqual([]);
+    const again = recordingClient(moto);
+    expect((await deploy(root, again.s3)).result).toMatchObject({ uploaded: 0, reheadered: 0, unchanged: 9 });
+    expect(again.requests.filter((r) => r.op !== 'ListObjectsV2' && r.op !== 'GetObject')).toEqual([]);
   });
 
   it('rebuild where every mtime changed but only some contents did: uploads exactly those, lists what caches hold', async () => {

@@ -2,8 +2,7 @@ import { CopyObjectCommand, DeleteObjectsCommand, PutObjectCommand } from '@aws-
 import pLimit from 'p-limit';
 import { ActionError, CancelledError, formatDuration, systemClock } from '@allthrive/toolkit';
 import { formatBytes } from './format.js';
-import type { ObjectRecord } from './manifest.js';
-import { serializeManifest } from './manifest.js';
+import { serializeManifest, type Manifest, type ObjectRecord } from './manifest.js';
 import { htmlGroups, ownChangedPaths, type PhaseReport, type PlannedFile, type SyncDeps, type SyncPlan } from './plan.js';
 import { SHA256_METADATA, isCancellation, s3Failure, unquote } from './s3.js';
 import { MULTIPART_THRESHOLD, uploadObject } from './upload.js';
@@ -300,6 +299,18 @@ async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<
     attempts.set(plan.run.attempt, [...new Set([...(attempts.get(plan.run.attempt) ?? []), ...own])].sort());
     runs.set(plan.run.id, attempts);
   }
+  // A deploy that wrote nothing leaves the manifest as it was: rewriting an identical record would
+  // cost a request on every no-op deploy and nothing else (the objects it vouches for keep their
+  // LastModified, older than the manifest's, so the next deploy trusts them as before).
+  if (
+    !interim &&
+    plan.previousManifest &&
+    plan.progress.etags.size === 0 &&
+    sameRecord(plan.previousManifest, { objects, staleSince, runs })
+  ) {
+    deps.logger.debug('Deploy manifest unchanged: not rewritten.');
+    return;
+  }
   const clock = deps.clock ?? systemClock;
   const body = serializeManifest({ updatedAt: new Date(clock.now()).toISOString(), objects, staleSince, runs });
   try {
@@ -327,4 +338,9 @@ async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<
       `${s3Failure(error, 'PutObject', plan.bucket, plan.manifestKey)} The site is deployed, but the deploy manifest (grace-period bookkeeping) was not written; re-run the step.`,
     );
   }
+}
+
+/** Whether two manifests record the same objects, stale objects and runs (their write time aside). */
+function sameRecord(previous: Manifest, next: Omit<Manifest, 'updatedAt'>): boolean {
+  return serializeManifest({ ...previous, updatedAt: '' }) === serializeManifest({ ...next, updatedAt: '' });
 }
