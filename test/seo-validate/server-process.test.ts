@@ -42,7 +42,8 @@ describe('withStartedServer', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'seo-proc-'));
     site = await startSite();
     const logger = memoryLogger();
-    const command = `sleep 600 & echo $! > pids.txt.tmp; echo $$ >> pids.txt.tmp; mv pids.txt.tmp pids.txt; echo server says hello; wait`;
+    // The output comes before pids.txt, so it exists when the checks fail (they wait for pids.txt).
+    const command = `sleep 600 & echo $! > pids.txt.tmp; echo $$ >> pids.txt.tmp; echo server says hello; mv pids.txt.tmp pids.txt; wait`;
     const run = withStartedServer(
       { command, cwd: dir, url: site.url, waitTimeoutMs: 10_000, userAgent: 'test', getter: fetchResource, logger, clock: systemClock },
       async () => {

@@ -219,6 +219,9 @@ export async function withStartedServer<T>(options: StartOptions, checks: () => 
     return await checks();
   } finally {
     await stopGroup(child, options);
+    // What the command printed last may still be in the pipes: read it until they close (briefly:
+    // a process that escaped the group could hold them open).
+    await Promise.race([closed, options.clock.sleep(500)]);
     child.stdout?.destroy();
     child.stderr?.destroy();
     await logger.group('Output of the start command', async () => {
