@@ -14,6 +14,7 @@ import {
   type TaskStopCode,
 } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { settledPrimaryDeployment } from '../harness/scripted-ecs-endpoint.js';
 
 /**
  * A scripted ECS control plane for unit tests of the waiter: it keeps services, deployments,
@@ -112,16 +113,12 @@ export class ScriptedEcs {
   addService(seed: ServiceSeed): Service {
     const taskDefinition = seed.taskDefinition ?? this.addTaskDefinition(seed.name, 1, [{ name: seed.name, image: `${REPO}:old` }]);
     const desired = seed.desiredCount ?? 2;
-    const deployment: Deployment = {
-      id: `ecs-svc/${this.nextDeployment++}`,
-      status: 'PRIMARY',
+    const { rolloutState, rolloutStateReason, ...withoutRollout } = settledPrimaryDeployment(
+      `ecs-svc/${this.nextDeployment++}`,
       taskDefinition,
-      desiredCount: desired,
-      runningCount: desired,
-      pendingCount: 0,
-      failedTasks: 0,
-      ...(seed.noRolloutState ? {} : { rolloutState: 'COMPLETED', rolloutStateReason: 'ECS deployment completed.' }),
-    };
+      desired,
+    );
+    const deployment: Deployment = seed.noRolloutState ? withoutRollout : { ...withoutRollout, rolloutState, rolloutStateReason };
     const service: Service = {
       serviceName: seed.name,
       serviceArn: `arn:aws:ecs:eu-west-1:${ACCOUNT}:service/production-allthrive-cluster/${seed.name}`,

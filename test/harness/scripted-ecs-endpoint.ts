@@ -92,6 +92,21 @@ export interface ServiceSpec {
   later?: Scenario;
 }
 
+/** A service's PRIMARY deployment that finished rolling out: what every seeded service starts with. */
+export function settledPrimaryDeployment(id: string, taskDefinition: string, desired: number) {
+  return {
+    id,
+    status: 'PRIMARY',
+    taskDefinition,
+    desiredCount: desired,
+    runningCount: desired,
+    pendingCount: 0,
+    failedTasks: 0,
+    rolloutState: 'COMPLETED',
+    rolloutStateReason: 'ECS deployment completed.',
+  } as const;
+}
+
 export const ACCOUNT = '123456789012';
 export const REGION = 'eu-west-1';
 export const CLUSTER = 'production-allthrive-cluster';
@@ -325,15 +340,7 @@ export class ScriptedEcsEndpoint {
       deploymentConfiguration: configuration,
       deployments: [
         {
-          id,
-          status: 'PRIMARY',
-          taskDefinition,
-          desiredCount: desired,
-          runningCount: desired,
-          pendingCount: 0,
-          failedTasks: 0,
-          rolloutState: 'COMPLETED',
-          rolloutStateReason: 'ECS deployment completed.',
+          ...settledPrimaryDeployment(id, taskDefinition, desired),
           createdAt: this.seconds(this.now()) - 7200,
           updatedAt: this.seconds(this.now()) - 7000,
         },
