@@ -86,12 +86,23 @@ function defaultExtraDirs() {
  * one port) before anything starts.
  */
 export function planServices(workflowFile, { job, find = findBinaries } = {}) {
-  const workflow = parse(readFileSync(workflowFile, 'utf8')) ?? {};
-  const jobs = workflow.jobs ?? {};
   const byPort = new Map();
   const problems = [];
-  for (const jobId of jobsToRun(jobs, job)) {
-    for (const [id, service] of Object.entries(jobs[jobId]?.services ?? {})) {
+  // The jobs that run, with those of the local reusable workflows they call (next to the workflow,
+  // as in .github/workflows/): [jobId, job].
+  const jobsOf = (file, only, seen = new Set()) => {
+    if (seen.has(file) || !existsSync(file)) return [];
+    seen.add(file);
+    const jobs = (parse(readFileSync(file, 'utf8')) ?? {}).jobs ?? {};
+    return jobsToRun(jobs, only).flatMap((id) => {
+      const uses = jobs[id]?.uses;
+      if (typeof uses === 'string' && uses.startsWith('./.github/workflows/'))
+        return jobsOf(path.join(path.dirname(file), path.basename(uses)), undefined, seen);
+      return [[id, jobs[id]]];
+    });
+  };
+  for (const [jobId, jobSpec] of jobsOf(workflowFile, job)) {
+    for (const [id, service] of Object.entries(jobSpec?.services ?? {})) {
       const image = typeof service === 'string' ? service : service?.image;
       const where = `service '${id}' of job '${jobId}' (image ${image || 'none'})`;
       const kind = kindOf(image ?? '');

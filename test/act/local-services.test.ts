@@ -97,6 +97,15 @@ describe('service stand-ins', () => {
     );
   });
 
+  it('plans the services of the reusable workflows a job calls', () => {
+    writeFileSync(
+      path.join(dir, 'caller.yml'),
+      ['name: caller', 'on: push', 'jobs:', '  ci:', '    uses: ./.github/workflows/called.yml', ''].join('\n'),
+    );
+    workflow('called.yml', ['      db:', '        image: mysql:8'].join('\n'));
+    expect(() => planServices(path.join(dir, 'caller.yml'))).toThrow("service 'db' of job 'test' (image mysql:8): no local stand-in");
+  });
+
   it('npm run local stops before moto and act when a service cannot run', async () => {
     const file = workflow('mysql.yml', ['      db:', '        image: mysql:8'].join('\n'));
     const result = await runScript('local.mjs', [file, '--out', path.join(dir, 'out')]);
