@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'coverage/**', 'bench/.work/**', '.tmp/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'reports/**', 'coverage/**', 'bench/.work/**', '.tmp/**', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -12,6 +12,8 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   // The demo's scratch workspace holds a copy of package.json; jest must not index it.
   modulePathIgnorePatterns: ['<rootDir>/.tmp/'],
+  // The fixture product's frontend has vitest tests of its own (run by examples/workflows/ci.yml).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/fixtures/'],
   testTimeout: 60_000,
   maxWorkers: 2,
 };

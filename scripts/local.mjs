@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run local -- <workflow.yml> [--job <id>] [--event <name>] [--input k=v]... [--var k=v]...
-//                  [--secret k=v]... [--account <file.json>] [--out <folder>]
+//                  [--secret k=v]... [--account <file.json>] [--workspace <folder>] [--out <folder>]
 // Runs your own workflow on this machine against a local AWS emulator (moto): see
 // scripts/local/run.mjs for what it does and docs/local-testing.md for how to use it.
 import path from 'node:path';
@@ -11,7 +11,8 @@ import { preflight, reexecOnNode24, red, root, runLocal } from './local/run.mjs'
 reexecOnNode24(fileURLToPath(import.meta.url));
 
 const USAGE = `usage: npm run local -- <workflow.yml> [--job <id>] [--event <name>] [--input name=value]...
-                      [--var name=value]... [--secret name=value]... [--account <file.json>] [--out <folder>]`;
+                      [--var name=value]... [--secret name=value]... [--account <file.json>]
+                      [--workspace <folder>] [--out <folder>]`;
 
 function parseArgs(argv) {
   const options = { inputs: {}, vars: {}, secrets: {} };
@@ -30,6 +31,7 @@ function parseArgs(argv) {
     else if (arg === '--event') options.event = value();
     else if (arg === '--account') options.accountFile = value();
     else if (arg === '--out') options.out = value();
+    else if (arg === '--workspace') options.product = path.resolve(process.env.INIT_CWD ?? process.cwd(), value());
     else if (arg === '--input') {
       const [k, v] = pair(arg, value());
       options.inputs[k] = v;

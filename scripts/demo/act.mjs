@@ -98,11 +98,30 @@ export function writeFiles(dir, files) {
   }
 }
 
+/** How this machine reaches the network: extra CA certificates (a TLS-inspecting proxy) and
+ * proxies. Steps that download packages (`npm ci`, `pip install`) need them; they name files and
+ * hosts, not credentials of the developer's accounts. */
+const NETWORK_SETTINGS = [
+  'NODE_EXTRA_CA_CERTS',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'REQUESTS_CA_BUNDLE',
+  'PIP_CERT',
+  'CURL_CA_BUNDLE',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+];
+
 /** act's own environment: nothing from the developer's shell that could leak into steps (AWS
- * profiles, tokens), Node 24 first on PATH. */
+ * profiles, tokens) but the network settings, Node 24 first on PATH. */
 function actProcessEnv(home) {
   const pathValue = [path.dirname(node24), process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(path.delimiter);
-  return { PATH: pathValue, HOME: home, LANG: 'C.UTF-8', TMPDIR: tmpdir() };
+  const network = Object.fromEntries(NETWORK_SETTINGS.filter((name) => process.env[name]).map((name) => [name, process.env[name]]));
+  return { ...network, PATH: pathValue, HOME: home, LANG: 'C.UTF-8', TMPDIR: tmpdir() };
 }
 
 export function actArguments(options) {
@@ -229,7 +248,8 @@ export function parseActLog(text) {
 /**
  * Runs one workflow with act in host mode. Options: workflow (path, absolute or relative to the
  * repo root), job, event, eventPayload, inputs, files (written into the workspace), workspace,
- * env, secrets, vars, localRepositories, timeoutMs, onEvent (called with each parsed log line).
+ * env, secrets, vars, localRepositories, timeoutMs, onEvent (called with each parsed log line),
+ * signal (an AbortSignal that stops act and its steps).
  */
 export async function runAct(options) {
   const act = requireAct();
@@ -299,8 +319,17 @@ export async function runAct(options) {
       killGroup('SIGTERM');
       setTimeout(() => killGroup('SIGKILL'), 2000).unref();
     }, timeoutMs);
+    // An interrupted local run (Ctrl-C) stops act and its steps the same way.
+    const onAbort = () => {
+      err += '\n[act harness] interrupted: stopped act\n';
+      killGroup('SIGTERM');
+      setTimeout(() => killGroup('SIGKILL'), 2000).unref();
+    };
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', reject);
     child.on('close', (code) => {
+      options.signal?.removeEventListener('abort', onAbort);
       clearTimeout(timer);
       resolve({ stdout: out, stderr: err, exitCode: code });
     });

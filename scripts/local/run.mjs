@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { homedir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
@@ -94,15 +95,20 @@ function calledWorkflows(workflow) {
     .map((uses) => path.basename(uses));
 }
 
+/** What a copied product folder leaves out: dependencies and caches the workflow makes itself. */
+const NOT_COPIED = new Set(['.git', 'node_modules', '__pycache__', '.ruff_cache', '.pytest_cache', '.venv', '.tmp']);
+
 /**
  * The folder act runs in, and the workflow file inside it. A workflow in `<repo>/.github/workflows/`
  * runs in `<repo>` (act copies it; nothing there changes). Any other workflow file (the examples)
  * runs in a scratch workspace under `out`: the workflow and the workflows it calls in
- * .github/workflows/, and the demo's sample frontend as frontend/.
+ * .github/workflows/, and a copy of `product` (the code the workflow runs on), or without one the
+ * demo's sample frontend as frontend/.
  */
-export function prepareWorkspace({ workflowFile, out }) {
+export function prepareWorkspace({ workflowFile, out, product }) {
   const folder = path.dirname(workflowFile);
-  if (path.basename(folder) === 'workflows' && path.basename(path.dirname(folder)) === '.github') {
+  if (product && !existsSync(product)) throw new Error(`--workspace ${product} does not exist`);
+  if (!product && path.basename(folder) === 'workflows' && path.basename(path.dirname(folder)) === '.github') {
     const repo = path.dirname(path.dirname(folder));
     if (!existsSync(path.join(repo, '.git')))
       throw new Error(`${repo} is not a git repository: act reads the commit from one (run \`git init\` and commit first)`);
@@ -110,6 +116,7 @@ export function prepareWorkspace({ workflowFile, out }) {
   }
   const workspace = path.join(out, 'workspace');
   rmSync(workspace, { recursive: true, force: true });
+  if (product) cpSync(product, workspace, { recursive: true, filter: (src) => !NOT_COPIED.has(path.basename(src)) });
   mkdirSync(path.join(workspace, '.github', 'workflows'), { recursive: true });
   const copied = new Set();
   const copyWorkflow = (name) => {
@@ -122,8 +129,10 @@ export function prepareWorkspace({ workflowFile, out }) {
     for (const called of calledWorkflows(parse(readFileSync(from, 'utf8')) ?? {})) copyWorkflow(called);
   };
   copyWorkflow(path.basename(workflowFile));
-  cpSync(sampleFrontend, path.join(workspace, 'frontend'), { recursive: true, filter: (src) => !/node_modules|[/\\]dist$/.test(src) });
-  writeFileSync(path.join(workspace, '.gitignore'), 'node_modules/\ndist/\n');
+  if (!product) {
+    cpSync(sampleFrontend, path.join(workspace, 'frontend'), { recursive: true, filter: (src) => !/node_modules|[/\\]dist$/.test(src) });
+    writeFileSync(path.join(workspace, '.gitignore'), 'node_modules/\ndist/\n');
+  }
   return { workspace, workflow: path.join(workspace, '.github', 'workflows', path.basename(workflowFile)), scratch: true };
 }
 
@@ -151,11 +160,16 @@ function stepOrder(workflowFile) {
   return order;
 }
 
+/** Where pip's and npm's download caches are kept between local runs (setup-python/-node with `cache:`). */
+export function cacheRoot() {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'allthrive-local');
+}
+
 /**
  * Runs one workflow locally. Options: workflowFile (absolute), job, event, inputs, vars, secrets,
- * accountFile, out (folder for the workspace, act.log and job-summary.md), title, notes (lines
- * printed under the account's state).
- * Resolves to the exit code (0 when every job succeeded).
+ * accountFile, product (folder copied into the scratch workspace), out (folder for the workspace,
+ * act.log and job-summary.md), title, notes (lines printed under the account's state).
+ * Resolves to the exit code (0 when every job succeeded, 130 when interrupted).
  */
 export async function runLocal(options) {
   const { initGitWorkspace, runAct } = await import('../demo/act.mjs');
@@ -165,6 +179,7 @@ export async function runLocal(options) {
   const { demoAccount } = await import('../demo/seed.mjs');
   const { writeStandIns, allthriveRefs } = await import('./stand-ins.mjs');
   const { describeAccount, clip } = await import('./state.mjs');
+  const { planServices, startServices } = await import('./services.mjs');
 
   const accountFile = accountFileFor(options.workflowFile, options.accountFile);
   let account;
@@ -175,12 +190,20 @@ export async function runLocal(options) {
     console.error(red(error.message));
     return 2;
   }
+  // Before anything starts: a service image without a stand-in, or a server not installed, stops here.
+  let servicePlan;
+  try {
+    servicePlan = planServices(options.workflowFile, { job: options.job });
+  } catch (error) {
+    console.error(red(error.message));
+    return 2;
+  }
   const out = path.resolve(options.out);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   let prepared;
   try {
-    prepared = prepareWorkspace({ workflowFile: options.workflowFile, out });
+    prepared = prepareWorkspace({ workflowFile: options.workflowFile, out, product: options.product });
   } catch (error) {
     console.error(red(error.message));
     return 2;
@@ -201,17 +224,34 @@ export async function runLocal(options) {
   );
   say(
     dim(
-      `workspace ${relative(workspace)}${scratch ? ' (scratch: the workflow and the sample frontend)' : ''} (commit ${sha.slice(0, 12)})`,
+      `workspace ${relative(workspace)}${scratch ? ` (scratch: the workflow and ${options.product ? `a copy of ${relative(path.resolve(options.product))}` : 'the sample frontend'})` : ''} (commit ${sha.slice(0, 12)})`,
     ),
   );
 
   let moto;
+  let services;
   let exitCode = 1;
+  // Ctrl-C (or a SIGTERM): stop act and its steps, then the finally below stops the services and moto.
+  const interrupt = new AbortController();
+  const onSignal = (signal) => {
+    say(red(`\n${signal}: stopping the run…`));
+    interrupt.abort();
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, onSignal);
   try {
-    say('\n1. Starting moto on loopback…');
+    say(`\n1. Starting moto${servicePlan.length ? " and the jobs' services" : ''} on loopback…`);
     // Enough "running" tasks that moto reports each service's rollout COMPLETED (it never runs tasks).
     moto = await startMoto({ serverEnv: { MOTO_ECS_SERVICE_RUNNING: String(MOTO_ECS_SERVICE_RUNNING) } });
     say(`   moto ${dim(moto.endpoint)}`);
+    if (servicePlan.length) {
+      // act in host mode starts no service containers: native servers stand in on the mapped ports.
+      say('   services: no containers in host mode, native servers stand in (stopped and deleted at the end)');
+      services = await startServices(servicePlan);
+      for (const s of services.started)
+        say(`   replaced service ${s.id} (${s.image}): ${s.what} on localhost:${s.port}, pid ${s.pid}, files in ${s.dir}`);
+    }
+    if (interrupt.signal.aborted) throw new Error('interrupted');
 
     say(
       `2. Seeding the account from ${accountFile ? relative(accountFile) : 'the demo account (no <workflow>.aws.json next to the workflow)'}…`,
@@ -252,6 +292,8 @@ export async function runLocal(options) {
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
         ALLTHRIVE_LOCAL_ARTIFACTS: artifacts,
+        ALLTHRIVE_LOCAL_TOOLS: path.join(out, 'tools'),
+        ALLTHRIVE_LOCAL_CACHE: cacheRoot(),
       },
       secrets: {
         AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
@@ -262,6 +304,7 @@ export async function runLocal(options) {
       localRepositories: mapping,
       allthriveRefs: refs,
       timeoutMs: options.timeoutMs ?? 10 * 60_000,
+      signal: interrupt.signal,
       onEvent: (e) => {
         const msg = String(e.msg ?? '');
         const job = e.job ? dim(`[${e.job}] `) : '';
@@ -272,6 +315,7 @@ export async function runLocal(options) {
       },
     });
     writeFileSync(path.join(out, 'act.log'), `${run.log}\n${run.stderr}`);
+    if (interrupt.signal.aborted) throw new Error('interrupted');
 
     say(`\n${bold('4. What each step did')}`);
     const order = stepOrder(workflow);
@@ -303,6 +347,11 @@ export async function runLocal(options) {
     for (const line of await describeAccount(moto.endpoint)) say(line);
     for (const note of options.notes ?? []) say(dim(`   ${note}`));
     if (options.notes?.length) say('');
+    if (services) {
+      say(bold("What is in the jobs' services now"));
+      for (const line of services.describe()) say(`   ${line}`);
+      say('');
+    }
 
     say(bold('6. Where to look'));
     say(`   job summaries   ${relative(summaryFile)}`);
@@ -327,13 +376,23 @@ export async function runLocal(options) {
       say(`   The full transcript is in ${relative(path.join(out, 'act.log'))}.`);
     }
   } catch (error) {
-    console.error(red(`\nThe local run failed: ${error instanceof Error ? error.message : String(error)}`));
-    exitCode = 1;
+    if (interrupt.signal.aborted) {
+      say(red('The run was interrupted.'));
+      exitCode = 130;
+    } else {
+      console.error(red(`\nThe local run failed: ${error instanceof Error ? error.message : String(error)}`));
+      exitCode = 1;
+    }
   } finally {
+    if (services) {
+      await services.stop();
+      say(dim(`services stopped (${services.started.map((s) => `${s.id} pid ${s.pid}`).join(', ')}); their data is deleted.`));
+    }
     if (moto) {
       await moto.stop();
       say(dim('moto stopped.'));
     }
+    for (const signal of signals) process.off(signal, onSignal);
   }
   return exitCode;
 }

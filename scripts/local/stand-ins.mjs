@@ -16,7 +16,9 @@ export const STAND_INS = {
   'docker/setup-buildx-action': 'nothing to set up (no image is built)',
   'docker/build-push-action': "no docker build: an image manifest per tag put into the emulator's ECR, its digest as output",
   'slackapi/slack-github-action': 'posts the payload to the webhook URL itself (incoming-webhook only)',
-  'actions/setup-node': 'the Node 24 this checkout ships, already first on PATH',
+  'actions/setup-node': "the Node 24 this checkout ships, already first on PATH; with cache: npm, npm's cache kept between local runs",
+  'actions/setup-python':
+    "a fresh venv of this machine's Python (python<version>, else python3) first on PATH; with cache: pip, pip's cache kept between local runs",
   'actions/upload-artifact': 'copies the files to a local artifact folder',
   'actions/download-artifact': 'copies the files back from the local artifact folder',
 };

@@ -2,7 +2,8 @@
 // does the offline equivalent of the real action against the emulator and says in the log that it
 // is a stand-in and what it did instead.
 import { createHash } from 'node:crypto';
-import { appendFileSync, cpSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeRepositoriesCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { LOCAL_CREDENTIALS, LOCAL_REGION, clientConfig, imageManifest, registryOf } from './account.mjs';
@@ -22,6 +23,35 @@ function fileCommand(variable, name, value) {
 }
 const setOutput = (name, value) => fileCommand('GITHUB_OUTPUT', name, value);
 const exportVariable = (name, value) => fileCommand('GITHUB_ENV', name, value);
+const addPath = (dir) => {
+  if (!process.env.GITHUB_PATH) throw new Error('GITHUB_PATH is not set: the stand-in must run under act');
+  appendFileSync(process.env.GITHUB_PATH, `${dir}\n`);
+};
+/** A folder kept between local runs (pip's and npm's download caches), under ~/.cache/allthrive-local;
+ * undefined outside `npm run local` (the release workflow test runs the stand-ins under bare act). */
+const cacheDir = (name) => (process.env.ALLTHRIVE_LOCAL_CACHE ? path.join(process.env.ALLTHRIVE_LOCAL_CACHE, name) : undefined);
+/** `cache: npm|pip`: the tool's download cache goes to the kept folder. Returns what the step log says. */
+function keepCache(tool, variable) {
+  const dir = cacheDir(tool);
+  if (!dir) return `; ${tool}'s cache is not kept (not run by \`npm run local\`)`;
+  exportVariable(variable, dir);
+  return `; ${tool}'s download cache kept in ${dir}`;
+}
+
+/** The interpreter for a python-version: `python<major.minor>` when it is that version, else python3. */
+function findPython(wanted) {
+  const minor = /^(\d+\.\d+)/.exec(wanted)?.[1];
+  for (const command of [...(minor ? [`python${minor}`] : []), 'python3']) {
+    const probe = spawnSync(command, ['-c', 'import sys; print(sys.executable); print("%d.%d.%d" % sys.version_info[:3])'], {
+      encoding: 'utf8',
+    });
+    if (probe.status !== 0) continue;
+    const [executable, version] = probe.stdout.trim().split('\n');
+    if (!minor || version === wanted || version.startsWith(`${minor}.`) || command === 'python3')
+      return { executable, version, matches: !minor || version.startsWith(`${minor}.`) };
+  }
+  throw new Error('no python3 on PATH: install Python 3 (with its venv module)');
+}
 const workspacePath = (relative) => path.resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), relative);
 const artifactDir = (name) => {
   const root = process.env.ALLTHRIVE_LOCAL_ARTIFACTS;
@@ -94,7 +124,36 @@ const steps = {
   },
   'actions/setup-node'() {
     setOutput('node-version', process.version);
-    return `Node ${process.version} from this checkout, first on PATH`;
+    setOutput('cache-hit', 'false');
+    const cache = input('cache') === 'npm' ? keepCache('npm', 'npm_config_cache') : '';
+    return `Node ${process.version} from this checkout, first on PATH${cache}`;
+  },
+  // A fresh virtual environment of the machine's Python, first on PATH: `python` and `pip` of
+  // later steps are the venv's, so nothing is installed into the machine's own Python.
+  'actions/setup-python'() {
+    const wanted =
+      input('python-version') ||
+      (input('python-version-file') ? readFileSync(workspacePath(input('python-version-file')), 'utf8').trim() : '');
+    const python = findPython(wanted);
+    // Outside the workspace, so `ruff check .` and `bandit -r .` do not read the venv.
+    const venv = path.join(process.env.ALLTHRIVE_LOCAL_TOOLS || process.env.RUNNER_TEMP, `python-${python.version}`);
+    const created = spawnSync(python.executable, ['-m', 'venv', venv], { encoding: 'utf8' });
+    if (created.status !== 0)
+      throw new Error(`python -m venv failed: ${(created.stderr || created.stdout).trim()} (Debian: apt-get install python3-venv)`);
+    const bin = path.join(venv, 'bin');
+    addPath(bin);
+    exportVariable('VIRTUAL_ENV', venv);
+    exportVariable('pythonLocation', venv);
+    exportVariable('PIP_DISABLE_PIP_VERSION_CHECK', '1');
+    const cache = input('cache') === 'pip' ? keepCache('pip', 'PIP_CACHE_DIR') : '';
+    setOutput('python-version', python.version);
+    setOutput('python-path', path.join(bin, 'python'));
+    setOutput('cache-hit', 'false');
+    if (!python.matches)
+      console.log(
+        `::warning title=local stand-in for actions/setup-python::Python ${wanted} is not installed here: using ${python.version} (${python.executable})`,
+      );
+    return `Python ${python.version} (${python.executable}) in a fresh venv ${venv}, first on PATH${cache}`;
   },
   'actions/upload-artifact'() {
     const name = input('name') || 'artifact';
