@@ -2,6 +2,7 @@ import { DescribeServicesCommand, DescribeTaskDefinitionCommand, DescribeTasksCo
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO, MOTO_ECS_SERVICE_RUNNING, seedBackend, seedFrontend } from '../../scripts/demo/seed.mjs';
 import { expectJobSucceeded, motoActSettings, requireBundles, runAct } from '../harness/act.js';
+import { partsOutput, stoppedAt, succeeded } from '../harness/deploy-parts.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { useMoto } from '../harness/moto.js';
 import { failedDeployStep, invalidationsOf, liveIndexHtml, sampleFrontendDir, sampleFrontendWorkspace } from './helpers.js';
@@ -61,13 +62,7 @@ describe('workflow: the root action with migrate-when: before (act, moto)', () =
   it('a migration that exits 1 before the switch updates no service and leaves the old HTML live', async () => {
     const { frontend, backend, run } = await seedAndDeploy('sha-before', { failMigration: true });
     try {
-      const deploy = failedDeployStep(run, {
-        'frontend-assets': 'success',
-        migrate: 'failed',
-        backend: 'not-run',
-        'frontend-html': 'not-run',
-        invalidate: 'not-run',
-      });
+      const deploy = failedDeployStep(run, partsOutput(stoppedAt('migrate', 'failed', 'before')));
       expect(deploy.outputs['migrate-exit-code']).toBe('1');
       expect(deploy.outputs['production-state']).toMatch(
         /^Migrations failed before the switch \(exit code 1\): every service still on its previous revision, old HTML still live/,
@@ -109,13 +104,7 @@ describe('workflow: the root action with migrate-when: before (act, moto)', () =
     try {
       expectJobSucceeded(run);
       const deploy = run.step('deploy');
-      expect(JSON.parse(deploy.outputs.parts)).toEqual({
-        'frontend-assets': 'success',
-        migrate: 'success',
-        backend: 'success',
-        'frontend-html': 'success',
-        invalidate: 'success',
-      });
+      expect(JSON.parse(deploy.outputs.parts)).toEqual(partsOutput(succeeded('before')));
       expect(deploy.outputs['production-state']).toBe(
         'Migrations ran before the switch, backend deployed, new HTML live, CloudFront invalidated',
       );

@@ -4,6 +4,7 @@ import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/clie
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { DEMO, MOTO_ECS_SERVICE_RUNNING, seedBackend, seedFrontend } from '../../scripts/demo/seed.mjs';
 import { expectJobSucceeded, motoActSettings, requireBundles, runAct } from '../harness/act.js';
+import { partsOutput, stoppedAt, succeeded } from '../harness/deploy-parts.js';
 import { useMoto } from '../harness/moto.js';
 import { failedDeployStep, invalidationsOf, liveIndexHtml, sampleFrontendDir, sampleFrontendWorkspace } from './helpers.js';
 
@@ -32,13 +33,7 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
     try {
       expectJobSucceeded(run);
       const deploy = run.step('deploy');
-      expect(JSON.parse(deploy.outputs.parts)).toEqual({
-        'frontend-assets': 'success',
-        backend: 'success',
-        migrate: 'success',
-        'frontend-html': 'success',
-        invalidate: 'success',
-      });
+      expect(JSON.parse(deploy.outputs.parts)).toEqual(partsOutput(succeeded()));
       expect(deploy.outputs.result).toBe('success');
       expect(deploy.outputs['production-state']).toBe('Backend deployed, migrations ran, new HTML live, CloudFront invalidated');
       const pinned = `${DEMO.registry}/${DEMO.repository}@${seeded.imageDigest}`;
@@ -82,13 +77,7 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
     const missingTag = `${DEMO.registry}/${DEMO.repository}:no-such-tag`;
     const run = await deployWorkflow(missingTag);
     try {
-      const deploy = failedDeployStep(run, {
-        'frontend-assets': 'not-run',
-        backend: 'failed',
-        migrate: 'not-run',
-        'frontend-html': 'not-run',
-        invalidate: 'not-run',
-      });
+      const deploy = failedDeployStep(run, partsOutput(stoppedAt('backend', 'failed', 'after', { 'frontend-assets': 'not-run' })));
       expect(deploy.outputs['production-state']).toBe('Nothing changed: a pre-flight check failed before the first write');
       const error = deploy.annotations.find((a) => a.level === 'error');
       expect(error?.properties.title).toBe('Deploy failed');
@@ -116,13 +105,7 @@ describe('workflow: the root action, the whole deploy in one step (act, moto)', 
     // Passes the pre-flight (services, tag and stack exist) but no service has a container named 'api'.
     const run = await deployWorkflow(seeded.image, 'api');
     try {
-      const deploy = failedDeployStep(run, {
-        'frontend-assets': 'success',
-        backend: 'failed',
-        migrate: 'not-run',
-        'frontend-html': 'not-run',
-        invalidate: 'not-run',
-      });
+      const deploy = failedDeployStep(run, partsOutput(stoppedAt('backend', 'failed')));
       expect(deploy.outputs['production-state']).toMatch(/^Backend deploy failed/);
       expect(deploy.outputs['production-state']).toContain(
         'old HTML still live (only new content-hashed files uploaded, not referenced yet)',

@@ -5,6 +5,7 @@ import type { DeployResult } from '@allthrive/ecs-deploy-and-wait';
 import { MigrationError, type MigrationResult } from '@allthrive/ecs-exec-migrate';
 import type { SyncPlan, SyncResult } from '@allthrive/s3-sync-frontend';
 import { readOptions, runWholeDeploy, wholeDeploySummary, type Engines, type WholeDeployDeps } from '@allthrive/deploy';
+import { stoppedAt, succeeded } from '../harness/deploy-parts.js';
 
 const ALL = {
   bucket: 'production-allthrive-frontend',
@@ -140,13 +141,7 @@ describe('runWholeDeploy: order, skipping, failures, production state', () => {
       'deleteStale',
       'runInvalidation',
     ]);
-    expect(result.parts.map((p) => [p.part, p.status])).toEqual([
-      ['frontend-assets', 'success'],
-      ['backend', 'skipped'],
-      ['migrate', 'skipped'],
-      ['frontend-html', 'success'],
-      ['invalidate', 'success'],
-    ]);
+    expect(result.parts.map((p) => [p.part, p.status])).toEqual(succeeded('after', { backend: 'skipped', migrate: 'skipped' }));
     expect(result.parts[1].detail).toBe('no `services` given');
     expect(result.productionState).toBe('New HTML live, CloudFront invalidated');
   });
@@ -343,13 +338,7 @@ describe('runWholeDeploy with migrate-when: before (migrations before the servic
     expect(deploy.registerOnly).toBeFalsy();
     expect(fake.given.migrate).toMatchObject({ mode: 'run-task', service: 'web', taskDefinition: WEB_REVISION });
     expect(result.result).toBe('success');
-    expect(result.parts.map((p) => [p.part, p.status])).toEqual([
-      ['frontend-assets', 'success'],
-      ['migrate', 'success'],
-      ['backend', 'success'],
-      ['frontend-html', 'success'],
-      ['invalidate', 'success'],
-    ]);
+    expect(result.parts.map((p) => [p.part, p.status])).toEqual(succeeded('before'));
     expect(result.backend?.image).toBe('repo@sha256:1');
     expect(result.productionState).toBe('Migrations ran before the switch, backend deployed, new HTML live, CloudFront invalidated');
   });
@@ -366,13 +355,7 @@ describe('runWholeDeploy with migrate-when: before (migrations before the servic
     expect(backend.deployCalls[0].registerOnly).toBe(true);
     expect(result.result).toBe('failed');
     expect(result.failedPart).toBe('migrate');
-    expect(result.parts.map((p) => [p.part, p.status])).toEqual([
-      ['frontend-assets', 'success'],
-      ['migrate', 'failed'],
-      ['backend', 'not-run'],
-      ['frontend-html', 'not-run'],
-      ['invalidate', 'not-run'],
-    ]);
+    expect(result.parts.map((p) => [p.part, p.status])).toEqual(stoppedAt('migrate', 'failed', 'before'));
     expect(result.parts[2].detail).toBe(
       'not run: the migrations did not succeed, so no service was updated (the new revisions production-allthrive-web:7, c:9, b:4 are registered, unused)',
     );
@@ -425,13 +408,7 @@ describe('runWholeDeploy with migrate-when: before (migrations before the servic
     const result = await runWholeDeploy(options(BEFORE), deps(fake.engines));
     expect(fake.calls).not.toContain('runMigration');
     expect(result.failedPart).toBe('backend');
-    expect(result.parts.map((p) => [p.part, p.status])).toEqual([
-      ['frontend-assets', 'success'],
-      ['migrate', 'not-run'],
-      ['backend', 'failed'],
-      ['frontend-html', 'not-run'],
-      ['invalidate', 'not-run'],
-    ]);
+    expect(result.parts.map((p) => [p.part, p.status])).toEqual(stoppedAt('backend', 'failed', 'before', { migrate: 'not-run' }));
     expect(result.productionState).toBe(
       'Registering the new revisions failed: every service still on its previous revision, migrations not run, old HTML still live (only new content-hashed files uploaded, not referenced yet)',
     );

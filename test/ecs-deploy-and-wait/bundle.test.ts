@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { runBundle } from '../harness/bundle.js';
+import { closeAfterEach } from '../harness/close-after-each.js';
 import { FakeAwsError, startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
 import { ScriptedEcsEndpoint, scenarios, type ServiceSpec } from '../harness/scripted-ecs-endpoint.js';
 import {
@@ -119,32 +120,34 @@ const env = (fake: FakeAwsEndpoint) => ({
 const inputs = { cluster: CLUSTER, services: 'web,celery,celery-beat', image: `${REPO}:v43`, 'poll-interval': '1s', timeout: '1m' };
 
 describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
-  let fake: FakeAwsEndpoint | undefined;
+  const closing = closeAfterEach();
+  /** A fake ECS endpoint answering with `handlers`, closed after the test. */
+  const startFake = async (handlers: Parameters<typeof startFakeAws>[0]) => closing(await startFakeAws(handlers));
+
+  /** A fresh fake ECS in which each service follows its behaviour, and the bundle run against it with `runInputs`. */
+  async function deployWith(behaviours: Record<'web' | 'celery' | 'celery-beat', Behaviour>, runInputs: Record<string, string> = inputs) {
+    const fake = await startFake(ecsModel(behaviours).handlers);
+    return { fake, run: await runBundle('ecs-deploy-and-wait', { inputs: runInputs, env: env(fake) }) };
+  }
 
   /** Every service following `behaviour`, with DescribeServices failing with `failure(n)` on its n-th call when that gives one. */
   async function startFailingDescribes(behaviour: Behaviour, failure: (call: number) => FakeAwsError | undefined) {
     const model = ecsModel({ web: behaviour, celery: behaviour, 'celery-beat': behaviour });
     let describes = 0;
-    const started = await startFakeAws({
-      ...model.handlers,
-      DescribeServices: (body) => {
-        const error = failure(++describes);
-        if (error) throw error;
-        return model.handlers.DescribeServices(body);
-      },
-    });
-    fake = started;
-    return started;
+    return closing(
+      await startFakeAws({
+        ...model.handlers,
+        DescribeServices: (body) => {
+          const error = failure(++describes);
+          if (error) throw error;
+          return model.handlers.DescribeServices(body);
+        },
+      }),
+    );
   }
-  afterEach(async () => {
-    await fake?.close();
-    fake = undefined;
-  });
 
   it('fails the step when the circuit breaker fails web, naming web, the breaker reason and the stopped task', async () => {
-    const model = ecsModel({ web: 'breaker', celery: 'complete', 'celery-beat': 'complete' });
-    fake = await startFakeAws(model.handlers);
-    const run = await runBundle('ecs-deploy-and-wait', { inputs, env: env(fake) });
+    const { fake, run } = await deployWith({ web: 'breaker', celery: 'complete', 'celery-beat': 'complete' });
     try {
       expect(run.exitCode).toBe(1);
       expect(run.outputs.result).toBe('failed');
@@ -179,7 +182,7 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
 
   it('stops promptly on SIGINT during the wait and says the deployments keep rolling out', async () => {
     const model = ecsModel({ web: 'never', celery: 'never', 'celery-beat': 'never' });
-    fake = await startFakeAws(model.handlers);
+    const fake = await startFake(model.handlers);
     let pollsAtSignal = 0;
     const run = await runBundle('ecs-deploy-and-wait', {
       inputs,
@@ -247,9 +250,10 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
   });
 
   it('register-only registers the new revisions, sets task-definition-arns and image, and updates no service', async () => {
-    const model = ecsModel({ web: 'never', celery: 'never', 'celery-beat': 'never' });
-    fake = await startFakeAws(model.handlers);
-    const run = await runBundle('ecs-deploy-and-wait', { inputs: { ...inputs, 'register-only': 'true' }, env: env(fake) });
+    const { fake, run } = await deployWith(
+      { web: 'never', celery: 'never', 'celery-beat': 'never' },
+      { ...inputs, 'register-only': 'true' },
+    );
     try {
       expect(run.errors).toEqual([]);
       expect(run.exitCode).toBe(0);
@@ -269,11 +273,12 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
   });
 
   it('task-definitions deploys exactly the given revisions and registers nothing', async () => {
-    const model = ecsModel({ web: 'complete', celery: 'complete', 'celery-beat': 'complete' });
-    fake = await startFakeAws(model.handlers);
     const given = { web: arn('web:7'), celery: arn('celery:7'), 'celery-beat': arn('celery-beat:7') };
     const { image: _image, ...rest } = inputs;
-    const run = await runBundle('ecs-deploy-and-wait', { inputs: { ...rest, 'task-definitions': JSON.stringify(given) }, env: env(fake) });
+    const { fake, run } = await deployWith(
+      { web: 'complete', celery: 'complete', 'celery-beat': 'complete' },
+      { ...rest, 'task-definitions': JSON.stringify(given) },
+    );
     try {
       expect(run.errors).toEqual([]);
       expect(run.outputs.result).toBe('success');
@@ -287,7 +292,7 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
   });
 
   it('rejects a bad input with one error naming it, before any AWS request', async () => {
-    fake = await startFakeAws({
+    const fake = await startFake({
       DescribeServices: () => {
         throw new FakeAwsError('AccessDeniedException', 'must not be called');
       },
@@ -306,11 +311,8 @@ describe('ecs-deploy-and-wait bundle against a scripted ECS endpoint', () => {
 });
 
 describe('ecs-deploy-and-wait bundle against the scripted ECS endpoint with service deployments', () => {
+  const closing = closeAfterEach();
   let ecs: ScriptedEcsEndpoint | undefined;
-  afterEach(async () => {
-    await ecs?.close();
-    ecs = undefined;
-  });
   const web = (spec: Partial<ServiceSpec>): ServiceSpec => ({
     name: 'web',
     strategy: 'BLUE_GREEN',
@@ -319,7 +321,7 @@ describe('ecs-deploy-and-wait bundle against the scripted ECS endpoint with serv
     ...spec,
   });
   const run = async (spec: ServiceSpec, extra: Record<string, string>) => {
-    ecs = await new ScriptedEcsEndpoint().addService(spec).start();
+    ecs = closing(await new ScriptedEcsEndpoint().addService(spec).start());
     return runBundle('ecs-deploy-and-wait', {
       inputs: { cluster: CLUSTER, services: 'web', image: `${REPO}:v43`, 'poll-interval': '1s', timeout: '1m', ...extra },
       env: { AWS_ENDPOINT_URL: ecs.endpoint, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'eu-west-1' },

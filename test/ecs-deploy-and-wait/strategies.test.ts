@@ -1,10 +1,18 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { runDeploy } from '@allthrive/ecs-deploy-and-wait';
+import { closeAfterEach } from '../harness/close-after-each.js';
 import { FakeAwsError } from '../harness/fake-aws.js';
 import { webOptions } from './options.js';
-import { ScriptedEcsEndpoint, scenarios, taskDefinitionArn, type ServiceSpec } from '../harness/scripted-ecs-endpoint.js';
+import {
+  ScriptedEcsEndpoint,
+  scenarios,
+  taskDefinitionArn,
+  type Scenario,
+  type ServiceSpec,
+  type Strategy,
+} from '../harness/scripted-ecs-endpoint.js';
 
 // The engine against the scripted ECS endpoint over HTTP (real SDK serializer and deserializer),
 // with a virtual clock shared by the engine and the endpoint: minutes of bake run in milliseconds.
@@ -14,15 +22,11 @@ const MIN = 60_000;
 const options = webOptions;
 
 describe('runDeploy follows the service deployment of every ECS strategy', () => {
-  let fake: ScriptedEcsEndpoint | undefined;
-  afterEach(async () => {
-    await fake?.close();
-    fake = undefined;
-  });
+  const closing = closeAfterEach();
 
   async function setup(...specs: ServiceSpec[]) {
     const clock = virtualClock(Date.UTC(2026, 11, 7, 12, 0, 0));
-    fake = new ScriptedEcsEndpoint(clock.now);
+    const fake = closing(new ScriptedEcsEndpoint(clock.now));
     for (const spec of specs) fake.addService(spec);
     await fake.start();
     const ecs = new ECSClient({
@@ -35,13 +39,29 @@ describe('runDeploy follows the service deployment of every ECS strategy', () =>
     return { fake, clock, logger, deps: { ecs, logger, clock, random: () => 0.5 } };
   }
 
-  const blueGreen = (bakeMinutes: number, extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
+  /** web deployed with `strategy` and a bake of `bakeMinutes`, played out by `scenario` (`extra` may replace it). */
+  const web = (strategy: Strategy, bakeMinutes: number, scenario: Scenario, extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
     name: 'web',
-    strategy: 'BLUE_GREEN',
+    strategy,
     bakeTimeInMinutes: bakeMinutes,
-    scenario: scenarios.blueGreen({ stepMs: 20_000, bakeMs: bakeMinutes * MIN }),
+    scenario,
     ...extra,
   });
+  const blueGreen = (bakeMinutes: number, extra: Partial<ServiceSpec> = {}) =>
+    web('BLUE_GREEN', bakeMinutes, scenarios.blueGreen({ stepMs: 20_000, bakeMs: bakeMinutes * MIN }), extra);
+  /** LINEAR: `stepPercent` more production traffic each minute; the scenario plays out the same numbers as the configuration. */
+  const linear = (stepPercent: number, bakeMinutes: number) =>
+    web('LINEAR', bakeMinutes, scenarios.linear({ stepPercent, stepMs: MIN, bakeMs: bakeMinutes * MIN }), {
+      linearConfiguration: { stepPercent, stepBakeTimeInMinutes: 1 },
+    });
+  /** CANARY: `canaryPercent` of production traffic for `canaryMinutes`, then all of it; configuration and scenario agree. */
+  const canary = (canaryPercent: number, canaryMinutes: number, bakeMinutes: number) =>
+    web(
+      'CANARY',
+      bakeMinutes,
+      scenarios.canary({ canaryPercent, canaryMs: canaryMinutes * MIN, bakeMs: bakeMinutes * MIN, stepMs: 20_000 }),
+      { canaryConfiguration: { canaryPercent, canaryBakeTimeInMinutes: canaryMinutes } },
+    );
 
   it('blue/green with a 20-minute bake: success only after the bake with wait-until completed (timeout 30m)', async () => {
     const { fake, logger, deps } = await setup(blueGreen(20));
@@ -144,13 +164,7 @@ describe('runDeploy follows the service deployment of every ECS strategy', () =>
   });
 
   it('linear: one log line per traffic step, then success after the bake', async () => {
-    const { logger, deps } = await setup({
-      name: 'web',
-      strategy: 'LINEAR',
-      bakeTimeInMinutes: 2,
-      linearConfiguration: { stepPercent: 25, stepBakeTimeInMinutes: 1 },
-      scenario: scenarios.linear({ stepPercent: 25, stepMs: MIN, bakeMs: 2 * MIN }),
-    });
+    const { logger, deps } = await setup(linear(25, 2));
     const result = await runDeploy(options(), deps);
     expect(result.services.web.status).toBe('success');
     const steps = logger.text().match(/stage PRODUCTION_TRAFFIC_SHIFT: production traffic (\d+)%/g)!;
@@ -158,13 +172,7 @@ describe('runDeploy follows the service deployment of every ECS strategy', () =>
   });
 
   it('canary: the canary share, then all traffic, then success', async () => {
-    const { logger, deps } = await setup({
-      name: 'web',
-      strategy: 'CANARY',
-      bakeTimeInMinutes: 1,
-      canaryConfiguration: { canaryPercent: 5, canaryBakeTimeInMinutes: 3 },
-      scenario: scenarios.canary({ canaryPercent: 5, canaryMs: 3 * MIN, bakeMs: MIN, stepMs: 20_000 }),
-    });
+    const { logger, deps } = await setup(canary(5, 3, 1));
     const result = await runDeploy(options(), deps);
     expect(result.services.web.status).toBe('success');
     expect(logger.text()).toContain('stage PRODUCTION_TRAFFIC_SHIFT: production traffic 5% on the new revision');

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-ecs';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { Logger } from '@allthrive/toolkit';
+import type { MigrationOptions } from '@allthrive/ecs-exec-migrate';
 import { FakeAwsError, startFakeAws, type FakeAwsEndpoint, type FakeHandler } from '../harness/fake-aws.js';
 import { startFakeDataChannel, type FakeDataChannel, type SessionScript } from './fake-data-channel.js';
 
@@ -232,6 +233,21 @@ export function awslogsTaskDefinition(logGroup: string, container: Record<string
         },
       ],
     },
+  };
+}
+
+/** The engine's options for the product's migration (exec into web's container, 30 minutes); `overrides` are a test's own. */
+export function migrationOptions(overrides: Partial<MigrationOptions> = {}): MigrationOptions {
+  return {
+    cluster: 'production-allthrive-cluster',
+    service: 'web',
+    container: 'web',
+    command: 'python manage.py migrate --noinput',
+    mode: 'exec',
+    timeoutMs: 30 * 60_000,
+    subnets: [],
+    securityGroups: [],
+    ...overrides,
   };
 }
 

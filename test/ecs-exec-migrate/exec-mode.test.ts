@@ -7,6 +7,7 @@ import {
   FakeAwsError,
   clearExecFakes,
   clientsFor,
+  migrationOptions,
   shellState,
   startExecFakes,
   stopExecFakes,
@@ -53,19 +54,7 @@ function orderedLogger(): MemoryLogger & { order: string[] } {
   };
 }
 
-function options(overrides: Partial<MigrationOptions> = {}): MigrationOptions {
-  return {
-    cluster: 'production-allthrive-cluster',
-    service: 'web',
-    container: 'web',
-    command: 'python manage.py migrate --noinput',
-    mode: 'exec',
-    timeoutMs: 30 * 60_000,
-    subnets: [],
-    securityGroups: [],
-    ...overrides,
-  };
-}
+const options = migrationOptions;
 
 async function run(overrides: Partial<MigrationOptions> = {}, signal: AbortSignal = new AbortController().signal) {
   const logger = orderedLogger();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { ActionError, memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { MigrationError, STARTED_BY, runMigration, type MigrationOptions } from '@allthrive/ecs-exec-migrate';
 import { FakeAwsError, startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
-import { CLUSTER_ARN, clientsFor, taskArn, taskDef, remoteLinesTo } from './exec-fixtures.js';
+import { CLUSTER_ARN, clientsFor, migrationOptions, taskArn, taskDef, remoteLinesTo } from './exec-fixtures.js';
 
 /**
  * Run-task mode against a scripted ECS + CloudWatch Logs endpoint: moto's one-off tasks always
@@ -153,19 +153,9 @@ beforeEach(() => {
   };
 });
 
-function options(overrides: Partial<MigrationOptions> = {}): MigrationOptions {
-  return {
-    cluster: 'production-allthrive-cluster',
-    service: 'web',
-    container: 'web',
-    command: 'python manage.py migrate --noinput && python manage.py seed_plans',
-    mode: 'run-task',
-    timeoutMs: 30 * 60_000,
-    subnets: [],
-    securityGroups: [],
-    ...overrides,
-  };
-}
+/** The migration as a one-off task that also seeds the plans. */
+const options = (overrides: Partial<MigrationOptions> = {}) =>
+  migrationOptions({ command: 'python manage.py migrate --noinput && python manage.py seed_plans', mode: 'run-task', ...overrides });
 
 async function run(overrides: Partial<MigrationOptions> = {}, signal = new AbortController().signal) {
   const { ecs, logs } = clientsFor(aws);

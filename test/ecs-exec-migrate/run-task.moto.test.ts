@@ -4,7 +4,7 @@ import { DescribeTasksCommand, ECSClient, ListTasksCommand, RunTaskCommand } fro
 import { memoryLogger, virtualClock } from '@allthrive/toolkit';
 import { runMigration } from '@allthrive/ecs-exec-migrate';
 import { defaultNetwork, useMoto } from '../harness/moto.js';
-import { remoteLinesTo, seedWebService } from './exec-fixtures.js';
+import { migrationOptions, remoteLinesTo, seedWebService } from './exec-fixtures.js';
 
 /**
  * Integration: run-task mode against moto's real ECS and CloudWatch Logs emulation. moto's tasks
@@ -72,26 +72,14 @@ describe('run-task mode against moto', () => {
     }) as ECSClient;
 
     const logger = memoryLogger();
-    const result = await runMigration(
-      {
-        cluster: 'production-allthrive-cluster',
-        service: 'web',
-        container: 'web',
-        command: 'python manage.py migrate --noinput',
-        mode: 'run-task',
-        timeoutMs: 30 * 60_000,
-        subnets: [],
-        securityGroups: [],
-      },
-      {
-        ecs: playingContainer,
-        logs,
-        logger,
-        clock: virtualClock(),
-        signal: new AbortController().signal,
-        writeCommand: remoteLinesTo(logger),
-      },
-    );
+    const result = await runMigration(migrationOptions({ mode: 'run-task' }), {
+      ecs: playingContainer,
+      logs,
+      logger,
+      clock: virtualClock(),
+      signal: new AbortController().signal,
+      writeCommand: remoteLinesTo(logger),
+    });
 
     expect(result.exitCode).toBe(0); // moto's tasks always exit 0; non-zero codes are covered by the scripted tests
     expect(result.mode).toBe('run-task');

@@ -17,6 +17,7 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { useMoto } from './moto.js';
 import { seededRandom, startFaultProxy, type FaultProxy, type FaultRule } from './fault-proxy.js';
+import { loopbackOrigin } from './ports.js';
 
 const moto = useMoto();
 let proxy: FaultProxy;
@@ -113,6 +114,21 @@ describe('operation identification per protocol', () => {
 });
 
 describe('injected errors have each protocol’s shape, so the SDK parses them', () => {
+  /** Answers every request matching `match` with `fault` and returns the error the SDK made of it: named `code`, HTTP `status`. */
+  async function injected(
+    match: Partial<FaultRule>,
+    fault: FaultRule['fault'],
+    call: () => Promise<unknown>,
+    code: string,
+    status: number,
+  ) {
+    proxy.setRules([{ ...match, fault }]);
+    const error = await failure(call());
+    expect(error.name).toBe(code);
+    expect(error.$metadata?.httpStatusCode).toBe(status);
+    return error;
+  }
+
   const cases: [string, FaultRule['fault'], number][] = [
     ['SlowDown', 'slowdown', 503],
     ['InternalError', 'internal', 500],
@@ -121,10 +137,13 @@ describe('injected errors have each protocol’s shape, so the SDK parses them',
   test.each(cases)('S3 %s (%s, HTTP %d)', async (code, fault, status) => {
     await moto.reset();
     await s3().send(new CreateBucketCommand({ Bucket: 'bkt' }));
-    proxy.setRules([{ fault, operation: 'PutObject' }]);
-    const error = await failure(s3().send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k', Body: 'x' })));
-    expect(error.name).toBe(code);
-    expect(error.$metadata?.httpStatusCode).toBe(status);
+    const error = await injected(
+      { operation: 'PutObject' },
+      fault,
+      () => s3().send(new PutObjectCommand({ Bucket: 'bkt', Key: 'k', Body: 'x' })),
+      code,
+      status,
+    );
     expect(error.message).not.toBe('UnknownError');
     // The injected request never reached moto.
     await expect(s3().send(new HeadObjectCommand({ Bucket: 'bkt', Key: 'k' }))).rejects.toMatchObject({ name: 'NotFound' });
@@ -141,10 +160,7 @@ describe('injected errors have each protocol’s shape, so the SDK parses them',
     ['InternalFailure', 'internal', 500],
     ['ThrottlingException', 'throttle', 400],
   ] as const)('ECS JSON 1.1 %s', async (code, fault, status) => {
-    proxy.setRules([{ fault, service: 'ecs' }]);
-    const error = await failure(ecs().send(new ListClustersCommand({})));
-    expect(error.name).toBe(code);
-    expect(error.$metadata?.httpStatusCode).toBe(status);
+    const error = await injected({ service: 'ecs' }, fault, () => ecs().send(new ListClustersCommand({})), code, status);
     if (fault === 'throttle') expect(error.message).toBe('Rate exceeded');
     else expect(error.message.length).toBeGreaterThan(0);
   });
@@ -160,10 +176,13 @@ describe('injected errors have each protocol’s shape, so the SDK parses them',
     ['InternalFailure', 'internal', 500],
     ['Throttling', 'throttle', 400],
   ] as const)('CloudFormation query/XML %s', async (code, fault, status) => {
-    proxy.setRules([{ fault, operation: 'DescribeStacks' }]);
-    const error = await failure(cfn().send(new DescribeStacksCommand({ StackName: 'x' })));
-    expect(error.name).toBe(code);
-    expect(error.$metadata?.httpStatusCode).toBe(status);
+    const error = await injected(
+      { operation: 'DescribeStacks' },
+      fault,
+      () => cfn().send(new DescribeStacksCommand({ StackName: 'x' })),
+      code,
+      status,
+    );
     expect(error.message).not.toBe('UnknownError');
   });
 
@@ -171,10 +190,13 @@ describe('injected errors have each protocol’s shape, so the SDK parses them',
     ['ServiceUnavailable', 'slowdown', 503],
     ['Throttling', 'throttle', 400],
   ] as const)('CloudFront REST-XML %s', async (code, fault, status) => {
-    proxy.setRules([{ fault, operation: 'GetDistribution' }]);
-    const error = await failure(cloudfront().send(new GetDistributionCommand({ Id: 'E123' })));
-    expect(error.name).toBe(code);
-    expect(error.$metadata?.httpStatusCode).toBe(status);
+    await injected(
+      { operation: 'GetDistribution' },
+      fault,
+      () => cloudfront().send(new GetDistributionCommand({ Id: 'E123' })),
+      code,
+      status,
+    );
   });
 
   test('the SDK retries injected throttling and 5xx and recovers', async () => {
@@ -303,9 +325,7 @@ describe('a plain HTTP site behind the proxy', () => {
       response.writeHead(200, { 'content-type': 'text/plain' });
       response.end(request.url === '/robots.txt' ? 'User-agent: *\nDisallow:\n' : 'ok');
     });
-    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-    const address = site.address();
-    siteProxy = await startFaultProxy({ upstream: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` });
+    siteProxy = await startFaultProxy({ upstream: await loopbackOrigin(site) });
   });
   afterAll(async () => {
     await siteProxy.close();

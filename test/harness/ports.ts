@@ -19,3 +19,9 @@ export async function listenOnLoopback(server: Server): Promise<{ port: number }
   const address = server.address();
   return { port: typeof address === 'object' && address ? address.port : 0 };
 }
+
+/** Starts an HTTP `server` on loopback (listenOnLoopback) and returns the origin to reach it at. */
+export async function loopbackOrigin(server: Server): Promise<string> {
+  const { port } = await listenOnLoopback(server);
+  return `http://127.0.0.1:${port}`;
+}

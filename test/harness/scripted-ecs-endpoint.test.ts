@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import * as ecsSdk from '@aws-sdk/client-ecs';
 import {
   DescribeServiceDeploymentsCommand,
@@ -9,6 +9,7 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { virtualClock } from '@allthrive/toolkit';
+import { closeAfterEach } from './close-after-each.js';
 import { CLUSTER, ScriptedEcsEndpoint, scenarios } from './scripted-ecs-endpoint.js';
 
 // The SDK's own schemas (dist-cjs/index.js: `[3, namespace, name, traits, memberNames, memberSchemas]`
@@ -67,15 +68,12 @@ function checkShape(schema: Schema, value: unknown, path: string, problems: stri
 }
 
 describe('scripted ECS endpoint (service deployments over time)', () => {
-  let fake: ScriptedEcsEndpoint | undefined;
-  afterEach(async () => {
-    await fake?.close();
-    fake = undefined;
-  });
+  const closing = closeAfterEach();
 
   it('answers in the shapes and enum values of the SDK model, through the real deserializer', async () => {
     const clock = virtualClock(1_700_000_000_000);
-    fake = await new ScriptedEcsEndpoint(clock.now)
+    const fake = closing(new ScriptedEcsEndpoint(clock.now));
+    await fake
       .addService({
         name: 'web',
         strategy: 'BLUE_GREEN',

@@ -6,6 +6,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { useMoto } from '../harness/moto.js';
 import { startFaultProxy, type RecordedRequest } from '../harness/fault-proxy.js';
+import { loopbackOrigin } from '../harness/ports.js';
 import { ACTION_NAMES, MALFORMED, hasBundle, inputKind, readInputs, type InputKind } from './lib/actions.js';
 import { describeRun, runChecked, type CheckedResult } from './lib/run.js';
 import { useResults } from './lib/results.js';
@@ -289,9 +290,7 @@ beforeAll(async () => {
     response.writeHead(200, { 'content-type': 'text/plain' });
     response.end(request.url === '/robots.txt' ? 'User-agent: *\nAllow: /\n' : '');
   });
-  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-  const address = site.address();
-  siteOrigin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  siteOrigin = await loopbackOrigin(site);
 });
 
 afterAll(async () => {

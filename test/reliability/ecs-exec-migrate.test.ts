@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { startFakeAws, type FakeAwsEndpoint } from '../harness/fake-aws.js';
 import type { BundleOptions } from '../harness/bundle.js';
-import { startFaultProxy, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
+import type { FaultRule } from '../harness/fault-proxy.js';
 // The ecs-exec-migrate tests' own fakes (a real SSM data channel over WebSocket, ECS answers for
 // exec mode), reused read-only: the bundle talks to them exactly as to AWS.
 import { djangoOutput, startFakeDataChannel, type FakeDataChannel } from '../ecs-exec-migrate/fake-data-channel.js';
@@ -14,9 +14,10 @@ import {
   taskDef,
   type ExecState,
 } from '../ecs-exec-migrate/exec-fixtures.js';
-import { describeFaults, faultMix, jsonBody } from './lib/faults.js';
+import { useFaultProxy } from './lib/fault-endpoint.js';
+import { describeFaults, faultMix, faultRuns, jsonBody } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
-import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
+import { cancelledRun, describeRun, expectFailedWithOneError, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
 
 /**
  * ecs-exec-migrate under faults. moto does not implement ExecuteCommand and its one-off tasks
@@ -33,7 +34,7 @@ const scanned: CheckedResult[] = [];
 
 let channel: FakeDataChannel;
 let aws: FakeAwsEndpoint;
-let proxy: FaultProxy | undefined;
+const faults = useFaultProxy(() => aws.endpoint);
 let state: ExecState;
 /** Run-task script: exit code of the web container, whether the task ever stops. */
 let oneOff: { exitCode: number; stops: boolean; tokens: string[]; stopped: boolean };
@@ -102,7 +103,6 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await proxy?.close();
   await aws.close();
   await channel.close();
 });
@@ -112,10 +112,6 @@ beforeEach(() => {
   aws.requests.length = 0;
   channel.sessions.length = 0;
 });
-afterEach(async () => {
-  await proxy?.close();
-  proxy = undefined;
-});
 
 async function migrate(
   rules: FaultRule[],
@@ -124,10 +120,10 @@ async function migrate(
   onStart?: BundleOptions['onStart'],
   timeoutMs = 90_000,
 ): Promise<CheckedResult> {
-  proxy = await startFaultProxy({ upstream: aws.endpoint, seed, rules });
+  const endpoint = await faults.endpoint(rules, seed);
   const run = await runChecked(NAME, {
     inputs: { ...MIGRATE_INPUTS, ...inputs },
-    env: { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: proxy.endpoint },
+    env: { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: endpoint },
     timeoutMs,
     extraSecrets: [TOKEN],
     onStart,
@@ -140,43 +136,63 @@ async function migrate(
 /** Sessions whose data channel was opened: each is one start of the command. */
 const commandStarts = () => channel.sessions.filter((s) => s.openFrame !== undefined).length;
 
+/**
+ * The invariant of both modes under faults: once the command ran exactly once (`ranOnce`) and the
+ * step reported its exit code, that code is the remote one and sets the step's exit; otherwise the
+ * step failed with one error. Returns whether the remote exit code was reported.
+ */
+function expectRemoteExitOrFailure(run: CheckedResult, details: string, remote: number, ranOnce: boolean): boolean {
+  if (ranOnce && run.outputs['exit-code'] !== undefined) {
+    expect({ exitCode: run.outputs['exit-code'], exit: run.exitCode, details }).toEqual({
+      exitCode: String(remote),
+      exit: remote === 0 ? 0 : 1,
+      details,
+    });
+    return true;
+  }
+  expectFailedWithOneError(run, details);
+  return false;
+}
+
 describe('exec mode under faults', () => {
-  test.each([
-    [10, 'faults-10', 71, 0],
-    [10, 'faults-10', 72, 3],
-    [10, 'faults-10', 74, 137],
-    [30, 'faults-30', 73, 3],
-    [30, 'faults-30', 75, 0],
-    [30, 'faults-30', 76, 1],
-  ] as const)(
+  // [seed, remote exit code] per run at each fault level.
+  test.each(
+    faultRuns(
+      [
+        [71, 0],
+        [72, 3],
+        [74, 137],
+      ],
+      [
+        [73, 3],
+        [75, 0],
+        [76, 1],
+      ],
+    ),
+  )(
     '%d%% faults on ECS (%s, seed %d), remote exit %d: the exit code is the remote one or the step fails; never started twice',
     async (percent, category, seed, remote) => {
       state.script = { token: TOKEN, output: (nonce) => djangoOutput(nonce, remote) };
       const run = await migrate(faultMix(percent / 100), seed);
-      const details = `${describeFaults(proxy!.requests)}\n${describeRun(run)}`;
+      const details = `${describeFaults(faults.proxy.requests)}\n${describeRun(run)}`;
       expect({ executeCommandAtMostOnce: aws.count('ExecuteCommand') <= 1, startedAtMostOnce: commandStarts() <= 1, details }).toEqual({
         executeCommandAtMostOnce: true,
         startedAtMostOnce: true,
         details,
       });
-      let outcome: string;
-      if (commandStarts() === 1 && run.outputs['exit-code'] !== undefined) {
-        expect({ exitCode: run.outputs['exit-code'], exit: run.exitCode, details }).toEqual({
-          exitCode: String(remote),
-          exit: remote === 0 ? 0 : 1,
-          details,
-        });
-        outcome = `exit ${run.exitCode}, exit-code=${remote} (the remote one); command started once`;
-      } else {
-        expect({ exit: run.exitCode, errors: run.errors.length, details }).toEqual({ exit: 1, errors: 1, details });
-        outcome = `exit 1 before the command ran: ${excerpt(run.errors[0].message, 100)}`;
-      }
+      const outcome = expectRemoteExitOrFailure(run, details, remote, commandStarts() === 1)
+        ? `exit ${run.exitCode}, exit-code=${remote} (the remote one); command started once`
+        : `exit 1 before the command ran: ${excerpt(run.errors[0].message, 100)}`;
       results.record({
         action: NAME,
         category,
         case: `exec mode, ${percent}% mixed faults (seed ${seed}), remote exit ${remote}`,
         outcome,
-        metrics: { requests: proxy!.requests.length, faulted: proxy!.faults().length, executeCommandSent: aws.count('ExecuteCommand') },
+        metrics: {
+          requests: faults.proxy.requests.length,
+          faulted: faults.proxy.faults().length,
+          executeCommandSent: aws.count('ExecuteCommand'),
+        },
       });
     },
   );
@@ -184,7 +200,7 @@ describe('exec mode under faults', () => {
   test('ExecuteCommand throttled on every attempt: retried (ECS refused it, so nothing started), then the step fails and says so', async () => {
     const run = await migrate([{ fault: 'throttle', operation: 'ExecuteCommand' }]);
     expect({ exit: run.exitCode, errors: run.errors.length, details: describeRun(run) }).toMatchObject({ exit: 1, errors: 1 });
-    expect(proxy!.requests.filter((r) => r.operation === 'ExecuteCommand')).toHaveLength(5);
+    expect(faults.proxy.requests.filter((r) => r.operation === 'ExecuteCommand')).toHaveLength(5);
     expect(commandStarts()).toBe(0);
     expect(run.errors[0].message).toMatch(/throttled 5 times \(the command was not started\)/);
     results.record({
@@ -198,7 +214,7 @@ describe('exec mode under faults', () => {
   test('ExecuteCommand answered 500: not retried (the command may have started); the step fails and says so', async () => {
     const run = await migrate([{ fault: 'internal', operation: 'ExecuteCommand' }]);
     expect({ exit: run.exitCode, errors: run.errors.length, details: describeRun(run) }).toMatchObject({ exit: 1, errors: 1 });
-    expect(proxy!.requests.filter((r) => r.operation === 'ExecuteCommand')).toHaveLength(1);
+    expect(faults.proxy.requests.filter((r) => r.operation === 'ExecuteCommand')).toHaveLength(1);
     expect(run.errors[0].message).toMatch(/never started twice|not retried/i);
     results.record({
       action: NAME,
@@ -227,36 +243,34 @@ describe('run-task mode under faults', () => {
     state.primaryRevision = -1;
   });
 
-  test.each([
-    [10, 'faults-10', 81, 0],
-    [30, 'faults-30', 83, 3],
-    [30, 'faults-30', 84, 137],
-  ] as const)(
+  // [seed, container exit code] per run at each fault level.
+  test.each(
+    faultRuns(
+      [[81, 0]],
+      [
+        [83, 3],
+        [84, 137],
+      ],
+    ),
+  )(
     '%d%% faults on ECS and Logs (%s, seed %d), container exit %d: one task (one clientToken), the container’s exit code',
     async (percent, category, seed, remote) => {
       oneOff.exitCode = remote;
       const run = await migrate(faultMix(percent / 100), seed, { mode: 'run-task' });
-      const details = `${describeFaults(proxy!.requests)}\n${describeRun(run)}`;
-      const tokens = new Set(proxy!.requests.filter((r) => r.operation === 'RunTask' && r.forwarded).map((r) => jsonBody(r).clientToken));
+      const details = `${describeFaults(faults.proxy.requests)}\n${describeRun(run)}`;
+      const tokens = new Set(
+        faults.proxy.requests.filter((r) => r.operation === 'RunTask' && r.forwarded).map((r) => jsonBody(r).clientToken),
+      );
       expect({ tokens: tokens.size <= 1, tasks: oneOff.tokens.length <= 1, details }).toEqual({ tokens: true, tasks: true, details });
-      let outcome: string;
-      if (oneOff.tokens.length === 1 && run.outputs['exit-code'] !== undefined) {
-        expect({ exitCode: run.outputs['exit-code'], exit: run.exitCode, details }).toEqual({
-          exitCode: String(remote),
-          exit: remote === 0 ? 0 : 1,
-          details,
-        });
-        outcome = `exit ${run.exitCode}, exit-code=${remote}; one task (RunTask sent ${proxy!.count('RunTask')}× with one clientToken)`;
-      } else {
-        expect({ exit: run.exitCode, errors: run.errors.length, details }).toEqual({ exit: 1, errors: 1, details });
-        outcome = `exit 1: ${excerpt(run.errors[0].message, 100)}`;
-      }
+      const outcome = expectRemoteExitOrFailure(run, details, remote, oneOff.tokens.length === 1)
+        ? `exit ${run.exitCode}, exit-code=${remote}; one task (RunTask sent ${faults.proxy.count('RunTask')}× with one clientToken)`
+        : `exit 1: ${excerpt(run.errors[0].message, 100)}`;
       results.record({
         action: NAME,
         category,
         case: `run-task mode, ${percent}% mixed faults (seed ${seed}), container exit ${remote}`,
         outcome,
-        metrics: { requests: proxy!.requests.length, faulted: proxy!.faults().length },
+        metrics: { requests: faults.proxy.requests.length, faulted: faults.proxy.faults().length },
       });
     },
     60_000,
@@ -265,7 +279,7 @@ describe('run-task mode under faults', () => {
   test('the RunTask response is lost twice: the retries carry the same clientToken, so one task runs', async () => {
     oneOff.exitCode = 3;
     const run = await migrate([{ fault: 'reset-after', operation: 'RunTask', times: 2 }], 1, { mode: 'run-task' });
-    const sent = proxy!.requests.filter((r) => r.operation === 'RunTask' && r.forwarded);
+    const sent = faults.proxy.requests.filter((r) => r.operation === 'RunTask' && r.forwarded);
     expect(new Set(sent.map((r) => jsonBody(r).clientToken)).size).toBe(1);
     expect(oneOff.tokens).toHaveLength(1);
     expect({ exitCode: run.outputs['exit-code'], exit: run.exitCode, details: describeRun(run) }).toMatchObject({ exitCode: '3', exit: 1 });
@@ -308,7 +322,7 @@ describe('ecs-exec-migrate: cancelled while ExecuteCommand is in flight', () => 
   test('SIGINT during ExecuteCommand: reported as a cancellation that may have started the command', async () => {
     const hang: FaultRule[] = [{ fault: 'delay', operation: 'ExecuteCommand', delayMs: 30_000 }];
     const cancelled = await cancelledRun(
-      () => proxy?.requests.some((r) => r.operation === 'ExecuteCommand') ?? false,
+      () => faults.started?.requests.some((r) => r.operation === 'ExecuteCommand') ?? false,
       (onStart) => migrate(hang, 1, {}, onStart),
     );
     const { run } = cancelled;

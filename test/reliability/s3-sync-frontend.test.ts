@@ -1,13 +1,13 @@
-import { afterAll, afterEach, beforeEach, describe, expect, test } from '@jest/globals';
-import { rmSync } from 'node:fs';
-import type { BundleOptions } from '../harness/bundle.js';
+import { describe, expect, test } from '@jest/globals';
 import { useMoto } from '../harness/moto.js';
-import { startFaultProxy, type FaultProxy, type FaultRule, type RecordedRequest } from '../harness/fault-proxy.js';
+import type { FaultRule, RecordedRequest } from '../harness/fault-proxy.js';
 import { expectedObjects, readBucket } from './lib/bucket.js';
-import { describeFaults, faultMix } from './lib/faults.js';
+import { describeFaults, faultRuns } from './lib/faults.js';
+import { expectRerunCompletes } from './lib/frontend-outcome.js';
 import { excerpt, useResults } from './lib/results.js';
-import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
-import { FIXTURE, seedBuilds, viteSite } from './lib/seed.js';
+import { cancelledRun, describeRun, expectFailedWithOneError, testNoSecretLeaks } from './lib/run.js';
+import { FIXTURE, viteSite } from './lib/seed.js';
+import { useSiteDeploys } from './lib/site-deploys.js';
 
 /**
  * s3-sync-frontend under S3 faults. v1 of a small Vite build is deployed without faults, then
@@ -19,48 +19,19 @@ import { FIXTURE, seedBuilds, viteSite } from './lib/seed.js';
 const NAME = 's3-sync-frontend';
 const moto = useMoto();
 const results = useResults(NAME);
-const scanned: CheckedResult[] = [];
 const V1 = viteSite('v1', 12);
 const V2 = viteSite('v2', 12);
-let workspace: string;
-let proxy: FaultProxy | undefined;
-
-beforeEach(async () => {
-  workspace = await seedBuilds(moto, 'reliability-s3-', V1, V2);
-  const first = await sync('v1');
-  expect({ exit: first.exitCode, details: describeRun(first) }).toMatchObject({ exit: 0 });
+const {
+  deploy: sync,
+  underMixedFaults,
+  faults,
+  scanned,
+} = useSiteDeploys(NAME, moto, {
+  prefix: 'reliability-s3-',
+  builds: { v1: V1, v2: V2 },
+  inputs: { delete: 'true', 'delete-grace': '0', concurrency: '4' },
+  timeoutMs: 60_000,
 });
-afterEach(async () => {
-  await proxy?.close();
-  proxy = undefined;
-  rmSync(workspace, { recursive: true, force: true });
-});
-afterAll(async () => {
-  await proxy?.close();
-});
-
-async function sync(
-  source: string,
-  rules?: FaultRule[],
-  options: { seed?: number; onStart?: BundleOptions['onStart'] } = {},
-): Promise<CheckedResult> {
-  let endpoint = moto.endpoint;
-  if (rules) {
-    await proxy?.close();
-    proxy = await startFaultProxy({ upstream: moto.endpoint, seed: options.seed ?? 1, rules });
-    endpoint = proxy.endpoint;
-  }
-  const run = await runChecked(NAME, {
-    inputs: { source, bucket: FIXTURE.bucket, delete: 'true', 'delete-grace': '0', concurrency: '4' },
-    env: { ...moto.env, AWS_ENDPOINT_URL: endpoint },
-    workspace,
-    timeoutMs: 60_000,
-    onStart: options.onStart,
-  });
-  run.cleanup();
-  scanned.push(run);
-  return run;
-}
 
 const isIndexPut = (r: RecordedRequest) => r.operation === 'PutObject' && r.path.endsWith('/index.html');
 const isDelete = (r: RecordedRequest) => r.operation === 'DeleteObjects' || r.operation === 'DeleteObject';
@@ -77,50 +48,34 @@ function deletesAfterHtml(requests: RecordedRequest[]): { ok: boolean; detail: s
 }
 
 describe('s3-sync-frontend under faults', () => {
-  test.each([
-    [10, 'faults-10', 11],
-    [10, 'faults-10', 12],
-    [30, 'faults-30', 31],
-    [30, 'faults-30', 32],
-  ] as const)('%d%% S3 faults: the bucket is v2 exactly, or v1 HTML is still live; re-run completes', async (percent, category, seed) => {
-    const run = await sync('v2', faultMix(percent / 100), { seed });
-    const requests = proxy!.requests;
-    const details = `${describeFaults(requests)}\n${describeRun(run)}`;
-    const bucket = await readBucket(moto, FIXTURE.bucket);
-    const order = deletesAfterHtml(requests);
-    expect({ order: order.ok, detail: order.detail, details }).toEqual({ order: true, detail: order.detail, details });
-    let outcome: string;
-    if (run.exitCode === 0) {
-      expect(bucket).toEqual(expectedObjects(V2));
-      outcome = 'exit 0; bucket byte-identical to v2 with the right headers';
-    } else {
-      expect({ exit: run.exitCode, errors: run.errors.length, details }).toEqual({ exit: 1, errors: 1, details });
-      expect(bucket['index.html'].body).toBe(V1['index.html']);
-      outcome = `exit 1 with v1 index.html still live (${excerpt(run.errors[0].message, 80)})`;
-    }
-    const rerun = await sync('v2');
-    expect({ exit: rerun.exitCode, details: describeRun(rerun) }).toMatchObject({ exit: 0 });
-    expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
-    results.record({
-      action: NAME,
-      category,
-      case: `${percent}% mixed faults on every S3 request (seed ${seed})`,
-      outcome: `${outcome}; deletes only after the new HTML; re-run completes`,
-      metrics: { requests: requests.length, faulted: proxy!.faults().length },
-    });
-  });
+  test.each(faultRuns([[11], [12]], [[31], [32]]))(
+    '%d%% S3 faults: the bucket is v2 exactly, or v1 HTML is still live; re-run completes',
+    async (percent, category, seed) => {
+      const { run, v2Live, metrics } = await underMixedFaults(percent, seed, (requests, details) => {
+        const order = deletesAfterHtml(requests);
+        expect({ order: order.ok, detail: order.detail, details }).toEqual({ order: true, detail: order.detail, details });
+      });
+      const outcome = v2Live
+        ? 'exit 0; bucket byte-identical to v2 with the right headers'
+        : `exit 1 with v1 index.html still live (${excerpt(run.errors[0].message, 80)})`;
+      results.record({
+        action: NAME,
+        category,
+        case: `${percent}% mixed faults on every S3 request (seed ${seed})`,
+        outcome: `${outcome}; deletes only after the new HTML; re-run completes`,
+        metrics,
+      });
+    },
+  );
 
   test('every upload of a content-hashed asset fails: v1 stays live, nothing is deleted; a re-run deploys v2', async () => {
     const run = await sync('v2', [{ fault: 'internal', operation: 'PutObject', path: /\/assets\/index-/ }]);
-    const details = describeRun(run);
-    expect({ exit: run.exitCode, errors: run.errors.length, details }).toEqual({ exit: 1, errors: 1, details });
-    const requests = proxy!.requests;
+    expectFailedWithOneError(run, describeRun(run));
+    const requests = faults.proxy.requests;
     expect(requests.filter((r) => isIndexPut(r) && r.forwarded)).toEqual([]);
     expect(requests.filter((r) => isDelete(r) && r.forwarded)).toEqual([]);
     expect((await readBucket(moto, FIXTURE.bucket))['index.html'].body).toBe(V1['index.html']);
-    const rerun = await sync('v2');
-    expect(rerun.exitCode).toBe(0);
-    expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
+    await expectRerunCompletes(moto, await sync('v2'), V2);
     results.record({
       action: NAME,
       category: 'faults-30',
@@ -131,16 +86,16 @@ describe('s3-sync-frontend under faults', () => {
 
   test('responses lost after S3 stored the object (reset after forwarding): the deploy still ends exact', async () => {
     const run = await sync('v2', [{ fault: 'reset-after', mutating: true, rate: 0.3 }], { seed: 5 });
-    const details = `${describeFaults(proxy!.requests)}\n${describeRun(run)}`;
+    const details = `${describeFaults(faults.proxy.requests)}\n${describeRun(run)}`;
     expect({ exit: run.exitCode, details }).toMatchObject({ exit: 0 });
     expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
-    expect(deletesAfterHtml(proxy!.requests).ok).toBe(true);
+    expect(deletesAfterHtml(faults.proxy.requests).ok).toBe(true);
     results.record({
       action: NAME,
       category: 'connection',
       case: '30% of writes: response lost after S3 applied them',
       outcome: 'exit 0; bucket byte-identical to v2 (retried PUTs and deletes are idempotent)',
-      metrics: { lost: proxy!.faults().length },
+      metrics: { lost: faults.proxy.faults().length },
     });
   });
 
@@ -162,18 +117,16 @@ describe('s3-sync-frontend cancellation', () => {
   test('SIGINT then SIGTERM while uploads hang: exits promptly, v1 still live, nothing deleted, re-run completes', async () => {
     const rules: FaultRule[] = [{ fault: 'delay', operation: 'PutObject', delayMs: 30_000 }];
     const cancelled = await cancelledRun(
-      () => proxy?.requests.some((r) => r.operation === 'PutObject') ?? false,
+      () => faults.started?.requests.some((r) => r.operation === 'PutObject') ?? false,
       (onStart) => sync('v2', rules, { onStart }),
     );
     const { run } = cancelled;
     const said = `${run.errors[0].message}\n${run.log}`;
     expect(said).toMatch(/cancel/i);
     expect(said).toMatch(/re-?run/i);
-    expect(proxy!.requests.filter((r) => isDelete(r) && r.forwarded)).toEqual([]);
+    expect(faults.proxy.requests.filter((r) => isDelete(r) && r.forwarded)).toEqual([]);
     expect((await readBucket(moto, FIXTURE.bucket))['index.html'].body).toBe(V1['index.html']);
-    const rerun = await sync('v2');
-    expect(rerun.exitCode).toBe(0);
-    expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
+    await expectRerunCompletes(moto, await sync('v2'), V2);
     results.record(
       cancelled.outcome(NAME, 'during phase 1 uploads (PUTs held 30 s)', { after: '; v1 live, nothing deleted; re-run completes' }),
     );
@@ -184,18 +137,16 @@ describe('s3-sync-frontend cancellation in the HTML phase', () => {
   test('SIGINT then SIGTERM while index.html uploads hang: exits promptly, nothing deleted, re-run completes', async () => {
     const rules: FaultRule[] = [{ fault: 'delay', operation: 'PutObject', path: /index\.html$/, delayMs: 30_000 }];
     const cancelled = await cancelledRun(
-      () => proxy?.requests.some((r) => isIndexPut(r)) ?? false,
+      () => faults.started?.requests.some((r) => isIndexPut(r)) ?? false,
       (onStart) => sync('v2', rules, { onStart }),
     );
     const { run } = cancelled;
     expect(run.errors[0].message).toMatch(/cancel/i);
-    expect(proxy!.requests.filter((r) => isDelete(r) && r.forwarded)).toEqual([]);
+    expect(faults.proxy.requests.filter((r) => isDelete(r) && r.forwarded)).toEqual([]);
     // Every hashed asset v2 needs is already there, whichever index.html is live.
     const bucket = await readBucket(moto, FIXTURE.bucket);
     for (const key of Object.keys(V2).filter((k) => k.startsWith('assets/'))) expect(bucket[key]?.body).toBe(V2[key]);
-    const rerun = await sync('v2');
-    expect(rerun.exitCode).toBe(0);
-    expect(await readBucket(moto, FIXTURE.bucket)).toEqual(expectedObjects(V2));
+    await expectRerunCompletes(moto, await sync('v2'), V2);
     results.record(
       cancelled.outcome(NAME, 'during phase 3 (index.html PUTs held 30 s)', {
         after: '; v2 assets all present, nothing deleted; re-run completes',

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startFaultProxy, type FaultKind, type FaultProxy, type FaultRule } from '../harness/fault-proxy.js';
+import { loopbackOrigin } from '../harness/ports.js';
 import { describeFaults, faultLevels } from './lib/faults.js';
 import { excerpt, useResults } from './lib/results.js';
 import { cancelledRun, describeRun, runChecked, type CheckedResult, testNoSecretLeaks } from './lib/run.js';
@@ -54,9 +55,7 @@ beforeAll(async () => {
     response.writeHead(200, { 'content-type': file.type });
     response.end(file.body);
   });
-  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-  const address = site.address();
-  origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  origin = await loopbackOrigin(site);
 });
 afterAll(async () => {
   await new Promise((resolve) => site.close(resolve));

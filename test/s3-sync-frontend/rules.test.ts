@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { itMapsEach } from '../harness/maps-each.js';
 import { InputError, Inputs, mapInputSource } from '@allthrive/toolkit';
 import {
   DEFAULT_CACHE_CONTROL,
@@ -15,25 +16,56 @@ import {
   readOptions,
 } from '@allthrive/s3-sync-frontend';
 
+/** Names a build tool gave a content hash: cached as immutable. */
+const HASHED = [
+  'assets/index-BxY3k9_a.js',
+  'assets/index-B-x_3k9a.js',
+  'assets/vendor-DiwrGTdA.js', // digit-free Vite hash
+  'assets/index-3f2a1b4c.css',
+  'assets/index-BxY3k9_a.js.map',
+  'assets/logo-a1B2c3D4.svg',
+  'static/js/main.3f2a1b4c.js',
+  'static/js/787.8d9f6e1a.chunk.js',
+  'static/css/main.3f2a1b4c5d6e7f80a1b2.css',
+  'assets/chunk-3f2a1b4c5d6e7f80a1b2c3d4.js',
+  'fonts/inter-Ab12Cd34.woff2',
+  'assets/index--ICa_01p.js', // a Vite hash may start with '-'
+  'assets/vendor-YktgxYyd.js',
+  'assets/index-5bhhptip.css',
+];
+
+/** Names without one. */
+const NOT_HASHED = [
+  'index.html',
+  'assets/index-BxY3k9_a.html', // HTML is never immutable
+  'favicon.ico',
+  'robots.txt',
+  'manifest.webmanifest',
+  'sw.js',
+  'my-component-file.js',
+  'icons/Checkbox-MyButton.svg',
+  'img/hero-1920x1080.jpg',
+  'docs/chapter12.pdf',
+  'logo-20240101.png',
+  'vendor/jquery.min.js',
+  'components/Button-Secondary.js',
+  'LICENSE',
+  // names people give files, which a loose rule took for hashes (a year of immutable caching)
+  'img/banner-Q3Promo24.png',
+  'img/banner_Q3Promo24.png',
+  'docs/report.Q3Final24.pdf',
+  'downloads/app-v2Release.zip',
+  'img/team-2024Offsite.jpg',
+  'docs/minutes.20240101.pdf',
+];
+
 describe('content-hash detection', () => {
-  it.each([
-    'assets/index-BxY3k9_a.js',
-    'assets/index-B-x_3k9a.js',
-    'assets/vendor-DiwrGTdA.js', // digit-free Vite hash
-    'assets/index-3f2a1b4c.css',
-    'assets/index-BxY3k9_a.js.map',
-    'assets/logo-a1B2c3D4.svg',
-    'static/js/main.3f2a1b4c.js',
-    'static/js/787.8d9f6e1a.chunk.js',
-    'static/css/main.3f2a1b4c5d6e7f80a1b2.css',
-    'assets/chunk-3f2a1b4c5d6e7f80a1b2c3d4.js',
-    'fonts/inter-Ab12Cd34.woff2',
-    'assets/index--ICa_01p.js', // a Vite hash may start with '-'
-    'assets/vendor-YktgxYyd.js',
-    'assets/index-5bhhptip.css',
-  ])('%s is content-hashed', (path) => {
-    expect(isContentHashed(path)).toBe(true);
-  });
+  it.each([...HASHED.map((path) => [path, 'is', true] as const), ...NOT_HASHED.map((path) => [path, 'is not', false] as const)])(
+    '%s %s content-hashed',
+    (path, _is, hashed) => {
+      expect(isContentHashed(path)).toBe(hashed);
+    },
+  );
 
   it('a name can still look like a Vite hash by chance (documented: use the manifest or a cache-control rule)', () => {
     expect(isContentHashed('img/banner-Promo24a.png')).toBe(true);
@@ -46,32 +78,6 @@ describe('content-hash detection', () => {
       if (isContentHashed(`assets/chunk-${hash}.js`)) found++;
     }
     expect(found / 5000).toBeGreaterThan(0.99);
-  });
-
-  it.each([
-    'index.html',
-    'assets/index-BxY3k9_a.html', // HTML is never immutable
-    'favicon.ico',
-    'robots.txt',
-    'manifest.webmanifest',
-    'sw.js',
-    'my-component-file.js',
-    'icons/Checkbox-MyButton.svg',
-    'img/hero-1920x1080.jpg',
-    'docs/chapter12.pdf',
-    'logo-20240101.png',
-    'vendor/jquery.min.js',
-    'components/Button-Secondary.js',
-    'LICENSE',
-    // names people give files, which a loose rule took for hashes (a year of immutable caching)
-    'img/banner-Q3Promo24.png',
-    'img/banner_Q3Promo24.png',
-    'docs/report.Q3Final24.pdf',
-    'downloads/app-v2Release.zip',
-    'img/team-2024Offsite.jpg',
-    'docs/minutes.20240101.pdf',
-  ])('%s is not content-hashed', (path) => {
-    expect(isContentHashed(path)).toBe(false);
   });
 });
 
@@ -138,7 +144,7 @@ describe('header rules', () => {
     expect(rules.contentType('app.js')).toBe('text/javascript; charset=utf-8');
   });
 
-  it.each([
+  itMapsEach('built-in Content-Type of %s is %s', builtInContentType, [
     ['a.js', 'text/javascript; charset=utf-8'],
     ['a.mjs', 'text/javascript; charset=utf-8'],
     ['a.css', 'text/css; charset=utf-8'],
@@ -158,9 +164,7 @@ describe('header rules', () => {
     ['robots.txt', 'text/plain; charset=utf-8'],
     ['sitemap.xml', 'application/xml; charset=utf-8'],
     ['A.PNG', 'image/png'],
-  ])('built-in Content-Type of %s is %s', (path, type) => {
-    expect(builtInContentType(path)).toBe(type);
-  });
+  ]);
 
   it('knows no type for extension-less or unknown files', () => {
     expect(builtInContentType('LICENSE')).toBeUndefined();
@@ -169,21 +173,21 @@ describe('header rules', () => {
 });
 
 describe('paths for CloudFront', () => {
-  it('encodes unsafe and non-ASCII characters only', () => {
-    expect(encodeUrlPath('/app/a b.js')).toBe('/app/a%20b.js');
-    expect(encodeUrlPath('/ünï.html')).toBe('/%C3%BCn%C3%AF.html');
-    expect(encodeUrlPath('/a+b,c=d&e(f)!.js')).toBe('/a+b,c=d&e(f)!.js');
-    expect(encodeUrlPath('/q?x#y%z*')).toBe('/q%3Fx%23y%25z%2A');
-    expect(encodeUrlPath('/runtime~main.js')).toBe('/runtime~main.js');
-  });
+  itMapsEach('encodes unsafe and non-ASCII characters only: %s is %s', encodeUrlPath, [
+    ['/app/a b.js', '/app/a%20b.js'],
+    ['/ünï.html', '/%C3%BCn%C3%AF.html'],
+    ['/a+b,c=d&e(f)!.js', '/a+b,c=d&e(f)!.js'],
+    ['/q?x#y%z*', '/q%3Fx%23y%25z%2A'],
+    ['/runtime~main.js', '/runtime~main.js'],
+  ]);
 
-  it('gives the directory URL of an index.html', () => {
-    expect(directoryPathsOfIndex('index.html')).toEqual(['/']);
-    expect(directoryPathsOfIndex('app/index.html')).toEqual(['/app', '/app/']);
-    expect(directoryPathsOfIndex('app/docs/index.html')).toEqual(['/app/docs', '/app/docs/']);
-    expect(directoryPathsOfIndex('app/page.html')).toEqual([]);
-    expect(directoryPathsOfIndex('app/myindex.html')).toEqual([]);
-  });
+  itMapsEach('gives the directory URL of an index.html: %s is served at %j', directoryPathsOfIndex, [
+    ['index.html', ['/']],
+    ['app/index.html', ['/app', '/app/']],
+    ['app/docs/index.html', ['/app/docs', '/app/docs/']],
+    ['app/page.html', []],
+    ['app/myindex.html', []],
+  ]);
 });
 
 describe('readOptions', () => {
@@ -204,13 +208,13 @@ describe('readOptions', () => {
     });
   });
 
-  it('normalises the prefix: app and app/ mean the same', () => {
-    expect(normalizePrefix('app')).toBe('app/');
-    expect(normalizePrefix('/app/')).toBe('app/');
-    expect(normalizePrefix('sites/app/')).toBe('sites/app/');
-    expect(normalizePrefix('')).toBe('');
-    expect(normalizePrefix('/')).toBe('');
-  });
+  itMapsEach('normalises the prefix (app and app/ mean the same): %j is %j', normalizePrefix, [
+    ['app', 'app/'],
+    ['/app/', 'app/'],
+    ['sites/app/', 'sites/app/'],
+    ['', ''],
+    ['/', ''],
+  ]);
 
   it('parses rule lines, ignoring blanks and comments, values may hold commas', () => {
     const options = read({

@@ -47,6 +47,22 @@ import {
 const moto = useMoto({ serverEnv: { S3_UPLOAD_PART_MIN_SIZE: '16' } });
 const DAY = 86_400_000;
 
+/** A fresh bucket with the site v1 deployed to it; returns the site's root, to rebuild for the next deploy. */
+async function v1Deployed(): Promise<string> {
+  await createBucket(moto);
+  const root = makeSite(SITE_V1);
+  await deploy(root, recordingClient(moto).s3);
+  return root;
+}
+
+/** The next build over the site at `root`: v1 without `removed`, with `changed` files set. Returns its files. */
+function rebuild(root: string, removed: string[], changed: Record<string, string> = {}): Record<string, string> {
+  const next: Record<string, string> = { ...SITE_V1, ...changed };
+  for (const key of removed) delete next[key];
+  makeSite(next, root);
+  return next;
+}
+
 const writes = (requests: { op: string; key?: string }[]) =>
   requests.filter((r) => ['PutObject', 'CopyObject', 'DeleteObjects'].includes(r.op) && r.key !== MANIFEST_NAME);
 
@@ -89,9 +105,7 @@ describe('s3-sync-frontend against moto', () => {
   });
 
   it('no-op redeploy after a fresh checkout (every mtime new): uploads nothing and needs no HeadObject', async () => {
-    await createBucket(moto);
-    const root = makeSite(SITE_V1);
-    await deploy(root, recordingClient(moto).s3);
+    const root = await v1Deployed();
     touchAll(path.join(root, 'dist'));
     const { s3, requests } = recordingClient(moto);
     const { result } = await deploy(root, s3);
@@ -107,15 +121,12 @@ describe('s3-sync-frontend against moto', () => {
   });
 
   it('rebuild where every mtime changed but only some contents did: uploads exactly those, lists what caches hold', async () => {
-    await createBucket(moto);
-    const root = makeSite(SITE_V1);
-    await deploy(root, recordingClient(moto).s3);
-    const v2 = { ...SITE_V1 };
-    delete (v2 as Record<string, string>)['assets/index-BxY3k9_a.js'];
-    v2['assets/index-Qq7Rr8Ss.js'] = 'import "./chunk-Ab12Cd34.js"; console.log("v2");';
-    v2['index.html'] = SITE_V1['index.html'].replace('BxY3k9_a', 'Qq7Rr8Ss').replace('v1', 'v2');
-    v2['robots.txt'] = SITE_V1['robots.txt'].replace('Allow', 'Allaw'); // same size, other content
-    makeSite(v2, root);
+    const root = await v1Deployed();
+    const v2 = rebuild(root, ['assets/index-BxY3k9_a.js'], {
+      'assets/index-Qq7Rr8Ss.js': 'import "./chunk-Ab12Cd34.js"; console.log("v2");',
+      'index.html': SITE_V1['index.html'].replace('BxY3k9_a', 'Qq7Rr8Ss').replace('v1', 'v2'),
+      'robots.txt': SITE_V1['robots.txt'].replace('Allow', 'Allaw'), // same size, other content
+    });
     touchAll(path.join(root, 'dist'));
     const { s3, requests } = recordingClient(moto);
     const { result } = await deploy(root, s3);
@@ -132,9 +143,7 @@ describe('s3-sync-frontend against moto', () => {
   });
 
   it('re-applies changed headers to unchanged content with a copy in place, not an upload', async () => {
-    await createBucket(moto);
-    const root = makeSite(SITE_V1);
-    await deploy(root, recordingClient(moto).s3);
+    const root = await v1Deployed();
     const { s3, requests } = recordingClient(moto);
     const { result } = await deploy(root, s3, {
       cacheControl: [{ glob: 'robots.txt', value: 'public, max-age=60' }],
@@ -175,10 +184,7 @@ describe('s3-sync-frontend against moto', () => {
     const root = makeSite(SITE_V1);
     const start = Date.now();
     await deploy(root, recordingClient(moto).s3, { delete: true }, { clock: virtualClock(start) });
-    const v2 = { ...SITE_V1 } as Record<string, string>;
-    delete v2['docs/page.html'];
-    delete v2['assets/chunk-Ab12Cd34.js'];
-    makeSite(v2, root);
+    rebuild(root, ['docs/page.html', 'assets/chunk-Ab12Cd34.js']);
 
     const { s3, requests } = recordingClient(moto);
     const second = await deploy(root, s3, { delete: true }, { clock: virtualClock(start + DAY) });
@@ -203,13 +209,8 @@ describe('s3-sync-frontend against moto', () => {
   });
 
   it('delete with a grace of 0 removes stale hashed objects at once; delete off keeps everything', async () => {
-    await createBucket(moto);
-    const root = makeSite(SITE_V1);
-    await deploy(root, recordingClient(moto).s3);
-    const v2 = { ...SITE_V1 } as Record<string, string>;
-    delete v2['docs/page.html'];
-    delete v2['assets/chunk-Ab12Cd34.js'];
-    makeSite(v2, root);
+    const root = await v1Deployed();
+    const v2 = rebuild(root, ['docs/page.html', 'assets/chunk-Ab12Cd34.js']);
     const { s3 } = recordingClient(moto);
     const off = await deploy(root, s3, { delete: false });
     expect(off.result).toMatchObject({ deleted: 0, kept: 2 });
@@ -285,16 +286,13 @@ describe('s3-sync-frontend against moto', () => {
   });
 
   it('a failed upload in phase 1 stops the deploy: the old index.html stays live and nothing is deleted', async () => {
-    await createBucket(moto);
-    const root = makeSite(SITE_V1);
-    await deploy(root, recordingClient(moto).s3);
-    const v2 = { ...SITE_V1 } as Record<string, string>;
-    delete v2['docs/page.html'];
-    v2['assets/index-Qq7Rr8Ss.js'] = 'console.log("v2")';
-    v2['assets/other-Zz9Yy8Xx.js'] = 'console.log("other")';
-    v2['index.html'] = '<p>v2</p>';
-    v2['robots.txt'] = 'changed';
-    makeSite(v2, root);
+    const root = await v1Deployed();
+    rebuild(root, ['docs/page.html'], {
+      'assets/index-Qq7Rr8Ss.js': 'console.log("v2")',
+      'assets/other-Zz9Yy8Xx.js': 'console.log("other")',
+      'index.html': '<p>v2</p>',
+      'robots.txt': 'changed',
+    });
     const failing = recordingClient(moto, (op, input) =>
       op === 'PutObject' && input.Key === 'assets/index-Qq7Rr8Ss.js'
         ? Promise.reject(
@@ -536,9 +534,7 @@ describe('s3-sync-frontend against moto', () => {
     const EXPECTED = ['/', '/docs/page.html', '/index.html', '/robots.txt'];
 
     it('the invalidation failed after a successful sync: attempt 2 finds nothing to upload and still emits what attempt 1 changed', async () => {
-      await createBucket(moto);
-      const root = makeSite(SITE_V1);
-      await deploy(root, recordingClient(moto).s3);
+      const root = await v1Deployed();
       makeSite(v2(), root);
       const first = await deploy(root, recordingClient(moto).s3, {}, { run: { id: '4242', attempt: '1' } });
       expect(first.result.changedPaths).toEqual(EXPECTED);
@@ -555,9 +551,7 @@ describe('s3-sync-frontend against moto', () => {
     });
 
     it('when the run cannot be recorded, the deploy stops before anything a viewer sees is written', async () => {
-      await createBucket(moto);
-      const root = makeSite(SITE_V1);
-      await deploy(root, recordingClient(moto).s3);
+      const root = await v1Deployed();
       makeSite(v2(), root);
       const failing = recordingClient(moto, (op, input) =>
         op === 'PutObject' && input.Key === MANIFEST_NAME
@@ -571,9 +565,7 @@ describe('s3-sync-frontend against moto', () => {
     });
 
     it('the sync failed in its HTML phase: attempt 2 emits the pages attempt 1 published too', async () => {
-      await createBucket(moto);
-      const root = makeSite(SITE_V1);
-      await deploy(root, recordingClient(moto).s3);
+      const root = await v1Deployed();
       makeSite(v2(), root);
       const failing = recordingClient(moto, (op, input) =>
         op === 'PutObject' && input.Key === 'index.html'

@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { runBundle, type BundleResult } from '../harness/bundle.js';
-import type { FakeAwsEndpoint } from '../harness/fake-aws.js';
+import { closeAfterEach } from '../harness/close-after-each.js';
 import { useMoto } from '../harness/moto.js';
 import { BUCKET, createBucket, makeSite, SITE_V1 } from '../s3-sync-frontend/helpers.js';
 import { fakeEcsEnv, startTinyEcs } from './ecs-fake.js';
@@ -58,14 +58,10 @@ describe('workflow commands in remote text are neutralised in the log', () => {
 });
 
 describe('ECS service events', () => {
-  let fake: FakeAwsEndpoint | undefined;
-  afterEach(async () => {
-    await fake?.close();
-    fake = undefined;
-  });
+  const closing = closeAfterEach();
 
   it('ecs-deploy-and-wait: hostile event messages during the wait', async () => {
-    fake = await startTinyEcs({ events: (name) => HOSTILE.map((message) => `(service ${name}) ${message}\r${message}`) });
+    const fake = closing(await startTinyEcs({ events: (name) => HOSTILE.map((message) => `(service ${name}) ${message}\r${message}`) }));
     const run = await runBundle('ecs-deploy-and-wait', {
       inputs: { cluster: 'prod', services: 'web', 'poll-interval': '1s', timeout: '1m' },
       env: fakeEcsEnv(fake),

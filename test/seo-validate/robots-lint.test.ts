@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { FindingList, checkAssertions, checkBlocksSite, lintRobots, parseRobots } from '@allthrive/seo-validate';
+import { itMapsEach } from '../harness/maps-each.js';
 
 function lint(body: string | Buffer) {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
@@ -63,50 +64,45 @@ describe('robots.txt lint: one fixture per rule, with line numbers', () => {
     ]);
   });
 
-  it('robots-typo: useragent, disalow, site-map are Google-only spellings', () => {
-    expect(rules('useragent: *\ndisalow: /x\nsite-map: https://a.example/sitemap.xml\n')).toEqual([
-      'robots-typo@1:error',
-      'robots-typo@2:error',
-      'robots-typo@3:error',
-    ]);
-  });
+  itMapsEach('robots-typo: useragent, disalow, site-map are Google-only spellings: %j gives %j', rules, [
+    [
+      'useragent: *\ndisalow: /x\nsite-map: https://a.example/sitemap.xml\n',
+      ['robots-typo@1:error', 'robots-typo@2:error', 'robots-typo@3:error'],
+    ],
+  ]);
 
-  it('robots-empty-user-agent and robots-user-agent-token', () => {
-    expect(rules('User-agent:\nDisallow: /\n')).toEqual(['robots-empty-user-agent@1:error']);
-    expect(rules('User-agent: Googlebot/2.1\nDisallow: /x\n')).toEqual(['robots-user-agent-token@1:warning']);
-    expect(rules('User-agent: 360Spider\nDisallow: /x\n')).toEqual(['robots-user-agent-token@1:error']);
-    expect(rules('User-agent: * foo\nDisallow: /x\n')).toEqual(['robots-user-agent-token@1:warning']);
-  });
+  itMapsEach('robots-empty-user-agent and robots-user-agent-token: %j gives %j', rules, [
+    ['User-agent:\nDisallow: /\n', ['robots-empty-user-agent@1:error']],
+    ['User-agent: Googlebot/2.1\nDisallow: /x\n', ['robots-user-agent-token@1:warning']],
+    ['User-agent: 360Spider\nDisallow: /x\n', ['robots-user-agent-token@1:error']],
+    ['User-agent: * foo\nDisallow: /x\n', ['robots-user-agent-token@1:warning']],
+  ]);
 
-  it('robots-rule-outside-group: rules before the first User-agent are ignored by everyone', () => {
-    expect(rules('Disallow: /admin/\nUser-agent: *\nDisallow: /x\n')).toEqual(['robots-rule-outside-group@1:error']);
-  });
+  itMapsEach('robots-rule-outside-group: rules before the first User-agent are ignored by everyone: %j gives %j', rules, [
+    ['Disallow: /admin/\nUser-agent: *\nDisallow: /x\n', ['robots-rule-outside-group@1:error']],
+  ]);
 
-  it('robots-pattern and robots-pattern-dollar', () => {
-    expect(rules('User-agent: *\nallow: https://cant.be/absolute\nallow: must/start/with/a/slash\n')).toEqual([
-      'robots-pattern@2:error',
-      'robots-pattern@3:error',
-    ]);
-    expect(rules('User-agent: *\nallow: /dolar/sign$in/the/middle\n')).toEqual(['robots-pattern-dollar@2:warning']);
-  });
+  itMapsEach('robots-pattern and robots-pattern-dollar: %j gives %j', rules, [
+    [
+      'User-agent: *\nallow: https://cant.be/absolute\nallow: must/start/with/a/slash\n',
+      ['robots-pattern@2:error', 'robots-pattern@3:error'],
+    ],
+    ['User-agent: *\nallow: /dolar/sign$in/the/middle\n', ['robots-pattern-dollar@2:warning']],
+  ]);
 
-  it('robots-sitemap-url: relative, empty and non-http sitemap URLs', () => {
-    expect(rules('sitemap: /cant/be/relative.xml\nsitemap:#cant be empty\nsitemap: ftp://files.example/sitemap.xml\n')).toEqual([
-      'robots-sitemap-url@1:error',
-      'robots-sitemap-url@2:error',
-      'robots-sitemap-url@3:error',
-    ]);
-  });
+  itMapsEach('robots-sitemap-url: relative, empty and non-http sitemap URLs: %j gives %j', rules, [
+    [
+      'sitemap: /cant/be/relative.xml\nsitemap:#cant be empty\nsitemap: ftp://files.example/sitemap.xml\n',
+      ['robots-sitemap-url@1:error', 'robots-sitemap-url@2:error', 'robots-sitemap-url@3:error'],
+    ],
+  ]);
 
-  it('robots-unknown-directive, robots-ignored-directive and robots-content-signal', () => {
-    expect(rules('User-agent: *\nunicorns: yes\n')).toEqual(['robots-unknown-directive@2:warning']);
-    expect(rules('User-agent: *\nCrawl-delay: 10\nNoindex: /x\n')).toEqual([
-      'robots-ignored-directive@2:notice',
-      'robots-ignored-directive@3:notice',
-    ]);
-    expect(rules('User-agent: *\nContent-Signal: search=yes, ai-train=no\n')).toEqual([]);
-    expect(rules('User-agent: *\nContent-Signal: search yes\n')).toEqual(['robots-content-signal@2:warning']);
-  });
+  itMapsEach('robots-unknown-directive, robots-ignored-directive and robots-content-signal: %j gives %j', rules, [
+    ['User-agent: *\nunicorns: yes\n', ['robots-unknown-directive@2:warning']],
+    ['User-agent: *\nCrawl-delay: 10\nNoindex: /x\n', ['robots-ignored-directive@2:notice', 'robots-ignored-directive@3:notice']],
+    ['User-agent: *\nContent-Signal: search=yes, ai-train=no\n', []],
+    ['User-agent: *\nContent-Signal: search yes\n', ['robots-content-signal@2:warning']],
+  ]);
 });
 
 describe('robots.txt site-level checks', () => {

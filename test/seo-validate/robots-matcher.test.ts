@@ -9,68 +9,105 @@ import { escapePattern, isAllowed, isValidProductToken, parseRobots, robotsPath 
 const allowed = (robotstxt: string | Buffer, agent: string, url: string) =>
   isAllowed(parseRobots(typeof robotstxt === 'string' ? Buffer.from(robotstxt, 'utf8') : robotstxt), agent, url);
 
-type Case = [robots: string, agent: string, url: string, expected: boolean];
-const run = (cases: Case[]) => {
-  for (const [robots, agent, url, expected] of cases) {
-    expect({ robots, agent, url, allowed: allowed(robots, agent, url) }).toEqual({ robots, agent, url, allowed: expected });
-  }
+/** One test vector: may `agent` fetch `url` under this robots.txt (the reference test's IsUserAgentAllowed)? */
+interface Vector {
+  robots: string;
+  agent: string;
+  url: string;
+  allowed: boolean;
+}
+
+/** The vectors of one robots.txt: every [url, allowed] verdict, for every agent named. */
+const verdicts = (robots: string, agents: string | string[], urls: [url: string, allowed: boolean][]): Vector[] =>
+  [agents].flat().flatMap((agent) => urls.map(([url, isAllowedUrl]) => ({ robots, agent, url, allowed: isAllowedUrl })));
+
+/** A one-line, bounded rendering for a test title (robots.txt bodies and URLs reach 16 KiB in LineTooLong). */
+const shown = (text: string) => {
+  const json = JSON.stringify(text);
+  return json.length > 72 ? `${json.slice(0, 71)}…` : json;
 };
 
+/** Each vector is its own test, so a failure names the robots.txt, agent and URL that disagree. */
+const checkVectors = (vectors: Vector[]) =>
+  it.each(
+    vectors.map((v, i): [string, Vector] => [
+      `#${i + 1}: ${shown(v.agent)} ${v.allowed ? 'may' : 'may not'} fetch ${shown(v.url)} under ${shown(v.robots)}`,
+      v,
+    ]),
+  )('%s', (_title, { robots, agent, url, allowed: expected }) => {
+    expect({ robots, agent, url, allowed: allowed(robots, agent, url) }).toEqual({ robots, agent, url, allowed: expected });
+  });
+
 describe('Google reference parser cases (GoogleOnly_ / ID_ tests of robots_test.cc)', () => {
-  it('GoogleOnly_SystemTest: empty file, empty agent and empty URL', () => {
+  describe('GoogleOnly_SystemTest: empty file, empty agent and empty URL', () => {
     const robotstxt = 'user-agent: FooBot\ndisallow: /\n';
-    run([
-      ['', 'FooBot', '', true],
-      [robotstxt, '', '', true],
-      [robotstxt, 'FooBot', '', false],
-      ['', '', '', true],
+    checkVectors([
+      ...verdicts('', 'FooBot', [['', true]]),
+      ...verdicts(robotstxt, '', [['', true]]),
+      ...verdicts(robotstxt, 'FooBot', [['', false]]),
+      ...verdicts('', '', [['', true]]),
     ]);
   });
 
-  it('ID_LineSyntax_Line: key-value lines, unknown keys ignored, missing colon accepted (Google)', () => {
+  describe('ID_LineSyntax_Line: key-value lines, unknown keys ignored, missing colon accepted (Google)', () => {
     const url = 'http://foo.bar/x/y';
-    run([
-      ['user-agent: FooBot\ndisallow: /\n', 'FooBot', url, false],
-      ['foo: FooBot\nbar: /\n', 'FooBot', url, true],
-      ['user-agent FooBot\ndisallow /\n', 'FooBot', url, false],
+    checkVectors([
+      ...verdicts('user-agent: FooBot\ndisallow: /\n', 'FooBot', [[url, false]]),
+      ...verdicts('foo: FooBot\nbar: /\n', 'FooBot', [[url, true]]),
+      ...verdicts('user-agent FooBot\ndisallow /\n', 'FooBot', [[url, false]]),
     ]);
   });
 
-  it('ID_LineSyntax_Groups: rules outside groups ignored, blank lines do not end groups, same-agent groups merged', () => {
+  describe('ID_LineSyntax_Groups: rules outside groups ignored, blank lines do not end groups, same-agent groups merged', () => {
     const robotstxt =
       'allow: /foo/bar/\n\nuser-agent: FooBot\ndisallow: /\nallow: /x/\nuser-agent: BarBot\ndisallow: /\nallow: /y/\n\n\nallow: /w/\nuser-agent: BazBot\n\nuser-agent: FooBot\nallow: /z/\ndisallow: /\n';
-    run([
-      [robotstxt, 'FooBot', 'http://foo.bar/x/b', true],
-      [robotstxt, 'FooBot', 'http://foo.bar/z/d', true],
-      [robotstxt, 'FooBot', 'http://foo.bar/y/c', false],
-      [robotstxt, 'BarBot', 'http://foo.bar/y/c', true],
-      [robotstxt, 'BarBot', 'http://foo.bar/w/a', true],
-      [robotstxt, 'BarBot', 'http://foo.bar/z/d', false],
-      [robotstxt, 'BazBot', 'http://foo.bar/z/d', true],
-      [robotstxt, 'FooBot', 'http://foo.bar/foo/bar/', false],
-      [robotstxt, 'BarBot', 'http://foo.bar/foo/bar/', false],
-      [robotstxt, 'BazBot', 'http://foo.bar/foo/bar/', false],
+    checkVectors([
+      ...verdicts(robotstxt, 'FooBot', [
+        ['http://foo.bar/x/b', true],
+        ['http://foo.bar/z/d', true],
+        ['http://foo.bar/y/c', false],
+      ]),
+      ...verdicts(robotstxt, 'BarBot', [
+        ['http://foo.bar/y/c', true],
+        ['http://foo.bar/w/a', true],
+        ['http://foo.bar/z/d', false],
+      ]),
+      ...verdicts(robotstxt, 'BazBot', [['http://foo.bar/z/d', true]]),
+      ...verdicts(robotstxt, ['FooBot', 'BarBot', 'BazBot'], [['http://foo.bar/foo/bar/', false]]),
     ]);
   });
 
-  it('ID_LineSyntax_Groups_OtherRules: Sitemap and unknown lines do not close a group', () => {
-    run([
-      ['User-agent: BarBot\nSitemap: https://foo.bar/sitemap\nUser-agent: *\nDisallow: /\n', 'BarBot', 'http://foo.bar/', false],
-      ['User-agent: FooBot\nInvalid-Unknown-Line: unknown\nUser-agent: *\nDisallow: /\n', 'FooBot', 'http://foo.bar/', false],
+  describe('ID_LineSyntax_Groups_OtherRules: Sitemap and unknown lines do not close a group', () => {
+    checkVectors([
+      ...verdicts('User-agent: BarBot\nSitemap: https://foo.bar/sitemap\nUser-agent: *\nDisallow: /\n', 'BarBot', [
+        ['http://foo.bar/', false],
+      ]),
+      ...verdicts('User-agent: FooBot\nInvalid-Unknown-Line: unknown\nUser-agent: *\nDisallow: /\n', 'FooBot', [
+        ['http://foo.bar/', false],
+      ]),
     ]);
   });
 
-  it('ID_REPLineNamesCaseInsensitive', () => {
-    for (const robotstxt of [
-      'USER-AGENT: FooBot\nALLOW: /x/\nDISALLOW: /\n',
-      'user-agent: FooBot\nallow: /x/\ndisallow: /\n',
-      'uSeR-aGeNt: FooBot\nAlLoW: /x/\ndIsAlLoW: /\n',
-    ]) {
-      run([
-        [robotstxt, 'FooBot', 'http://foo.bar/x/y', true],
-        [robotstxt, 'FooBot', 'http://foo.bar/a/b', false],
-      ]);
-    }
+  /** Case tests: every spelling of one file lets the agents fetch /x/y and not /a/b. */
+  const onlyXAllowed = (spellings: string[], agents: string | string[]) =>
+    spellings.flatMap((robotstxt) =>
+      verdicts(robotstxt, agents, [
+        ['http://foo.bar/x/y', true],
+        ['http://foo.bar/a/b', false],
+      ]),
+    );
+
+  describe('ID_REPLineNamesCaseInsensitive', () => {
+    checkVectors(
+      onlyXAllowed(
+        [
+          'USER-AGENT: FooBot\nALLOW: /x/\nDISALLOW: /\n',
+          'user-agent: FooBot\nallow: /x/\ndisallow: /\n',
+          'uSeR-aGeNt: FooBot\nAlLoW: /x/\ndIsAlLoW: /\n',
+        ],
+        'FooBot',
+      ),
+    );
   });
 
   it('ID_VerifyValidUserAgentsToObey', () => {
@@ -78,208 +115,220 @@ describe('Google reference parser cases (GoogleOnly_ / ID_ tests of robots_test.
     for (const token of ['', 'ツ', 'Foobot*', ' Foobot ', 'Foobot/2.1', 'Foobot Bar']) expect(isValidProductToken(token)).toBe(false);
   });
 
-  it('ID_UserAgentValueCaseInsensitive', () => {
-    for (const robotstxt of [
-      'User-Agent: FOO BAR\nAllow: /x/\nDisallow: /\n',
-      'User-Agent: foo bar\nAllow: /x/\nDisallow: /\n',
-      'User-Agent: FoO bAr\nAllow: /x/\nDisallow: /\n',
-    ]) {
-      for (const agent of ['Foo', 'foo']) {
-        run([
-          [robotstxt, agent, 'http://foo.bar/x/y', true],
-          [robotstxt, agent, 'http://foo.bar/a/b', false],
-        ]);
-      }
-    }
+  describe('ID_UserAgentValueCaseInsensitive', () => {
+    checkVectors(
+      onlyXAllowed(
+        [
+          'User-Agent: FOO BAR\nAllow: /x/\nDisallow: /\n',
+          'User-Agent: foo bar\nAllow: /x/\nDisallow: /\n',
+          'User-Agent: FoO bAr\nAllow: /x/\nDisallow: /\n',
+        ],
+        ['Foo', 'foo'],
+      ),
+    );
   });
 
-  it('GoogleOnly_AcceptUserAgentUpToFirstSpace', () => {
+  describe('GoogleOnly_AcceptUserAgentUpToFirstSpace', () => {
     const robotstxt = 'User-Agent: *\nDisallow: /\nUser-Agent: Foo Bar\nAllow: /x/\nDisallow: /\n';
-    run([
-      [robotstxt, 'Foo', 'http://foo.bar/x/y', true],
-      [robotstxt, 'Foo Bar', 'http://foo.bar/x/y', false],
+    checkVectors([
+      ...verdicts(robotstxt, 'Foo', [['http://foo.bar/x/y', true]]),
+      ...verdicts(robotstxt, 'Foo Bar', [['http://foo.bar/x/y', false]]),
     ]);
   });
 
-  it('ID_GlobalGroups_Secondary: * only when no group names the agent; no match and no * allows', () => {
+  describe('ID_GlobalGroups_Secondary: * only when no group names the agent; no match and no * allows', () => {
     const url = 'http://foo.bar/x/y';
-    run([
-      ['', 'FooBot', url, true],
-      ['user-agent: *\nallow: /\nuser-agent: FooBot\ndisallow: /\n', 'FooBot', url, false],
-      ['user-agent: *\nallow: /\nuser-agent: FooBot\ndisallow: /\n', 'BarBot', url, true],
-      ['user-agent: FooBot\nallow: /\nuser-agent: BarBot\ndisallow: /\nuser-agent: BazBot\ndisallow: /\n', 'QuxBot', url, true],
+    const globalAndFooBot = 'user-agent: *\nallow: /\nuser-agent: FooBot\ndisallow: /\n';
+    checkVectors([
+      ...verdicts('', 'FooBot', [[url, true]]),
+      ...verdicts(globalAndFooBot, 'FooBot', [[url, false]]),
+      ...verdicts(globalAndFooBot, 'BarBot', [[url, true]]),
+      ...verdicts('user-agent: FooBot\nallow: /\nuser-agent: BarBot\ndisallow: /\nuser-agent: BazBot\ndisallow: /\n', 'QuxBot', [
+        [url, true],
+      ]),
     ]);
   });
 
-  it('ID_AllowDisallow_Value_CaseSensitive', () => {
-    run([
-      ['user-agent: FooBot\ndisallow: /x/\n', 'FooBot', 'http://foo.bar/x/y', false],
-      ['user-agent: FooBot\ndisallow: /X/\n', 'FooBot', 'http://foo.bar/x/y', true],
+  describe('ID_AllowDisallow_Value_CaseSensitive', () => {
+    checkVectors([
+      ...verdicts('user-agent: FooBot\ndisallow: /x/\n', 'FooBot', [['http://foo.bar/x/y', false]]),
+      ...verdicts('user-agent: FooBot\ndisallow: /X/\n', 'FooBot', [['http://foo.bar/x/y', true]]),
     ]);
   });
 
-  it('ID_LongestMatch: most octets wins, allow wins ties, empty patterns have no effect', () => {
+  describe('ID_LongestMatch: most octets wins, allow wins ties, empty patterns have no effect', () => {
     const url = 'http://foo.bar/x/page.html';
-    run([
-      ['user-agent: FooBot\ndisallow: /x/page.html\nallow: /x/\n', 'FooBot', url, false],
-      ['user-agent: FooBot\nallow: /x/page.html\ndisallow: /x/\n', 'FooBot', url, true],
-      ['user-agent: FooBot\nallow: /x/page.html\ndisallow: /x/\n', 'FooBot', 'http://foo.bar/x/', false],
-      ['user-agent: FooBot\ndisallow: \nallow: \n', 'FooBot', url, true],
-      ['user-agent: FooBot\ndisallow: /\nallow: /\n', 'FooBot', url, true],
-      ['user-agent: FooBot\ndisallow: /x\nallow: /x/\n', 'FooBot', 'http://foo.bar/x', false],
-      ['user-agent: FooBot\ndisallow: /x\nallow: /x/\n', 'FooBot', 'http://foo.bar/x/', true],
-      ['user-agent: FooBot\ndisallow: /x/page.html\nallow: /x/page.html\n', 'FooBot', url, true],
-      ['user-agent: FooBot\nallow: /page\ndisallow: /*.html\n', 'FooBot', 'http://foo.bar/page.html', false],
-      ['user-agent: FooBot\nallow: /page\ndisallow: /*.html\n', 'FooBot', 'http://foo.bar/page', true],
-      ['user-agent: FooBot\nallow: /x/page.\ndisallow: /*.html\n', 'FooBot', url, true],
-      ['user-agent: FooBot\nallow: /x/page.\ndisallow: /*.html\n', 'FooBot', 'http://foo.bar/x/y.html', false],
-      ['User-agent: *\nDisallow: /x/\nUser-agent: FooBot\nDisallow: /y/\n', 'FooBot', 'http://foo.bar/x/page', true],
-      ['User-agent: *\nDisallow: /x/\nUser-agent: FooBot\nDisallow: /y/\n', 'FooBot', 'http://foo.bar/y/page', false],
+    checkVectors([
+      ...verdicts('user-agent: FooBot\ndisallow: /x/page.html\nallow: /x/\n', 'FooBot', [[url, false]]),
+      ...verdicts('user-agent: FooBot\nallow: /x/page.html\ndisallow: /x/\n', 'FooBot', [
+        [url, true],
+        ['http://foo.bar/x/', false],
+      ]),
+      ...verdicts('user-agent: FooBot\ndisallow: \nallow: \n', 'FooBot', [[url, true]]),
+      ...verdicts('user-agent: FooBot\ndisallow: /\nallow: /\n', 'FooBot', [[url, true]]),
+      ...verdicts('user-agent: FooBot\ndisallow: /x\nallow: /x/\n', 'FooBot', [
+        ['http://foo.bar/x', false],
+        ['http://foo.bar/x/', true],
+      ]),
+      ...verdicts('user-agent: FooBot\ndisallow: /x/page.html\nallow: /x/page.html\n', 'FooBot', [[url, true]]),
+      ...verdicts('user-agent: FooBot\nallow: /page\ndisallow: /*.html\n', 'FooBot', [
+        ['http://foo.bar/page.html', false],
+        ['http://foo.bar/page', true],
+      ]),
+      ...verdicts('user-agent: FooBot\nallow: /x/page.\ndisallow: /*.html\n', 'FooBot', [
+        [url, true],
+        ['http://foo.bar/x/y.html', false],
+      ]),
+      ...verdicts('User-agent: *\nDisallow: /x/\nUser-agent: FooBot\nDisallow: /y/\n', 'FooBot', [
+        ['http://foo.bar/x/page', true],
+        ['http://foo.bar/y/page', false],
+      ]),
     ]);
   });
 
-  it('ID_Encoding: rules are %-encoded, URLs are compared as given, unreserved escapes are not decoded', () => {
-    run([
-      [
-        'User-agent: FooBot\nDisallow: /\nAllow: /foo/bar?qux=taz&baz=http://foo.bar?tar&par\n',
-        'FooBot',
-        'http://foo.bar/foo/bar?qux=taz&baz=http://foo.bar?tar&par',
-        true,
-      ],
-      ['User-agent: FooBot\nDisallow: /\nAllow: /foo/bar/ツ\n', 'FooBot', 'http://foo.bar/foo/bar/%E3%83%84', true],
-      ['User-agent: FooBot\nDisallow: /\nAllow: /foo/bar/ツ\n', 'FooBot', 'http://foo.bar/foo/bar/ツ', false],
-      ['User-agent: FooBot\nDisallow: /\nAllow: /foo/bar/%E3%83%84\n', 'FooBot', 'http://foo.bar/foo/bar/%E3%83%84', true],
-      ['User-agent: FooBot\nDisallow: /\nAllow: /foo/bar/%E3%83%84\n', 'FooBot', 'http://foo.bar/foo/bar/ツ', false],
-      ['User-agent: FooBot\nDisallow: /\nAllow: /foo/bar/%62%61%7A\n', 'FooBot', 'http://foo.bar/foo/bar/baz', false],
-      ['User-agent: FooBot\nDisallow: /\nAllow: /foo/bar/%62%61%7A\n', 'FooBot', 'http://foo.bar/foo/bar/%62%61%7A', true],
+  describe('ID_Encoding: rules are %-encoded, URLs are compared as given, unreserved escapes are not decoded', () => {
+    const disallowAllBut = (allow: string) => `User-agent: FooBot\nDisallow: /\nAllow: ${allow}\n`;
+    checkVectors([
+      ...verdicts(disallowAllBut('/foo/bar?qux=taz&baz=http://foo.bar?tar&par'), 'FooBot', [
+        ['http://foo.bar/foo/bar?qux=taz&baz=http://foo.bar?tar&par', true],
+      ]),
+      ...verdicts(disallowAllBut('/foo/bar/ツ'), 'FooBot', [
+        ['http://foo.bar/foo/bar/%E3%83%84', true],
+        ['http://foo.bar/foo/bar/ツ', false],
+      ]),
+      ...verdicts(disallowAllBut('/foo/bar/%E3%83%84'), 'FooBot', [
+        ['http://foo.bar/foo/bar/%E3%83%84', true],
+        ['http://foo.bar/foo/bar/ツ', false],
+      ]),
+      ...verdicts(disallowAllBut('/foo/bar/%62%61%7A'), 'FooBot', [
+        ['http://foo.bar/foo/bar/baz', false],
+        ['http://foo.bar/foo/bar/%62%61%7A', true],
+      ]),
     ]);
   });
 
-  it('ID_SpecialCharacters: * in the middle, $ at the end, # comments', () => {
-    const a = 'User-agent: FooBot\nDisallow: /foo/bar/quz\nAllow: /foo/*/qux\n';
-    const b = 'User-agent: FooBot\nDisallow: /foo/bar$\nAllow: /foo/bar/qux\n';
-    const c = 'User-agent: FooBot\n# Disallow: /\nDisallow: /foo/quz#qux\nAllow: /\n';
-    run([
-      [a, 'FooBot', 'http://foo.bar/foo/bar/quz', false],
-      [a, 'FooBot', 'http://foo.bar/foo/quz', true],
-      [a, 'FooBot', 'http://foo.bar/foo//quz', true],
-      [a, 'FooBot', 'http://foo.bar/foo/bax/quz', true],
-      [b, 'FooBot', 'http://foo.bar/foo/bar', false],
-      [b, 'FooBot', 'http://foo.bar/foo/bar/qux', true],
-      [b, 'FooBot', 'http://foo.bar/foo/bar/', true],
-      [b, 'FooBot', 'http://foo.bar/foo/bar/baz', true],
-      [c, 'FooBot', 'http://foo.bar/foo/bar', true],
-      [c, 'FooBot', 'http://foo.bar/foo/quz', false],
+  describe('ID_SpecialCharacters: * in the middle, $ at the end, # comments', () => {
+    checkVectors([
+      ...verdicts('User-agent: FooBot\nDisallow: /foo/bar/quz\nAllow: /foo/*/qux\n', 'FooBot', [
+        ['http://foo.bar/foo/bar/quz', false],
+        ['http://foo.bar/foo/quz', true],
+        ['http://foo.bar/foo//quz', true],
+        ['http://foo.bar/foo/bax/quz', true],
+      ]),
+      ...verdicts('User-agent: FooBot\nDisallow: /foo/bar$\nAllow: /foo/bar/qux\n', 'FooBot', [
+        ['http://foo.bar/foo/bar', false],
+        ['http://foo.bar/foo/bar/qux', true],
+        ['http://foo.bar/foo/bar/', true],
+        ['http://foo.bar/foo/bar/baz', true],
+      ]),
+      ...verdicts('User-agent: FooBot\n# Disallow: /\nDisallow: /foo/quz#qux\nAllow: /\n', 'FooBot', [
+        ['http://foo.bar/foo/bar', true],
+        ['http://foo.bar/foo/quz', false],
+      ]),
     ]);
   });
 
-  it('GoogleOnly_IndexHTMLisDirectory', () => {
-    const robotstxt = 'User-Agent: *\nAllow: /allowed-slash/index.html\nDisallow: /\n';
-    run([
-      [robotstxt, 'foobot', 'http://foo.com/allowed-slash/', true],
-      [robotstxt, 'foobot', 'http://foo.com/allowed-slash/index.htm', false],
-      [robotstxt, 'foobot', 'http://foo.com/allowed-slash/index.html', true],
-      [robotstxt, 'foobot', 'http://foo.com/anyother-url', false],
-    ]);
+  describe('GoogleOnly_IndexHTMLisDirectory', () => {
+    checkVectors(
+      verdicts('User-Agent: *\nAllow: /allowed-slash/index.html\nDisallow: /\n', 'foobot', [
+        ['http://foo.com/allowed-slash/', true],
+        ['http://foo.com/allowed-slash/index.htm', false],
+        ['http://foo.com/allowed-slash/index.html', true],
+        ['http://foo.com/anyother-url', false],
+      ]),
+    );
   });
 
-  it('GoogleOnly_LineTooLong: a rule cut at 8 × 2083 bytes still matches its prefix', () => {
+  describe('GoogleOnly_LineTooLong: a rule cut at 8 × 2083 bytes still matches its prefix', () => {
     const maxLineLen = 2083 * 8;
-    {
-      let longline = '/x/';
-      const maxLength = maxLineLen - longline.length - 'disallow: '.length + 1;
-      while (longline.length < maxLength) longline += 'a';
-      const robotstxt = `user-agent: FooBot\ndisallow: ${longline}/qux\n`;
-      run([
-        [robotstxt, 'FooBot', 'http://foo.bar/fux', true],
-        [robotstxt, 'FooBot', `http://foo.bar${longline}/fux`, false],
-      ]);
-    }
-    {
-      let a = '/x/';
-      let b = '/x/';
-      const maxLength = maxLineLen - a.length - 'allow: '.length + 1;
-      while (a.length < maxLength) {
-        a += 'a';
-        b += 'b';
-      }
-      const robotstxt = `user-agent: FooBot\ndisallow: /\nallow: ${a}/qux\nallow: ${b}/qux\n`;
-      run([
-        [robotstxt, 'FooBot', 'http://foo.bar/', false],
-        [robotstxt, 'FooBot', `http://foo.bar${a}/qux`, true],
-        [robotstxt, 'FooBot', `http://foo.bar${b}/fux`, true],
-      ]);
-    }
+    /** `/x/` padded with `fill` to the longest path a `<key>: ` line keeps. */
+    const padded = (key: string, fill: string) => {
+      let path = '/x/';
+      const maxLength = maxLineLen - path.length - `${key}: `.length + 1;
+      while (path.length < maxLength) path += fill;
+      return path;
+    };
+    const longline = padded('disallow', 'a');
+    const a = padded('allow', 'a');
+    const b = padded('allow', 'b');
+    checkVectors([
+      ...verdicts(`user-agent: FooBot\ndisallow: ${longline}/qux\n`, 'FooBot', [
+        ['http://foo.bar/fux', true],
+        [`http://foo.bar${longline}/fux`, false],
+      ]),
+      ...verdicts(`user-agent: FooBot\ndisallow: /\nallow: ${a}/qux\nallow: ${b}/qux\n`, 'FooBot', [
+        ['http://foo.bar/', false],
+        [`http://foo.bar${a}/qux`, true],
+        [`http://foo.bar${b}/fux`, true],
+      ]),
+    ]);
   });
 
-  it('GoogleOnly_DocumentationChecks: the Search Central matching tables', () => {
-    const fish = 'user-agent: FooBot\ndisallow: /\nallow: /fish\n';
-    const fishStar = 'user-agent: FooBot\ndisallow: /\nallow: /fish*\n';
-    for (const robotstxt of [fish, fishStar]) {
-      run([
-        [robotstxt, 'FooBot', 'http://foo.bar/bar', false],
-        [robotstxt, 'FooBot', 'http://foo.bar/fish', true],
-        [robotstxt, 'FooBot', 'http://foo.bar/fish.html', true],
-        [robotstxt, 'FooBot', 'http://foo.bar/fish/salmon.html', true],
-        [robotstxt, 'FooBot', 'http://foo.bar/fishheads', true],
-        [robotstxt, 'FooBot', 'http://foo.bar/fishheads/yummy.html', true],
-        [robotstxt, 'FooBot', 'http://foo.bar/fish.html?id=anything', true],
-        [robotstxt, 'FooBot', 'http://foo.bar/Fish.asp', false],
-        [robotstxt, 'FooBot', 'http://foo.bar/catfish', false],
-        [robotstxt, 'FooBot', 'http://foo.bar/?id=fish', false],
-      ]);
-    }
-    const fishSlash = 'user-agent: FooBot\ndisallow: /\nallow: /fish/\n';
-    run([
-      [fishSlash, 'FooBot', 'http://foo.bar/bar', false],
-      [fishSlash, 'FooBot', 'http://foo.bar/fish/', true],
-      [fishSlash, 'FooBot', 'http://foo.bar/fish/salmon', true],
-      [fishSlash, 'FooBot', 'http://foo.bar/fish/?salmon', true],
-      [fishSlash, 'FooBot', 'http://foo.bar/fish/salmon.html', true],
-      [fishSlash, 'FooBot', 'http://foo.bar/fish/?id=anything', true],
-      [fishSlash, 'FooBot', 'http://foo.bar/fish', false],
-      [fishSlash, 'FooBot', 'http://foo.bar/fish.html', false],
-      [fishSlash, 'FooBot', 'http://foo.bar/Fish/Salmon.html', false],
-    ]);
-    const php = 'user-agent: FooBot\ndisallow: /\nallow: /*.php\n';
-    run([
-      [php, 'FooBot', 'http://foo.bar/bar', false],
-      [php, 'FooBot', 'http://foo.bar/filename.php', true],
-      [php, 'FooBot', 'http://foo.bar/folder/filename.php', true],
-      [php, 'FooBot', 'http://foo.bar/folder/filename.php?parameters', true],
-      [php, 'FooBot', 'http://foo.bar//folder/any.php.file.html', true],
-      [php, 'FooBot', 'http://foo.bar/filename.php/', true],
-      [php, 'FooBot', 'http://foo.bar/index?f=filename.php/', true],
-      [php, 'FooBot', 'http://foo.bar/php/', false],
-      [php, 'FooBot', 'http://foo.bar/index?php', false],
-      [php, 'FooBot', 'http://foo.bar/windows.PHP', false],
-    ]);
-    const phpEnd = 'user-agent: FooBot\ndisallow: /\nallow: /*.php$\n';
-    run([
-      [phpEnd, 'FooBot', 'http://foo.bar/bar', false],
-      [phpEnd, 'FooBot', 'http://foo.bar/filename.php', true],
-      [phpEnd, 'FooBot', 'http://foo.bar/folder/filename.php', true],
-      [phpEnd, 'FooBot', 'http://foo.bar/filename.php?parameters', false],
-      [phpEnd, 'FooBot', 'http://foo.bar/filename.php/', false],
-      [phpEnd, 'FooBot', 'http://foo.bar/filename.php5', false],
-      [phpEnd, 'FooBot', 'http://foo.bar/php/', false],
-      [phpEnd, 'FooBot', 'http://foo.bar/filename?php', false],
-      [phpEnd, 'FooBot', 'http://foo.bar/aaaphpaaa', false],
-      [phpEnd, 'FooBot', 'http://foo.bar//windows.PHP', false],
-    ]);
-    const fishPhp = 'user-agent: FooBot\ndisallow: /\nallow: /fish*.php\n';
-    run([
-      [fishPhp, 'FooBot', 'http://foo.bar/bar', false],
-      [fishPhp, 'FooBot', 'http://foo.bar/fish.php', true],
-      [fishPhp, 'FooBot', 'http://foo.bar/fishheads/catfish.php?parameters', true],
-      [fishPhp, 'FooBot', 'http://foo.bar/Fish.PHP', false],
-    ]);
-    run([
-      ['user-agent: FooBot\nallow: /p\ndisallow: /\n', 'FooBot', 'http://example.com/page', true],
-      ['user-agent: FooBot\nallow: /folder\ndisallow: /folder\n', 'FooBot', 'http://example.com/folder/page', true],
-      ['user-agent: FooBot\nallow: /page\ndisallow: /*.htm\n', 'FooBot', 'http://example.com/page.htm', false],
-      ['user-agent: FooBot\nallow: /$\ndisallow: /\n', 'FooBot', 'http://example.com/', true],
-      ['user-agent: FooBot\nallow: /$\ndisallow: /\n', 'FooBot', 'http://example.com/page.html', false],
+  describe('GoogleOnly_DocumentationChecks: the Search Central matching tables', () => {
+    const disallowAllBut = (allow: string) => `user-agent: FooBot\ndisallow: /\nallow: ${allow}\n`;
+    checkVectors([
+      ...['/fish', '/fish*'].flatMap((allow) =>
+        verdicts(disallowAllBut(allow), 'FooBot', [
+          ['http://foo.bar/bar', false],
+          ['http://foo.bar/fish', true],
+          ['http://foo.bar/fish.html', true],
+          ['http://foo.bar/fish/salmon.html', true],
+          ['http://foo.bar/fishheads', true],
+          ['http://foo.bar/fishheads/yummy.html', true],
+          ['http://foo.bar/fish.html?id=anything', true],
+          ['http://foo.bar/Fish.asp', false],
+          ['http://foo.bar/catfish', false],
+          ['http://foo.bar/?id=fish', false],
+        ]),
+      ),
+      ...verdicts(disallowAllBut('/fish/'), 'FooBot', [
+        ['http://foo.bar/bar', false],
+        ['http://foo.bar/fish/', true],
+        ['http://foo.bar/fish/salmon', true],
+        ['http://foo.bar/fish/?salmon', true],
+        ['http://foo.bar/fish/salmon.html', true],
+        ['http://foo.bar/fish/?id=anything', true],
+        ['http://foo.bar/fish', false],
+        ['http://foo.bar/fish.html', false],
+        ['http://foo.bar/Fish/Salmon.html', false],
+      ]),
+      ...verdicts(disallowAllBut('/*.php'), 'FooBot', [
+        ['http://foo.bar/bar', false],
+        ['http://foo.bar/filename.php', true],
+        ['http://foo.bar/folder/filename.php', true],
+        ['http://foo.bar/folder/filename.php?parameters', true],
+        ['http://foo.bar//folder/any.php.file.html', true],
+        ['http://foo.bar/filename.php/', true],
+        ['http://foo.bar/index?f=filename.php/', true],
+        ['http://foo.bar/php/', false],
+        ['http://foo.bar/index?php', false],
+        ['http://foo.bar/windows.PHP', false],
+      ]),
+      ...verdicts(disallowAllBut('/*.php$'), 'FooBot', [
+        ['http://foo.bar/bar', false],
+        ['http://foo.bar/filename.php', true],
+        ['http://foo.bar/folder/filename.php', true],
+        ['http://foo.bar/filename.php?parameters', false],
+        ['http://foo.bar/filename.php/', false],
+        ['http://foo.bar/filename.php5', false],
+        ['http://foo.bar/php/', false],
+        ['http://foo.bar/filename?php', false],
+        ['http://foo.bar/aaaphpaaa', false],
+        ['http://foo.bar//windows.PHP', false],
+      ]),
+      ...verdicts(disallowAllBut('/fish*.php'), 'FooBot', [
+        ['http://foo.bar/bar', false],
+        ['http://foo.bar/fish.php', true],
+        ['http://foo.bar/fishheads/catfish.php?parameters', true],
+        ['http://foo.bar/Fish.PHP', false],
+      ]),
+      ...verdicts('user-agent: FooBot\nallow: /p\ndisallow: /\n', 'FooBot', [['http://example.com/page', true]]),
+      ...verdicts('user-agent: FooBot\nallow: /folder\ndisallow: /folder\n', 'FooBot', [['http://example.com/folder/page', true]]),
+      ...verdicts('user-agent: FooBot\nallow: /page\ndisallow: /*.htm\n', 'FooBot', [['http://example.com/page.htm', false]]),
+      ...verdicts('user-agent: FooBot\nallow: /$\ndisallow: /\n', 'FooBot', [
+        ['http://example.com/', true],
+        ['http://example.com/page.html', false],
+      ]),
     ]);
   });
 
@@ -383,47 +432,56 @@ describe('RFC 9309 §5 examples', () => {
     'EOF',
   ].join('\n');
 
-  it('§5.1: every agent without a group follows *: no .gif, no /example/, /publications/ open', () => {
-    run([
-      [simple, 'otherbot', 'https://example.com/example/index.html', false],
-      [simple, 'otherbot', 'https://example.com/images/logo.gif', false],
-      [simple, 'otherbot', 'https://example.com/images/logo.gif?v=2', true],
-      [simple, 'otherbot', 'https://example.com/publications/', true],
-      [simple, 'otherbot', 'https://example.com/publications/chart.gif', true],
-      [simple, 'otherbot', 'https://example.com/about', true],
+  describe('§5.1: every agent without a group follows *: no .gif, no /example/, /publications/ open', () => {
+    checkVectors(
+      verdicts(simple, 'otherbot', [
+        ['https://example.com/example/index.html', false],
+        ['https://example.com/images/logo.gif', false],
+        ['https://example.com/images/logo.gif?v=2', true],
+        ['https://example.com/publications/', true],
+        ['https://example.com/publications/chart.gif', true],
+        ['https://example.com/about', true],
+      ]),
+    );
+  });
+
+  describe('§5.1: foobot may fetch only /example/page.html and /example/allowed.gif', () => {
+    checkVectors([
+      ...verdicts(simple, 'foobot', [
+        ['https://example.com/example/page.html', true],
+        ['https://example.com/example/allowed.gif', true],
+        ['https://example.com/', false],
+        ['https://example.com/publications/', false],
+      ]),
+      ...verdicts(simple, 'FooBot', [['https://example.com/example/other.html', false]]),
     ]);
   });
 
-  it('§5.1: foobot may fetch only /example/page.html and /example/allowed.gif', () => {
-    run([
-      [simple, 'foobot', 'https://example.com/example/page.html', true],
-      [simple, 'foobot', 'https://example.com/example/allowed.gif', true],
-      [simple, 'foobot', 'https://example.com/', false],
-      [simple, 'foobot', 'https://example.com/publications/', false],
-      [simple, 'FooBot', 'https://example.com/example/other.html', false],
+  describe('§5.1: barbot and bazbot share a group; quxbot has an empty group and may fetch everything', () => {
+    checkVectors([
+      ...verdicts(
+        simple,
+        ['barbot', 'bazbot'],
+        [
+          ['https://example.com/example/page.html', false],
+          ['https://example.com/example/other.gif', true],
+        ],
+      ),
+      ...verdicts(simple, 'quxbot', [
+        ['https://example.com/example/page.html', true],
+        ['https://example.com/images/logo.gif', true],
+      ]),
     ]);
   });
 
-  it('§5.1: barbot and bazbot share a group; quxbot has an empty group and may fetch everything', () => {
-    for (const bot of ['barbot', 'bazbot']) {
-      run([
-        [simple, bot, 'https://example.com/example/page.html', false],
-        [simple, bot, 'https://example.com/example/other.gif', true],
-      ]);
-    }
-    run([
-      [simple, 'quxbot', 'https://example.com/example/page.html', true],
-      [simple, 'quxbot', 'https://example.com/images/logo.gif', true],
-    ]);
-  });
-
-  it('§5.2: the longest match is used', () => {
-    const longest = 'User-Agent: foobot\nAllow: /example/page/\nDisallow: /example/page/disallowed.gif\n';
-    run([
-      [longest, 'foobot', 'https://example.com/example/page/', true],
-      [longest, 'foobot', 'https://example.com/example/page/allowed.gif', true],
-      [longest, 'foobot', 'https://example.com/example/page/disallowed.gif', false],
-    ]);
+  describe('§5.2: the longest match is used', () => {
+    checkVectors(
+      verdicts('User-Agent: foobot\nAllow: /example/page/\nDisallow: /example/page/disallowed.gif\n', 'foobot', [
+        ['https://example.com/example/page/', true],
+        ['https://example.com/example/page/allowed.gif', true],
+        ['https://example.com/example/page/disallowed.gif', false],
+      ]),
+    );
   });
 });
 

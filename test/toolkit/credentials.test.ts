@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { credentialProblem, describeCredentialFailure } from '@allthrive/toolkit';
+import {
+  credentialFailure,
+  credentialProblem,
+  describeCredentialFailure,
+  noteCredentialFailure,
+  resetCredentialFailure,
+} from '@allthrive/toolkit';
 
 // Shaped as the SDK throws them: the default provider chain when it finds nothing
 // (node_modules/@aws-sdk/credential-provider-node/dist-cjs/index.js throws @smithy/core's
@@ -24,12 +30,12 @@ describe('credentialProblem', () => {
   });
 
   it('tells how to trust GitHub’s OIDC token when a role cannot be assumed', () => {
-    const sentence = describeCredentialFailure({
-      problem: 'role',
-      code: 'AccessDenied',
-      message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
-      request: 'S3 HeadBucket',
-    });
+    // The way an action gets there: a client notes the failure, the runner describes what was noted.
+    resetCredentialFailure();
+    noteCredentialFailure(sdkError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity'), 'S3 HeadBucket');
+    const sentence = describeCredentialFailure(credentialFailure()!);
+    resetCredentialFailure();
+    expect(sentence).toContain('AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity, on S3 HeadBucket');
     expect(sentence).toContain('repo:<owner>/<repo>:environment:<name>');
     expect(sentence).toContain('permissions: id-token: write');
   });

@@ -23,18 +23,16 @@ function filesIn(dir: string, suffix: string): string[] {
   }
 }
 
-const markdownFiles = [
-  'README.md',
-  ...readdirSync(path.join(repoRoot, 'actions'))
+/** `actions/<action>/<file>` for every action (sorted). */
+const perAction = (file: string) =>
+  readdirSync(path.join(repoRoot, 'actions'))
     .sort()
-    .map((name) => `actions/${name}/README.md`),
-  ...filesIn('docs', '.md'),
-];
+    .map((name) => `actions/${name}/${file}`);
+
+const markdownFiles = ['README.md', ...perAction('README.md'), ...filesIn('docs', '.md')];
 const yamlFiles = [
   'action.yml',
-  ...readdirSync(path.join(repoRoot, 'actions'))
-    .sort()
-    .map((name) => `actions/${name}/action.yml`),
+  ...perAction('action.yml'),
   ...filesIn('examples/workflows', '.yml'),
   ...filesIn('.github/workflows', '.yml'),
   ...filesIn('test/workflows', '.yml'),

@@ -44,10 +44,18 @@ export function describeFaults(requests: RecordedRequest[]): string {
  * under), each with the seed (or seeds) the suite runs it with: rows for test.each.
  */
 export function faultLevels<S>(seed10: S, seed30: S): (readonly [10, 'faults-10', S] | readonly [30, 'faults-30', S])[] {
-  return [
-    [10, 'faults-10', seed10],
-    [30, 'faults-30', seed30],
-  ];
+  return faultRuns([[seed10] as const], [[seed30] as const]);
+}
+
+/**
+ * test.each rows for several runs per fault level: `[10, 'faults-10', ...run]` for each run of
+ * `at10` (its seed and whatever else the run varies), then `[30, 'faults-30', ...run]` for `at30`.
+ */
+export function faultRuns<R extends readonly unknown[]>(
+  at10: readonly [...R][],
+  at30: readonly [...R][],
+): (readonly [10, 'faults-10', ...R] | readonly [30, 'faults-30', ...R])[] {
+  return [...at10.map((run) => [10, 'faults-10', ...run] as const), ...at30.map((run) => [30, 'faults-30', ...run] as const)];
 }
 
 /** JSON body of a recorded JSON-protocol request. */

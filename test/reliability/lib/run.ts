@@ -126,6 +126,11 @@ export function describeRun(result: BundleResult): string {
   return `exit ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}; errors: ${JSON.stringify(result.errors.map((e) => ({ title: e.properties.title, message: e.message })))}\nlog tail:\n${result.stdout.split('\n').slice(-25).join('\n')}\nstderr tail:\n${result.stderr.slice(-1500)}`;
 }
 
+/** The step failed the way the suites require of a failure: exit 1 with exactly one ::error line. */
+export function expectFailedWithOneError(run: BundleResult, details: string): void {
+  expect({ exit: run.exitCode, errors: run.errors.length, details }).toEqual({ exit: 1, errors: 1, details });
+}
+
 export interface CancelState {
   /** When SIGINT was sent. */
   signalledAt?: number;
