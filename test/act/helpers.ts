@@ -89,3 +89,13 @@ export function failedDeployStep(run: ActResult, parts: Record<string, string>):
   expect(run.step('after').outputs.state).toBe(deploy.outputs['production-state']);
   return deploy;
 }
+
+/** Whether a process (or, with a negative id, a process group) still exists. */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

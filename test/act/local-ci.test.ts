@@ -13,7 +13,7 @@ import { stripVTControlCharacters } from 'node:util';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { requireBundles } from '../harness/act.js';
-import { expectRunSucceeded, runScript, type ScriptResult } from './helpers.js';
+import { expectRunSucceeded, processExists as exists, runScript, type ScriptResult } from './helpers.js';
 
 /** Whether anything answers on a loopback port. */
 const listening = (port: number) =>
@@ -25,16 +25,6 @@ const listening = (port: number) =>
     });
     socket.once('error', () => resolve(false));
   });
-
-/** Whether a process (or, with a negative id, a process group) exists. */
-const exists = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('npm run local -- examples/workflows/ci.yml', () => {
   let out: string;

@@ -11,16 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { findBinaries, kindOf, planServices, startServices } from '../../scripts/local/services.mjs';
-import { runScript } from './helpers.js';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { processExists as alive, runScript } from './helpers.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -31,6 +22,18 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+/** The `services:` lines of a job with postgres (this env) and redis on the given host ports. */
+const postgresAndRedis = (env: string, pgPort: number, redisPort: number) =>
+  [
+    '      postgres:',
+    '        image: postgres:18',
+    `        env: ${env}`,
+    `        ports: ["${pgPort}:5432"]`,
+    '      redis:',
+    '        image: redis:7',
+    `        ports: ["${redisPort}:6379"]`,
+  ].join('\n');
 
 describe('service stand-ins', () => {
   let dir: string;
@@ -121,15 +124,7 @@ describe('service stand-ins', () => {
     const [pgPort, redisPort] = [await freePort(), await freePort()];
     const file = workflow(
       'both.yml',
-      [
-        '      postgres:',
-        '        image: postgres:18',
-        '        env: { POSTGRES_USER: app, POSTGRES_PASSWORD: s3cret, POSTGRES_DB: appdb }',
-        `        ports: ["${pgPort}:5432"]`,
-        '      redis:',
-        '        image: redis:7',
-        `        ports: ["${redisPort}:6379"]`,
-      ].join('\n'),
+      postgresAndRedis('{ POSTGRES_USER: app, POSTGRES_PASSWORD: s3cret, POSTGRES_DB: appdb }', pgPort, redisPort),
     );
     const services = await startServices(planServices(file));
     let stopped = false;
@@ -167,18 +162,7 @@ describe('service stand-ins', () => {
       const server = createServer().listen(0, '127.0.0.1', () => resolve(server));
     });
     const redisPort = (taken.address() as AddressInfo).port;
-    const file = workflow(
-      'taken.yml',
-      [
-        '      postgres:',
-        '        image: postgres:18',
-        '        env: { POSTGRES_PASSWORD: pw }',
-        `        ports: ["${pgPort}:5432"]`,
-        '      redis:',
-        '        image: redis:7',
-        `        ports: ["${redisPort}:6379"]`,
-      ].join('\n'),
-    );
+    const file = workflow('taken.yml', postgresAndRedis('{ POSTGRES_PASSWORD: pw }', pgPort, redisPort));
     try {
       // (A start that wrongly succeeds is stopped at once, so nothing outlives the test.)
       const outcome = await startServices(planServices(file)).then(
