@@ -43,7 +43,15 @@ function toPosix(relative: string): string {
  */
 export async function scanSource(
   sourceDir: string,
-  options: { exclude: Matcher; concurrency: number; signal?: AbortSignal },
+  options: {
+    exclude: Matcher;
+    concurrency: number;
+    signal?: AbortSignal;
+    /** Called once the walk is done, with every path it will hash (excluded ones left out). */
+    onWalked?: (paths: string[]) => void;
+    /** Called as each file is hashed. */
+    onFile?: (file: LocalFile) => void;
+  },
 ): Promise<LocalScan> {
   const realRoot = await realpath(sourceDir);
   const found: { path: string; absPath: string }[] = [];
@@ -87,6 +95,7 @@ export async function scanSource(
     }
   }
   await walk(sourceDir, '', new Set([realRoot]));
+  options.onWalked?.(found.map((f) => f.path));
 
   const limit = pLimit(Math.max(4, options.concurrency));
   const files = await Promise.all(
@@ -94,7 +103,9 @@ export async function scanSource(
       limit(async () => {
         if (options.signal?.aborted) throw new CancelledError('the run was cancelled while hashing local files; nothing was changed');
         const { size, digests } = await digestFile(file.absPath, ['sha256']);
-        return { ...file, size, sha256: digests.sha256 };
+        const hashed = { ...file, size, sha256: digests.sha256 };
+        options.onFile?.(hashed);
+        return hashed;
       }),
     ),
   );
