@@ -293,7 +293,6 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
   }
   const scan = await (deps.scan ?? scanSource)(sourceDir, {
     exclude,
-    concurrency: options.concurrency,
     signal,
     onWalked: watch && ((paths) => watch.walked(paths)),
     onFile: watch && ((file) => watch.hashed(file)),

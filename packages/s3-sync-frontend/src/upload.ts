@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ActionError } from '@allthrive/toolkit';
+import { readWhole } from './local.js';
 import { SHA256_METADATA } from './s3.js';
 
 /**
@@ -55,8 +55,8 @@ export async function uploadObject(s3: S3Client, file: UploadTarget, signal?: Ab
     Metadata: { [SHA256_METADATA]: file.sha256 },
   };
   if (file.size <= MULTIPART_THRESHOLD) {
-    const body = await readFile(file.absPath);
-    if (body.length !== file.size || createHash('sha256').update(body).digest('hex') !== file.sha256) throw changed(file);
+    const body = readWhole(file.absPath);
+    if (!body || body.length !== file.size || createHash('sha256').update(body).digest('hex') !== file.sha256) throw changed(file);
     const response = await s3.send(
       new PutObjectCommand({
         ...common,
