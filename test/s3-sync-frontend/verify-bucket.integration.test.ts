@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from '@jest/globals';
 import { virtualClock } from '@allthrive/toolkit';
-import { MANIFEST_NAME } from '@allthrive/s3-sync-frontend';
+import { MANIFEST_NAME, compareKeys, listPrefix, listingRanges } from '@allthrive/s3-sync-frontend';
 import { useMoto } from '../harness/moto.js';
 import { BUCKET, SITE_V1, createBucket, deploy, head, listKeys, makeSite, put, recordingClient, text, touchAll } from './helpers.js';
 
@@ -203,5 +203,51 @@ describe('verify-bucket', () => {
     const { result } = await deploy(root, s3, { dryRun: true });
     expect(ops(requests)).toEqual(['GetObject']);
     expect(result).toMatchObject({ dryRun: true, uploaded: 0, unchanged: 9, changedPaths: [], plannedPaths: [] });
+  });
+});
+
+describe('listing in ranges cut at the keys the manifest records', () => {
+  // UTF-8 byte order differs from JavaScript's string order above U+FFFF: '\u{1F600}' (F0 9F..)
+  // sorts after '\uFF5E' (EF BD..) for S3, before it for `<`.
+  const recorded = ['a.txt', 'b.txt', 'c/\uFF5E.txt', 'c/\u{1F600}.txt', 'd.txt', 'e.txt', 'f.txt', 'g.txt'].map((k) => `app/${k}`);
+
+  it('cuts in S3 key order, at most a page per range', () => {
+    const ranges = listingRanges(recorded, 3);
+    expect(ranges).toEqual([
+      { after: undefined, last: 'app/b.txt', size: 2 },
+      { after: 'app/b.txt', last: 'app/d.txt', size: 3 },
+      { after: 'app/d.txt', last: undefined, size: 3 },
+    ]);
+    // cut between the two: JavaScript's order would end the first range at the U+FF5E key
+    expect(listingRanges(recorded, 4)[0]).toMatchObject({ last: 'app/c/\u{1F600}.txt', size: 4 });
+    expect(compareKeys('\u{1F600}', '\uFF5E')).toBeGreaterThan(0);
+    expect(listingRanges(recorded, 8)).toEqual([]);
+  });
+
+  it('lists exactly what a page-by-page listing lists, in as many requests when nothing drifted, and finds what did', async () => {
+    const seed = await createBucket(moto);
+    for (const key of [...recorded, 'other/x.txt']) await put(seed, key, 'x');
+    const sequential = async () => {
+      const { s3, requests } = recordingClient(moto);
+      const listed = await listPrefix(s3, BUCKET, 'app/');
+      return { keys: [...listed.keys()].sort(), requests: requests.length };
+    };
+    const ranged = async () => {
+      const { s3, requests } = recordingClient(moto);
+      const listed = await listPrefix(s3, BUCKET, 'app/', undefined, listingRanges(recorded, 3));
+      return { keys: [...listed.keys()].sort(), requests: requests.length, listed };
+    };
+    const before = await ranged();
+    expect(before.keys).toEqual([...recorded].sort());
+    expect(before.requests).toBe(3);
+    expect(before.listed.get('app/a.txt')).toMatchObject({ size: 1, etag: expect.stringMatching(/^[0-9a-f]{32}$/) });
+
+    // drift behind the manifest's back: keys added inside and around the ranges, one deleted
+    for (const key of ['app/0.txt', 'app/b2.txt', 'app/c/z.txt', 'app/d1.txt', 'app/d2.txt', 'app/zz.txt']) await put(seed, key, 'y');
+    await seed.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'app/e.txt' }));
+    const after = await ranged();
+    expect(after.keys).toEqual((await sequential()).keys);
+    expect(after.keys).toContain('app/zz.txt');
+    expect(after.keys).not.toContain('app/e.txt');
   });
 });

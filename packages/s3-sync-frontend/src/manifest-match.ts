@@ -95,7 +95,7 @@ export class ManifestWatch {
 
   constructor(
     private readonly headersOf: (path: string) => Headers,
-    private readonly differs: () => void,
+    private readonly differs: (manifest: Manifest | undefined) => void,
   ) {}
 
   /** The manifest was read: undefined when there is none or it is not usable. */
@@ -127,6 +127,6 @@ export class ManifestWatch {
     if (this.fired) return;
     this.fired = true;
     this.waiting = [];
-    this.differs();
+    this.differs(this.manifest);
   }
 }

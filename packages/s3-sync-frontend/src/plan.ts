@@ -10,7 +10,7 @@ import { MANIFEST_NAME, type SyncOptions } from './options.js';
 import { directoryPathsOfIndex, urlPathOfKey } from './paths.js';
 import { anyMatcher, headerRules, isContentHashed, isHtml } from './rules.js';
 import { hashDetector } from './vite-manifest.js';
-import { getText, headObject, isPlainMd5, listPrefix, type RemoteHead, type RemoteObject } from './s3.js';
+import { getText, headObject, isPlainMd5, listPrefix, listingRanges, type RemoteHead, type RemoteObject } from './s3.js';
 import { ManifestWatch, planFromManifest, type DescribedFile } from './manifest-match.js';
 import { formatBytes } from './format.js';
 
@@ -267,9 +267,11 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
   const manifestRead = getText(s3, options.bucket, manifestKey, signal);
   manifestRead.catch(() => undefined); // awaited below; a local failure first must not leave it unhandled
   let listing: Promise<Map<string, RemoteObject>> | undefined;
-  const list = () => {
+  // With the manifest at hand, its keys say where to cut the listing into ranges listed at once.
+  const list = (manifest?: Manifest) => {
     if (!listing) {
-      listing = listPrefix(s3, options.bucket, prefix, signal);
+      const recorded = manifest ? [...manifest.objects.keys(), ...manifest.staleSince.keys()].map((p) => prefix + p) : [];
+      listing = listPrefix(s3, options.bucket, prefix, signal, manifest ? listingRanges([...recorded, manifestKey]) : []);
       listing.catch(() => undefined); // awaited below, as above
     }
     return listing;
@@ -284,7 +286,7 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
   });
   const previous = manifestRead.then((read) => readManifest(read, options.bucket, manifestKey));
   previous.catch(() => undefined);
-  const watch = options.verifyBucket === 'changes' ? new ManifestWatch(headersOf, () => void list()) : undefined;
+  const watch = options.verifyBucket === 'changes' ? new ManifestWatch(headersOf, (manifest) => void list(manifest)) : undefined;
   if (watch) {
     previous.then(
       (p) => watch.manifestRead(p.manifest),
@@ -385,7 +387,7 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     }
   }
 
-  const remote = await list();
+  const remote = await list(previousManifest);
   const manifestObject = remote.get(manifestKey);
   logger.info(`Listed s3://${options.bucket}/${prefix}: ${remote.size - (manifestObject ? 1 : 0)} objects.`);
 
