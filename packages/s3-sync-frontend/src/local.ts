@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ActionError } from '@allthrive/toolkit';
+import { ActionError, CancelledError } from '@allthrive/toolkit';
 import { hashFiles } from './hash-worker.js';
 import { isHtml, type Matcher } from './rules.js';
 
@@ -99,26 +99,36 @@ export async function scanSource(
   options.onWalked?.(found.map((f) => f.path));
 
   // Hashed on a worker thread (hash-worker.ts), so that the bucket requests planning started
-  // meanwhile are answered and parsed at the same time. HTML goes first: a rebuild that changed
-  // anything almost always changed a page (it names the new chunks), and onFile then tells early
-  // that the bucket must be listed. The result keeps the walk's order.
+  // meanwhile are answered and parsed at the same time. A handful of files is hashed here: the
+  // worker's own start and memory (about 10 MB of RSS, which a 1 GiB file's upload would add to
+  // its peak) would buy nothing. HTML goes first: a rebuild that changed anything almost always
+  // changed a page (it names the new chunks), and onFile then tells early that the bucket must be
+  // listed. The result keeps the walk's order.
   const files: LocalFile[] = new Array<LocalFile>(found.length);
   const order = found.map((_, at) => at);
   order.sort((a, b) => Number(isHtml(found[b].path)) - Number(isHtml(found[a].path)) || a - b);
-  await hashFiles(
-    order.map((at) => found[at].absPath),
-    {
-      signal: options.signal,
-      describe: (i) => `'${found[order[i]].path}'`,
-      onFile: (i, digest) => {
-        const at = order[i];
-        files[at] = { ...found[at], ...digest };
-        options.onFile?.(files[at]);
-      },
-    },
-  );
+  const hashed = (i: number, digest: { size: number; sha256: string }) => {
+    const at = order[i];
+    files[at] = { ...found[at], ...digest };
+    options.onFile?.(files[at]);
+  };
+  if (found.length >= WORKER_FROM_FILES) {
+    await hashFiles(
+      order.map((at) => found[at].absPath),
+      { signal: options.signal, describe: (i) => `'${found[order[i]].path}'`, onFile: hashed },
+    );
+  } else {
+    for (const [i, at] of order.entries()) {
+      if (options.signal?.aborted) throw new CancelledError('the run was cancelled while hashing local files; nothing was changed');
+      const { size, digests } = await digestFile(found[at].absPath, ['sha256']);
+      hashed(i, { size, sha256: digests.sha256 });
+    }
+  }
   return { files, excluded };
 }
+
+/** From this many files on, the source is hashed on a worker thread. */
+const WORKER_FROM_FILES = 64;
 
 /** Files up to this size are read in one call (much faster than a stream for many small files). */
 const READ_WHOLE = 16 * 1024 * 1024;
