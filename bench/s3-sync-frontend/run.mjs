@@ -6,7 +6,9 @@
 //   changed), no-op redeploy (nothing changed since the last sync), and one large file.
 // Usage: node bench/s3-sync-frontend/run.mjs [--runs N] [--files N] [--backends moto,gofakes3]
 //          [--delays 0,25] [--tools action,aws,...] [--large-mb 1024] [--large-backends gofakes3]
-//          [--no-large] [--verbose] [--write]          (--write updates RESULTS.md)
+//          [--no-large] [--rebuilds N] [--verbose] [--write]          (--write updates RESULTS.md)
+//        --rebuilds N: after each first deploy, N rebuild + no-op pairs (the rebuilds alternate
+//        between the two contents of the changed files), for more samples of the redeploys
 //        node bench/s3-sync-frontend/run.mjs --report [results.json] [--write]   (re-renders a run)
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,13 +32,14 @@ const config = {
   files: Number(option('files', '2000')),
   backends: list('backends', 'moto,gofakes3'),
   delays: list('delays', '0,25').map(Number),
-  tools: list('tools', 'action,action50,aws,aws16,rclone,rclone16,s3sc,s3sc16'),
+  tools: list('tools', 'action,action50,action-always,aws,aws16,rclone,rclone16,s3sc,s3sc16'),
   // moto is the bottleneck of every upload (see the CPU table), so the equal-parallelism variants
   // add minutes there and no information: by default it runs each peer at its defaults and rclone at 16
   motoTools: list('moto-tools', 'action,aws,rclone,rclone16,s3sc'),
   largeMb: Number(option('large-mb', '1024')),
   largeBackends: args.includes('--no-large') ? [] : list('large-backends', 'gofakes3'),
   largeTools: list('large-tools', 'action,aws,rclone,s3sc'),
+  rebuilds: Number(option('rebuilds', '1')),
   verbose: args.includes('--verbose'),
   write: args.includes('--write'),
 };
@@ -126,20 +129,25 @@ async function main() {
             if (m(first))
               check(Number(first.outputs.uploaded) === layout.length, `the action uploaded ${first.outputs.uploaded} on the first deploy`);
             record('first', first);
-            // The rebuild: every file written anew, stamped with a whole second later than every upload
-            // of the first deploy. S3 keeps LastModified in whole seconds: a build stamped within the
-            // second of an upload would make the mtime-based tools upload again on the no-op.
-            writeSite(site, layout, changed);
-            const second = Math.ceil((Date.now() + 1) / 1000) * 1000;
-            await new Promise((r) => setTimeout(r, second - Date.now() + 20));
-            touchAll(site, new Date(second));
-            const rebuild = await measure(tool, ctx, backend, proxy);
-            if (m(rebuild))
-              check(Number(rebuild.outputs.uploaded) === changed.size, `the action uploaded ${rebuild.outputs.uploaded} after the rebuild`);
-            record('rebuild', rebuild);
-            const noop = await measure(tool, ctx, backend, proxy);
-            if (m(noop)) check(Number(noop.outputs.uploaded) === 0, `the action uploaded ${noop.outputs.uploaded} on the no-op`);
-            record('noop', noop);
+            for (let rebuild = 0; rebuild < config.rebuilds; rebuild++) {
+              // The rebuild: every file written anew, stamped with a whole second later than every upload
+              // of the deploy before. S3 keeps LastModified in whole seconds: a build stamped within the
+              // second of an upload would make the mtime-based tools upload again on the no-op.
+              writeSite(site, layout, rebuild % 2 === 0 ? changed : new Set());
+              const second = Math.ceil((Date.now() + 1) / 1000) * 1000;
+              await new Promise((r) => setTimeout(r, second - Date.now() + 20));
+              touchAll(site, new Date(second));
+              const rebuilt = await measure(tool, ctx, backend, proxy);
+              if (m(rebuilt))
+                check(
+                  Number(rebuilt.outputs.uploaded) === changed.size,
+                  `the action uploaded ${rebuilt.outputs.uploaded} after the rebuild`,
+                );
+              record('rebuild', rebuilt);
+              const noop = await measure(tool, ctx, backend, proxy);
+              if (m(noop)) check(Number(noop.outputs.uploaded) === 0, `the action uploaded ${noop.outputs.uploaded} on the no-op`);
+              record('noop', noop);
+            }
           }
           loads.push(os.loadavg()[0]);
         }

@@ -93,6 +93,28 @@ describe('dist/s3-sync-frontend/index.js (as the runner runs it)', () => {
     result.cleanup();
   }, 60_000);
 
+  it('a no-op redeploy reads only the manifest and says so; verify-bucket: always lists the bucket', async () => {
+    await createBucket(moto);
+    const workspace = makeSite(SITE_V1);
+    const first = await runBundle('s3-sync-frontend', { inputs: { bucket: BUCKET }, env: moto.env, workspace });
+    expect(first.exitCode).toBe(0);
+    first.cleanup();
+    touchAll(path.join(workspace, 'dist'));
+    const noop = await runBundle('s3-sync-frontend', { inputs: { bucket: BUCKET }, env: moto.env, workspace });
+    expect(noop.exitCode).toBe(0);
+    expect(noop.outputs).toMatchObject({ uploaded: '0', unchanged: '9', deleted: '0', 'changed-paths': '[]' });
+    expect(noop.log).toContain(
+      'Bucket matches the manifest of the last deploy: nothing to do (1 request; verify-bucket: always lists the bucket)',
+    );
+    expect(noop.log).not.toContain('Listed s3://');
+    noop.cleanup();
+    const always = await runBundle('s3-sync-frontend', { inputs: { bucket: BUCKET, 'verify-bucket': 'always' }, env: moto.env, workspace });
+    expect(always.exitCode).toBe(0);
+    expect(always.outputs).toMatchObject({ uploaded: '0', unchanged: '9', 'changed-paths': '[]' });
+    expect(always.log).toContain('Listed s3://site/: 9 objects.');
+    always.cleanup();
+  });
+
   it('dry run: prints the plan, sets the outputs of the plan, writes nothing', async () => {
     const s3 = await createBucket(moto);
     const workspace = makeSite(SITE_V1);
@@ -127,6 +149,7 @@ describe('dist/s3-sync-frontend/index.js (as the runner runs it)', () => {
     [{ bucket: 'missing-bucket' }, 'bucket', /'missing-bucket', but that bucket does not exist/],
     [{ bucket: BUCKET, source: 'build' }, 'source', /Input 'source' points to .*\/build, which does not exist/],
     [{ bucket: BUCKET, source: '../outside' }, 'source', /Input 'source' has the value '..\/outside'.*inside the workspace/],
+    [{ bucket: BUCKET, 'verify-bucket': 'never' }, 'verify-bucket', /Input 'verify-bucket' has the value 'never'.*`changes`, `always`/],
   ])('bad input %j fails with one error titled %s and writes nothing', async (inputs, title, message) => {
     const s3 = await createBucket(moto);
     const workspace = makeSite(SITE_V1);

@@ -205,7 +205,9 @@ describe('readOptions', () => {
       deleteGraceMs: 7 * 86_400_000,
       dryRun: false,
       concurrency: 16,
+      verifyBucket: 'changes',
     });
+    expect(read({ bucket: 'my-site', 'verify-bucket': 'always' }).verifyBucket).toBe('always');
   });
 
   itMapsEach('normalises the prefix (app and app/ mean the same): %j is %j', normalizePrefix, [
@@ -250,6 +252,7 @@ describe('readOptions', () => {
     [{ bucket: 'b-1', source: '../elsewhere' }, 'source', /Input 'source' has the value '..\/elsewhere'.*inside the workspace/],
     [{ bucket: 'b-1', concurrency: '0' }, 'concurrency', /from 1 to 50/],
     [{ bucket: 'b-1', concurrency: '200' }, 'concurrency', /from 1 to 50/],
+    [{ bucket: 'b-1', 'verify-bucket': 'never' }, 'verify-bucket', /Input 'verify-bucket' has the value 'never'.*`changes`, `always`/],
   ])('rejects %j naming the input %s', (values, input, message) => {
     let error: unknown;
     try {

@@ -634,4 +634,27 @@ describe('s3-sync-frontend against moto', () => {
     expect((error as Error).message).toMatch(/assets\/index-Dk3j2ab1\.css changed after it was hashed/);
     expect((await listKeys(s3)).has('index.html')).toBe(false);
   });
+
+  it("every PutObject carries the body's SHA-256 for S3 to verify, as x-amz-checksum-sha256 and as the signed x-amz-content-sha256", async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    const { s3 } = recordingClient(moto);
+    const sent: Record<string, string>[] = [];
+    s3.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers: Record<string, string>; body?: unknown };
+        if (Buffer.isBuffer(request.body)) sent.push({ ...request.headers, body: createHash('sha256').update(request.body).digest('hex') });
+        return next(args);
+      },
+      { step: 'finalizeRequest', name: 'captureSigned', priority: 'low' },
+    );
+    await deploy(root, s3);
+    const uploads = sent.filter((h) => h['x-amz-checksum-sha256']);
+    expect(uploads).toHaveLength(Object.keys(SITE_V1).length);
+    for (const headers of uploads) {
+      expect(headers['x-amz-content-sha256']).toBe(headers.body);
+      expect(Buffer.from(headers['x-amz-checksum-sha256'], 'base64').toString('hex')).toBe(headers.body);
+      expect(headers.authorization).toMatch(/x-amz-content-sha256/); // a signed header
+    }
+  });
 });

@@ -1,4 +1,3 @@
-import { context } from '@actions/github';
 import { readAwsInputs, runAction } from '@allthrive/toolkit';
 import { createS3Client, readOptions, runSync, summaryReport } from '@allthrive/s3-sync-frontend';
 
@@ -13,7 +12,11 @@ await runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) =>
   const root = process.env.GITHUB_WORKSPACE || process.cwd();
 
   // The run id ties re-run attempts together: each attempt emits what earlier attempts changed.
-  const run = Number.isFinite(context.runId) ? { id: String(context.runId), attempt: String(context.runAttempt || 1) } : undefined;
+  // Read as @actions/github's context reads them (parseInt of the runner's variables), without
+  // loading that package and Octokit at every start.
+  const runId = parseInt(process.env.GITHUB_RUN_ID ?? '', 10);
+  const runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT ?? '', 10);
+  const run = Number.isFinite(runId) ? { id: String(runId), attempt: String(runAttempt || 1) } : undefined;
 
   const result = await runSync(options, { s3, logger, clock, signal, root, run });
 

@@ -184,8 +184,10 @@ export function report({ meta, results, tools }) {
       .filter((tool) => stat(backend, delay, 'noop', tool))
       .map((tool) => [tool, stat(backend, delay, 'noop', tool).requests.total]);
     const mine = counts.find(([t]) => t === 'action')[1];
-    const best = Math.min(...counts.filter(([t]) => t !== 'action').map(([, n]) => n));
-    const bestTools = counts.filter(([t, n]) => t !== 'action' && n === best).map(([t]) => tools[t].short);
+    // against the peers (the action's other variants, such as verify-bucket: always, are not peers)
+    const peers = counts.filter(([t]) => !t.startsWith('action'));
+    const best = Math.min(...peers.map(([, n]) => n));
+    const bestTools = peers.filter(([, n]) => n === best).map(([t]) => tools[t].short);
     return `${backend}, ${profile(delay)}: ${mine} against ${best} (${bestTools.join(', ')})${mine <= best ? '' : ' **missed**'}`;
   });
   line(`- No-op redeploy, fewest requests of all tools: ${noop.join('; ')}.`);

@@ -51,9 +51,13 @@ export function toolSet({ repo, work }) {
     args: [peer, ctx.dir, ctx.bucket, ctx.endpoint, ...(transfers ? [String(transfers)] : [])],
     env: base,
   });
-  const action = (concurrency) => ({
-    label: concurrency ? `s3-sync-frontend (concurrency ${concurrency})` : 's3-sync-frontend (concurrency 16, the default)',
-    short: concurrency ? `s3-sync-frontend (${concurrency})` : 's3-sync-frontend',
+  const action = (concurrency, verifyBucket) => ({
+    label: verifyBucket
+      ? `s3-sync-frontend (verify-bucket: ${verifyBucket})`
+      : concurrency
+        ? `s3-sync-frontend (concurrency ${concurrency})`
+        : 's3-sync-frontend (concurrency 16, the default)',
+    short: verifyBucket ? `s3-sync-frontend (${verifyBucket})` : concurrency ? `s3-sync-frontend (${concurrency})` : 's3-sync-frontend',
     sync: 'content (SHA-256, manifest)',
     argv: (ctx) => {
       const runner = path.join(work, 'runner');
@@ -75,6 +79,7 @@ export function toolSet({ repo, work }) {
           INPUT_BUCKET: ctx.bucket,
           INPUT_DELETE: 'true',
           ...(concurrency ? { INPUT_CONCURRENCY: String(concurrency) } : {}),
+          ...(verifyBucket ? { 'INPUT_VERIFY-BUCKET': verifyBucket } : {}),
         },
         outputs: path.join(runner, 'output'),
       };
@@ -84,6 +89,8 @@ export function toolSet({ repo, work }) {
     action: action(0),
     action32: action(32),
     action50: action(50),
+    // the listing on every deploy, as before verify-bucket (shows what its default saves on a no-op)
+    'action-always': action(0, 'always'),
     aws: { label: '`aws s3 sync --delete` (10, the default)', short: 'aws s3 sync', sync: 'size + mtime', argv: aws(0) },
     aws16: { label: '`aws s3 sync --delete` (max_concurrent_requests 16)', short: 'aws s3 sync (16)', sync: 'size + mtime', argv: aws(16) },
     rclone: { label: '`rclone sync --checksum` (--transfers 4, the default)', short: 'rclone', sync: 'size + MD5', argv: rclone(0) },

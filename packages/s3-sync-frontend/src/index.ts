@@ -1,6 +1,7 @@
 export { builtInContentType, FALLBACK_CONTENT_TYPE } from './content-type.js';
 export { formatBytes } from './format.js';
 export { readOptions } from './inputs.js';
+export { hashFiles, type FileDigest } from './hash-worker.js';
 export { digestFile, hashFile, scanSource, type Digest, type LocalFile, type LocalScan } from './local.js';
 export {
   decideStale,
@@ -44,7 +45,7 @@ export {
   type SyncPlan,
 } from './plan.js';
 export { DEFAULT_CACHE_CONTROL, anyMatcher, globMatcher, headerRules, isContentHashed, isHtml, looksLikeHash } from './rules.js';
-export { SHA256_METADATA, isPlainMd5, listPrefix, s3Failure, type RemoteObject } from './s3.js';
+export { SHA256_METADATA, compareKeys, isPlainMd5, listPrefix, listingRanges, s3Failure, type RemoteObject } from './s3.js';
 export { createS3Client, IDLE_TIMEOUT_MS, s3ClientConfig } from './client.js';
 export { formatPlan, runSync, summaryReport, syncResult, type SyncResult } from './sync.js';
 export { VITE_MANIFEST, hashDetector, viteHashedFiles } from './vite-manifest.js';

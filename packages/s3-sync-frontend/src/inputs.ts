@@ -1,5 +1,13 @@
 import type { Inputs } from '@allthrive/toolkit';
-import { isCacheControlValue, isContentTypeValue, normalizePrefix, parseRules, validateBucket, type SyncOptions } from './options.js';
+import {
+  VERIFY_BUCKET,
+  isCacheControlValue,
+  isContentTypeValue,
+  normalizePrefix,
+  parseRules,
+  validateBucket,
+  type SyncOptions,
+} from './options.js';
 import { validateGlobs } from './rules.js';
 
 /**
@@ -41,5 +49,6 @@ export function readOptions(inputs: Inputs): SyncOptions {
     dryRun: inputs.boolean('dry-run', false),
     // The SDK's HTTP agent keeps at most 50 sockets per host; more would only queue.
     concurrency: inputs.integer('concurrency', { default: 16, min: 1, max: 50 }),
+    verifyBucket: inputs.enumeration('verify-bucket', VERIFY_BUCKET, 'changes'),
   };
 }

@@ -112,7 +112,8 @@ export function pathsOfRun(manifest: Pick<Manifest, 'runs'> | undefined, run: { 
 export interface StaleObject {
   path: string;
   key: string;
-  size: number;
+  /** From the listing; unknown when the plan came from the manifest alone (manifest-match.ts). */
+  size?: number;
   hashed: boolean;
 }
 

@@ -24,7 +24,16 @@ export interface SyncOptions {
   deleteGraceMs: number;
   dryRun: boolean;
   concurrency: number;
+  /**
+   * `changes`: read the manifest of the last deploy first, and list the bucket only when this build
+   * differs from what it records; `always`: list the bucket on every deploy (see manifest-match.ts).
+   */
+  verifyBucket: VerifyBucket;
 }
+
+/** The values of the `verify-bucket` input. */
+export const VERIFY_BUCKET = ['changes', 'always'] as const;
+export type VerifyBucket = (typeof VERIFY_BUCKET)[number];
 
 export const DEFAULT_OPTIONS: Omit<SyncOptions, 'bucket'> = {
   source: 'dist',
@@ -36,6 +45,7 @@ export const DEFAULT_OPTIONS: Omit<SyncOptions, 'bucket'> = {
   deleteGraceMs: 7 * 86_400_000,
   dryRun: false,
   concurrency: 16,
+  verifyBucket: 'changes',
 };
 
 /** The bookkeeping object the sync keeps under the prefix (never counted, uploaded as site content or deleted). */

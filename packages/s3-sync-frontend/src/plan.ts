@@ -10,7 +10,8 @@ import { MANIFEST_NAME, type SyncOptions } from './options.js';
 import { directoryPathsOfIndex, urlPathOfKey } from './paths.js';
 import { anyMatcher, headerRules, isContentHashed, isHtml } from './rules.js';
 import { hashDetector } from './vite-manifest.js';
-import { getText, headObject, isPlainMd5, listPrefix, type RemoteHead, type RemoteObject } from './s3.js';
+import { getText, headObject, isPlainMd5, listPrefix, listingRanges, type RemoteHead, type RemoteObject } from './s3.js';
+import { ManifestWatch, planFromManifest, type DescribedFile } from './manifest-match.js';
 import { formatBytes } from './format.js';
 
 /** The collaborators of every phase. */
@@ -258,14 +259,46 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
       `Input 'source' points to ${sourceDir}, which is empty: nothing to deploy. Did the build run? Nothing was changed.`,
     );
   }
-  // The bucket is read (never written) while the files are hashed: the listing and the manifest
-  // read overlap with the local work instead of following it.
+  // The bucket is read (never written) while the files are hashed: the manifest read, and the
+  // listing when verify-bucket is `always` or as soon as the build is seen to differ from the
+  // manifest (ManifestWatch), overlap with the local work instead of following it.
   const prefix = options.prefix;
   const manifestKey = prefix + MANIFEST_NAME;
-  const remoteRead = Promise.all([listPrefix(s3, options.bucket, prefix, signal), getText(s3, options.bucket, manifestKey, signal)]);
-  remoteRead.catch(() => undefined); // awaited below; a local failure first must not leave it unhandled
+  const manifestRead = getText(s3, options.bucket, manifestKey, signal);
+  manifestRead.catch(() => undefined); // awaited below; a local failure first must not leave it unhandled
+  let listing: Promise<Map<string, RemoteObject>> | undefined;
+  // With the manifest at hand, its keys say where to cut the listing into ranges listed at once.
+  const list = (manifest?: Manifest) => {
+    if (!listing) {
+      const recorded = manifest ? [...manifest.objects.keys(), ...manifest.staleSince.keys()].map((p) => prefix + p) : [];
+      listing = listPrefix(s3, options.bucket, prefix, signal, manifest ? listingRanges([...recorded, manifestKey]) : []);
+      listing.catch(() => undefined); // awaited below, as above
+    }
+    return listing;
+  };
+  if (options.verifyBucket === 'always') void list();
   const exclude = anyMatcher(options.exclude);
-  const scan = await (deps.scan ?? scanSource)(sourceDir, { exclude, concurrency: options.concurrency, signal });
+  const isHashed = await hashDetector(sourceDir, logger);
+  const rules = headerRules(options.cacheControl, options.contentType, isHashed);
+  const headersOf = (rel: string) => ({
+    cacheControl: rules.cacheControl(rel),
+    contentType: rules.contentType(rel) ?? FALLBACK_CONTENT_TYPE,
+  });
+  const previous = manifestRead.then((read) => readManifest(read, options.bucket, manifestKey));
+  previous.catch(() => undefined);
+  const watch = options.verifyBucket === 'changes' ? new ManifestWatch(headersOf, (manifest) => void list(manifest)) : undefined;
+  if (watch) {
+    previous.then(
+      (p) => watch.manifestRead(p.manifest),
+      () => watch.manifestRead(undefined),
+    );
+  }
+  const scan = await (deps.scan ?? scanSource)(sourceDir, {
+    exclude,
+    signal,
+    onWalked: watch && ((paths) => watch.walked(paths)),
+    onFile: watch && ((file) => watch.hashed(file)),
+  });
   if (scan.files.length === 0) {
     throw new InputError(
       'source',
@@ -281,18 +314,13 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     );
   }
 
-  const isHashed = await hashDetector(sourceDir, logger);
-  const rules = headerRules(options.cacheControl, options.contentType, isHashed);
   const unknownTypes: string[] = [];
-  const described = scan.files.map((file) => {
-    let contentType = rules.contentType(file.path);
-    if (!contentType) {
-      unknownTypes.push(file.path);
-      contentType = FALLBACK_CONTENT_TYPE;
-    }
+  const described: DescribedFile[] = scan.files.map((file) => {
+    const headers = headersOf(file.path);
+    if (!rules.contentType(file.path)) unknownTypes.push(file.path);
     const hashed = isHashed(file.path);
     const html = isHtml(file.path);
-    return { ...file, key: prefix + file.path, hashed, html, cacheControl: rules.cacheControl(file.path), contentType };
+    return { ...file, key: prefix + file.path, hashed, html, ...headers };
   });
   if (unknownTypes.length) {
     logger.warning(
@@ -304,20 +332,64 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     `Source ${path.relative(deps.root ?? process.cwd(), sourceDir) || '.'}: ${described.length} files, ${formatBytes(totalBytes)}${scan.excluded.length ? ` (${scan.excluded.length} excluded)` : ''}.`,
   );
 
-  const [remote, manifestRead] = await remoteRead;
-  const manifestObject = remote.get(manifestKey);
-  logger.info(`Listed s3://${options.bucket}/${prefix}: ${remote.size - (manifestObject ? 1 : 0)} objects.`);
-  let previousManifest: Manifest | undefined;
-  if (manifestRead) {
-    try {
-      previousManifest = parseManifest(manifestRead.text);
-    } catch (error) {
-      logger.warning(
-        `Ignoring the deploy manifest s3://${options.bucket}/${manifestKey}: ${(error as Error).message}. Objects are compared by HeadObject instead, and stale content-hashed objects count their grace period from now.`,
+  const { manifest: previousManifest, lastModified, warning } = await previous;
+  if (warning) logger.warning(warning);
+  const manifestTime = previousManifest ? lastModified : undefined;
+  const staleHashed = (rel: string) =>
+    Boolean(previousManifest?.objects.get(rel)?.cacheControl.includes('immutable')) || isContentHashed(rel);
+  const earlierRunPaths = pathsOfRun(previousManifest, deps.run);
+  const planned = (files: PlannedFile[], stale: GraceDecision[], extra: { excludedRemote: number; heads: number }): SyncPlan => {
+    if (earlierRunPaths.length) {
+      logger.info(
+        `${earlierRunPaths.length} path(s) changed by earlier attempts of run ${deps.run!.id} are included in changed-paths (an invalidation after a failed attempt may not have happened): ${earlierRunPaths.slice(0, 20).join(' ')}${earlierRunPaths.length > 20 ? ' ...' : ''}`,
       );
     }
+    return {
+      options,
+      bucket: options.bucket,
+      prefix,
+      sourceDir,
+      manifestKey,
+      files,
+      stale,
+      excludedLocal: scan.excluded.length,
+      previousManifest,
+      startedAt,
+      unknownTypes,
+      run: deps.run,
+      earlierRunPaths,
+      ...extra,
+      progress: {
+        unreferencedDone: false,
+        runRecorded: false,
+        assetsDone: false,
+        htmlDone: false,
+        deleteDone: false,
+        bytesUploaded: 0,
+        etags: new Map(),
+        phases: [],
+      },
+    };
+  };
+
+  if (options.verifyBucket === 'changes' && previousManifest) {
+    const trusted = planFromManifest(previousManifest, described, {
+      prefix,
+      exclude,
+      now: clock.now(),
+      graceMs: options.deleteGraceMs,
+      deleteEnabled: options.delete,
+      staleHashed,
+    });
+    if (trusted) {
+      logger.info('Bucket matches the manifest of the last deploy: nothing to do (1 request; verify-bucket: always lists the bucket).');
+      return planned(trusted.files, trusted.stale, { excludedRemote: 0, heads: 0 });
+    }
   }
-  const manifestTime = previousManifest ? manifestRead?.lastModified : undefined;
+
+  const remote = await list(previousManifest);
+  const manifestObject = remote.get(manifestKey);
+  logger.info(`Listed s3://${options.bucket}/${prefix}: ${remote.size - (manifestObject ? 1 : 0)} objects.`);
 
   // HeadObject only what neither the ETag nor a trusted manifest record settles.
   const heads = new Map<string, RemoteHead | undefined>();
@@ -368,9 +440,7 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     }
     // A stale object is not in this build's Vite manifest: it counts as content-hashed when an
     // earlier deploy gave it immutable caching, or when its name says so.
-    const record = previousManifest?.objects.get(rel);
-    const hashed = Boolean(record?.cacheControl.includes('immutable')) || isContentHashed(rel);
-    staleObjects.push({ path: rel, key: object.key, size: object.size, hashed });
+    staleObjects.push({ path: rel, key: object.key, size: object.size, hashed: staleHashed(rel) });
   }
   const stale = decideStale(staleObjects, previousManifest?.staleSince ?? new Map(), {
     now: clock.now(),
@@ -378,38 +448,24 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     deleteEnabled: options.delete,
   });
   await keepLocalFiles(stale, sourceDir, logger);
-  const earlierRunPaths = pathsOfRun(previousManifest, deps.run);
-  if (earlierRunPaths.length) {
-    logger.info(
-      `${earlierRunPaths.length} path(s) changed by earlier attempts of run ${deps.run!.id} are included in changed-paths (an invalidation after a failed attempt may not have happened): ${earlierRunPaths.slice(0, 20).join(' ')}${earlierRunPaths.length > 20 ? ' ...' : ''}`,
-    );
-  }
+  return planned(files, stale, { excludedRemote, heads: toHead.length });
+}
 
-  return {
-    options,
-    bucket: options.bucket,
-    prefix,
-    sourceDir,
-    manifestKey,
-    files,
-    stale,
-    excludedLocal: scan.excluded.length,
-    excludedRemote,
-    previousManifest,
-    heads: toHead.length,
-    startedAt,
-    unknownTypes,
-    run: deps.run,
-    earlierRunPaths,
-    progress: {
-      unreferencedDone: false,
-      runRecorded: false,
-      assetsDone: false,
-      htmlDone: false,
-      deleteDone: false,
-      bytesUploaded: 0,
-      etags: new Map(),
-      phases: [],
-    },
-  };
+/**
+ * The previous deploy's manifest from its read: undefined when there is none, and a warning when
+ * the object is not a manifest this action can use.
+ */
+function readManifest(
+  read: { text: string; lastModified: number } | undefined,
+  bucket: string,
+  key: string,
+): { manifest?: Manifest; lastModified?: number; warning?: string } {
+  if (!read) return {};
+  try {
+    return { manifest: parseManifest(read.text), lastModified: read.lastModified };
+  } catch (error) {
+    return {
+      warning: `Ignoring the deploy manifest s3://${bucket}/${key}: ${(error as Error).message}. Objects are compared by HeadObject instead, and stale content-hashed objects count their grace period from now.`,
+    };
+  }
 }

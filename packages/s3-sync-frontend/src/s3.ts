@@ -64,19 +64,77 @@ export function s3Failure(error: unknown, operation: string, bucket: string, key
   return described.replace(/^S3 (\w+) failed/, `S3 $1 on ${target} failed`);
 }
 
+/** S3 lists keys in the byte order of their UTF-8 encoding (JavaScript compares UTF-16 units). */
+export function compareKeys(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** S3's page size limit for ListObjectsV2. */
+const PAGE = 1000;
+
+/**
+ * Where to cut the listing of `keys` (the keys the last deploy left, from its manifest) into
+ * ranges of at most one page each, as many as the one-after-the-other listing would need pages.
+ * Empty when one page holds them all.
+ */
+export function listingRanges(keys: string[], page = PAGE): { after?: string; last?: string; size: number }[] {
+  const sorted = [...keys].sort(compareKeys);
+  const count = Math.ceil(sorted.length / page);
+  if (count <= 1) return [];
+  const ranges: { after?: string; last?: string; size: number }[] = [];
+  let from = 0;
+  for (let i = 1; i <= count; i++) {
+    const to = i === count ? sorted.length : Math.floor((i * sorted.length) / count);
+    ranges.push({ after: from ? sorted[from - 1] : undefined, last: i === count ? undefined : sorted[to - 1], size: to - from });
+    from = to;
+  }
+  return ranges;
+}
+
 /**
  * Lists every object under the prefix once (ListObjectsV2, paginated) into a map by key. A missing
  * or unreachable bucket is an input problem: it is reported against the `bucket` input before
  * anything is written.
+ *
+ * With `ranges` (listingRanges of the keys the manifest records), the ranges are listed at the same
+ * time, each from the key after which it starts (StartAfter) to its last key, in pages of its
+ * expected size: the same objects in the same number of requests as one page after the other when
+ * the bucket holds what the manifest says, but without waiting for each page before asking for
+ * the next (a range that grew takes one more page; keys past a range's end are its successor's).
  */
-export async function listPrefix(s3: S3Client, bucket: string, prefix: string, signal?: AbortSignal): Promise<Map<string, RemoteObject>> {
+export async function listPrefix(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  signal?: AbortSignal,
+  ranges: { after?: string; last?: string; size: number }[] = [],
+): Promise<Map<string, RemoteObject>> {
   const objects = new Map<string, RemoteObject>();
+  const parts = ranges.length ? ranges : [{ size: PAGE }];
+  await Promise.all(parts.map((range) => listRange(s3, bucket, prefix, objects, range, signal)));
+  return objects;
+}
+
+async function listRange(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  objects: Map<string, RemoteObject>,
+  range: { after?: string; last?: string; size: number },
+  signal?: AbortSignal,
+): Promise<void> {
   let token: string | undefined;
   do {
     let page;
     try {
       page = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix || undefined, ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: bucket,
+          Prefix: prefix || undefined,
+          ContinuationToken: token,
+          StartAfter: token ? undefined : range.after,
+          MaxKeys: range.last === undefined ? undefined : Math.min(PAGE, Math.max(1, range.size)),
+        }),
         signal ? { abortSignal: signal } : {},
       );
     } catch (error) {
@@ -96,8 +154,15 @@ export async function listPrefix(s3: S3Client, bucket: string, prefix: string, s
       }
       throw new ActionError(`${s3Failure(error, 'ListObjectsV2', bucket, prefix || undefined)} Nothing was changed.`, 'bucket');
     }
+    let reachedEnd = false;
     for (const object of page.Contents ?? []) {
       if (!object.Key) continue;
+      const order = range.last === undefined ? -1 : compareKeys(object.Key, range.last);
+      if (order > 0) {
+        reachedEnd = true;
+        break; // the next range's
+      }
+      if (order === 0) reachedEnd = true;
       objects.set(object.Key, {
         key: object.Key,
         size: object.Size ?? 0,
@@ -105,9 +170,8 @@ export async function listPrefix(s3: S3Client, bucket: string, prefix: string, s
         lastModified: object.LastModified?.getTime() ?? 0,
       });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    token = page.IsTruncated && !reachedEnd ? page.NextContinuationToken : undefined;
   } while (token);
-  return objects;
 }
 
 export async function headObject(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<RemoteHead | undefined> {

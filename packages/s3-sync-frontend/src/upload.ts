@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ActionError } from '@allthrive/toolkit';
+import { readWhole } from './local.js';
 import { SHA256_METADATA } from './s3.js';
 
 /**
@@ -55,18 +55,29 @@ export async function uploadObject(s3: S3Client, file: UploadTarget, signal?: Ab
     Metadata: { [SHA256_METADATA]: file.sha256 },
   };
   if (file.size <= MULTIPART_THRESHOLD) {
-    const body = await readFile(file.absPath);
-    if (body.length !== file.size || createHash('sha256').update(body).digest('hex') !== file.sha256) throw changed(file);
-    const response = await s3.send(
-      new PutObjectCommand({
-        ...common,
-        Body: body,
-        ContentLength: body.length,
-        ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64'),
-      }),
-      signal ? { abortSignal: signal } : {},
+    const body = readWhole(file.absPath);
+    if (!body || body.length !== file.size || createHash('sha256').update(body).digest('hex') !== file.sha256) throw changed(file);
+    const command = new PutObjectCommand({
+      ...common,
+      Body: body,
+      ContentLength: body.length,
+      ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64'),
+    });
+    // The SigV4 payload hash is the body's SHA-256, just checked above: given as the
+    // x-amz-content-sha256 header, the signer uses it instead of hashing the body once more
+    // (@smithy/signature-v4 getPayloadHash). S3 still checks the body against it and against
+    // x-amz-checksum-sha256, and rejects the upload on a mismatch.
+    command.middlewareStack.add(
+      (next) => (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (request.headers) request.headers['x-amz-content-sha256'] = file.sha256;
+        return next(args);
+      },
+      { step: 'build', name: 'precomputedPayloadHash' },
     );
-    return { etag: response.ETag, md5: createHash('md5').update(body).digest('hex') };
+    const response = await s3.send(command, signal ? { abortSignal: signal } : {});
+    // the MD5 is only a fallback for a store that sends no ETag (S3 always does)
+    return { etag: response.ETag, md5: response.ETag ? undefined : createHash('md5').update(body).digest('hex') };
   }
 
   const hash = createHash('sha256');

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner-protocol.js';
 import { neutraliseWorkflowCommands } from './workflow-commands.js';
 
 export interface AnnotationProperties {
@@ -10,8 +10,8 @@ export interface AnnotationProperties {
 }
 
 /**
- * What engines log through. The runner implementation writes workflow commands with
- * @actions/core; tests use memoryLogger and assert on what a person would read.
+ * What engines log through. The runner implementation writes workflow commands as
+ * @actions/core does (runner-protocol.ts); tests use memoryLogger and assert on what a person would read.
  */
 export interface Logger {
   info(message: string): void;
@@ -27,7 +27,7 @@ export interface Logger {
 /**
  * Every line goes through neutraliseWorkflowCommands: engines log remote text (S3 keys, ECS events,
  * stopped-task reasons, CloudWatch log lines, command output) and must not have to remember to clean
- * it. `info` is the only raw stdout write in @actions/core; debug, annotations and group names are
+ * it. `info` is the only raw stdout write (as in @actions/core); debug, annotations and group names are
  * issued as `::command::data` with the data escaped (`%`, CR, LF → %25, %0D, %0A in
  * @actions/core lib/command.js escapeData), so the runner parses the action's own command first and
  * never sees a second one in the data; their text is still cleaned so C1 controls never show.

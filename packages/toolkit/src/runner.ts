@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner-protocol.js';
 import { cancellationOnSignals } from './cancellation.js';
 import { credentialFailure, describeCredentialFailure, resetCredentialFailure } from './credentials.js';
 import { checkDeclaredInputs, embeddedActionMetadata, type ActionMetadata } from './declared-inputs.js';

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import { appendSummary } from './runner-protocol.js';
 
 export interface SummaryTable {
   /** Column names; all empty means a table without a header row (name/value lists). */
@@ -61,5 +61,5 @@ export function renderSummary(report: SummaryReport): string {
 /** Appends the report to GITHUB_STEP_SUMMARY (a no-op when the runner gives no summary file). */
 export async function writeSummary(report: SummaryReport): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  await core.summary.emptyBuffer().addRaw(renderSummary(report)).write();
+  await appendSummary(renderSummary(report));
 }

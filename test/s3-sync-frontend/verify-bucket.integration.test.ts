@@ -1,0 +1,253 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { describe, expect, it } from '@jest/globals';
+import { virtualClock } from '@allthrive/toolkit';
+import { MANIFEST_NAME, compareKeys, listPrefix, listingRanges } from '@allthrive/s3-sync-frontend';
+import { useMoto } from '../harness/moto.js';
+import { BUCKET, SITE_V1, createBucket, deploy, head, listKeys, makeSite, put, recordingClient, text, touchAll } from './helpers.js';
+
+// verify-bucket: `changes` (the default) trusts the manifest of the last deploy when the build is
+// exactly what it records, and then sends that one GetObject and nothing else; `always` lists the
+// bucket on every deploy (drift repair). Every other case must list and act as before.
+const moto = useMoto();
+const DAY = 86_400_000;
+const TRUSTED = 'Bucket matches the manifest of the last deploy: nothing to do (1 request; verify-bucket: always lists the bucket)';
+const ops = (requests: { op: string }[]) => requests.map((r) => r.op);
+
+async function deployedSite(over: Parameters<typeof deploy>[2] = {}) {
+  await createBucket(moto);
+  const root = makeSite(SITE_V1);
+  await deploy(root, recordingClient(moto).s3, over);
+  touchAll(path.join(root, 'dist')); // a fresh checkout and build: every mtime new
+  return root;
+}
+
+describe('verify-bucket', () => {
+  it('changes (the default): a no-op redeploy sends exactly one request, the manifest read, and says so; always lists the bucket', async () => {
+    const root = await deployedSite({ delete: true });
+    const { s3, requests } = recordingClient(moto);
+    const { result, logger } = await deploy(root, s3, { delete: true });
+    expect(requests).toEqual([{ op: 'GetObject', key: MANIFEST_NAME }]);
+    expect(result).toMatchObject({ uploaded: 0, reheadered: 0, unchanged: 9, deleted: 0, kept: 0, changedPaths: [], plannedPaths: [] });
+    expect(logger.text()).toContain(TRUSTED);
+    expect(logger.text()).not.toMatch(/Listed s3:/);
+
+    const always = recordingClient(moto);
+    const listed = await deploy(root, always.s3, { delete: true, verifyBucket: 'always' });
+    expect(ops(always.requests).sort()).toEqual(['GetObject', 'ListObjectsV2']);
+    expect(listed.result).toMatchObject({ uploaded: 0, reheadered: 0, unchanged: 9, deleted: 0, changedPaths: [] });
+    expect(listed.logger.text()).toMatch(/Listed s3:\/\/site\/: 9 objects/);
+    expect(listed.logger.text()).not.toContain('Bucket matches the manifest');
+  });
+
+  it('always repairs drift: objects deleted or overwritten behind the action are restored (the default trusts the manifest until then)', async () => {
+    const root = await deployedSite({ delete: true });
+    const seed = recordingClient(moto).s3;
+    await seed.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'robots.txt' }));
+    await put(seed, 'favicon.ico', 'ICX'); // same size, other content, no headers
+    await put(seed, 'intruder.html', '<p>not ours</p>');
+
+    // the trade-off of the default: a no-op build does not look at the bucket
+    const trusting = recordingClient(moto);
+    const trusted = await deploy(root, trusting.s3, { delete: true });
+    expect(ops(trusting.requests)).toEqual(['GetObject']);
+    expect(trusted.result).toMatchObject({ uploaded: 0, deleted: 0 });
+    expect((await listKeys(seed)).has('robots.txt')).toBe(false);
+
+    const { s3, requests } = recordingClient(moto);
+    const { result } = await deploy(root, s3, { delete: true, verifyBucket: 'always' });
+    expect(result).toMatchObject({ uploaded: 2, unchanged: 7, deleted: 1 });
+    expect(
+      requests
+        .filter((r) => r.op === 'PutObject' && r.key !== MANIFEST_NAME)
+        .map((r) => r.key)
+        .sort(),
+    ).toEqual(['favicon.ico', 'robots.txt']);
+    expect(await text(s3, 'robots.txt')).toBe(SITE_V1['robots.txt']);
+    expect(await text(s3, 'favicon.ico')).toBe(SITE_V1['favicon.ico']);
+    expect((await head(s3, 'favicon.ico')).CacheControl).toBe('public, max-age=3600');
+    expect((await listKeys(s3)).has('intruder.html')).toBe(false);
+    expect(result.changedPaths).toEqual(['/favicon.ico', '/intruder.html']);
+
+    // repaired and recorded: the next default deploy trusts the manifest again
+    const next = recordingClient(moto);
+    await deploy(root, next.s3, { delete: true });
+    expect(ops(next.requests)).toEqual(['GetObject']);
+  });
+
+  describe('changes (the default) lists the bucket and acts whenever the build differs from the manifest', () => {
+    it('a changed header rule re-headers in place', async () => {
+      const root = await deployedSite();
+      const { s3, requests } = recordingClient(moto);
+      const { result, logger } = await deploy(root, s3, { cacheControl: [{ glob: 'robots.txt', value: 'public, max-age=60' }] });
+      expect(ops(requests)).toContain('ListObjectsV2');
+      expect(result).toMatchObject({ uploaded: 0, reheadered: 1, unchanged: 8, changedPaths: ['/robots.txt'] });
+      expect((await head(s3, 'robots.txt')).CacheControl).toBe('public, max-age=60');
+      expect(logger.text()).not.toContain('Bucket matches the manifest');
+    });
+
+    it('a changed Content-Type rule re-headers in place', async () => {
+      const root = await deployedSite();
+      const { s3 } = recordingClient(moto);
+      const { result } = await deploy(root, s3, { contentType: [{ glob: '*.ico', value: 'image/vnd.microsoft.icon' }] });
+      expect(result).toMatchObject({ reheadered: 1, changedPaths: ['/favicon.ico'] });
+      expect((await head(s3, 'favicon.ico')).ContentType).toBe('image/vnd.microsoft.icon');
+    });
+
+    it('changed content of the same size is uploaded', async () => {
+      const root = await deployedSite();
+      writeFileSync(path.join(root, 'dist', 'robots.txt'), SITE_V1['robots.txt'].replace('Allow', 'Allaw'));
+      const { s3, requests } = recordingClient(moto);
+      const { result } = await deploy(root, s3);
+      expect(ops(requests)).toContain('ListObjectsV2');
+      expect(result).toMatchObject({ uploaded: 1, unchanged: 8, changedPaths: ['/robots.txt'] });
+      expect(await text(s3, 'robots.txt')).toContain('Allaw');
+    });
+
+    it('a removed local file is deleted, and a new one uploaded', async () => {
+      const root = await deployedSite({ delete: true });
+      rmSync(path.join(root, 'dist', 'docs', 'page.html'));
+      const { s3 } = recordingClient(moto);
+      const removed = await deploy(root, s3, { delete: true });
+      expect(removed.result).toMatchObject({ uploaded: 0, deleted: 1, changedPaths: ['/docs/page.html'] });
+      expect((await listKeys(s3)).has('docs/page.html')).toBe(false);
+
+      writeFileSync(path.join(root, 'dist', 'new.txt'), 'new');
+      const added = await deploy(root, s3, { delete: true });
+      expect(added.result).toMatchObject({ uploaded: 1, deleted: 0 });
+      expect(await text(s3, 'new.txt')).toBe('new');
+    });
+
+    it('a missing or unreadable manifest lists the bucket; the manifest the deploy writes is trusted next time', async () => {
+      const root = await deployedSite();
+      const seed = recordingClient(moto).s3;
+      await put(seed, MANIFEST_NAME, '{"format":"s3-sync-frontend/0"}');
+      const { s3, requests } = recordingClient(moto);
+      const { result, logger } = await deploy(root, s3);
+      expect(ops(requests)).toContain('ListObjectsV2');
+      expect(logger.text()).toMatch(/Ignoring the deploy manifest/);
+      expect(result).toMatchObject({ uploaded: 0, reheadered: 0, unchanged: 9 }); // compared by HeadObject instead
+      expect(ops(requests).filter((op) => op === 'HeadObject')).toHaveLength(9);
+      await seed.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: MANIFEST_NAME }));
+      const missing = recordingClient(moto);
+      await deploy(root, missing.s3);
+      expect(ops(missing.requests)).toContain('ListObjectsV2');
+      const next = recordingClient(moto);
+      expect((await deploy(root, next.s3)).result).toMatchObject({ unchanged: 9 });
+      expect(ops(next.requests)).toEqual(['GetObject']);
+    });
+
+    it('another prefix has no manifest yet: lists and uploads everything', async () => {
+      const root = await deployedSite();
+      const { s3, requests } = recordingClient(moto);
+      const { result } = await deploy(root, s3, { prefix: 'v2/' });
+      expect(ops(requests)).toContain('ListObjectsV2');
+      expect(result).toMatchObject({ uploaded: 9 });
+    });
+  });
+
+  it('stale content-hashed objects within their grace period keep the no-op; once it is over the bucket is listed and they are deleted', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    const start = Date.now();
+    await deploy(root, recordingClient(moto).s3, { delete: true }, { clock: virtualClock(start) });
+    rmSync(path.join(root, 'dist', 'assets', 'chunk-Ab12Cd34.js'));
+    await deploy(root, recordingClient(moto).s3, { delete: true }, { clock: virtualClock(start + DAY) });
+
+    const within = recordingClient(moto);
+    const kept = await deploy(root, within.s3, { delete: true }, { clock: virtualClock(start + 7 * DAY) });
+    expect(ops(within.requests)).toEqual(['GetObject']);
+    expect(kept.result).toMatchObject({ deleted: 0, kept: 1, unchanged: 8 });
+
+    const after = recordingClient(moto);
+    const over = await deploy(root, after.s3, { delete: true }, { clock: virtualClock(start + 8 * DAY) });
+    expect(ops(after.requests)).toContain('ListObjectsV2');
+    expect(over.result).toMatchObject({ deleted: 1, kept: 0 });
+    expect((await listKeys(after.s3)).has('assets/chunk-Ab12Cd34.js')).toBe(false);
+  });
+
+  it('turning delete on for stale objects kept by delete: false lists and deletes them', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    await deploy(root, recordingClient(moto).s3);
+    rmSync(path.join(root, 'dist', 'docs', 'page.html'));
+    await deploy(root, recordingClient(moto).s3); // delete off: kept, recorded as stale
+    const off = recordingClient(moto);
+    expect((await deploy(root, off.s3)).result).toMatchObject({ kept: 1, deleted: 0 });
+    expect(ops(off.requests)).toEqual(['GetObject']);
+    const on = recordingClient(moto);
+    expect((await deploy(root, on.s3, { delete: true })).result).toMatchObject({ kept: 0, deleted: 1, changedPaths: ['/docs/page.html'] });
+    expect(ops(on.requests)).toContain('ListObjectsV2');
+  });
+
+  it('re-runs: a later attempt with nothing to do sends one request and still emits what earlier attempts of the run changed', async () => {
+    const root = await deployedSite();
+    writeFileSync(path.join(root, 'dist', 'robots.txt'), 'Disallow: /x\n');
+    const first = await deploy(root, recordingClient(moto).s3, {}, { run: { id: '31', attempt: '1' } });
+    expect(first.result.changedPaths).toEqual(['/robots.txt']);
+    const retry = recordingClient(moto);
+    const second = await deploy(root, retry.s3, {}, { run: { id: '31', attempt: '2' } });
+    expect(ops(retry.requests)).toEqual(['GetObject']);
+    expect(second.result).toMatchObject({ uploaded: 0, changedPaths: ['/robots.txt'] });
+    expect(second.logger.text()).toMatch(/1 path\(s\) changed by earlier attempts of run 31 are included in changed-paths/);
+    const other = recordingClient(moto);
+    const next = await deploy(root, other.s3, {}, { run: { id: '32', attempt: '1' } });
+    expect(ops(other.requests)).toEqual(['GetObject']);
+    expect(next.result.changedPaths).toEqual([]);
+  });
+
+  it('a dry run of a no-op redeploy also reads only the manifest', async () => {
+    const root = await deployedSite();
+    const { s3, requests } = recordingClient(moto);
+    const { result } = await deploy(root, s3, { dryRun: true });
+    expect(ops(requests)).toEqual(['GetObject']);
+    expect(result).toMatchObject({ dryRun: true, uploaded: 0, unchanged: 9, changedPaths: [], plannedPaths: [] });
+  });
+});
+
+describe('listing in ranges cut at the keys the manifest records', () => {
+  // UTF-8 byte order differs from JavaScript's string order above U+FFFF: '\u{1F600}' (F0 9F..)
+  // sorts after '\uFF5E' (EF BD..) for S3, before it for `<`.
+  const recorded = ['a.txt', 'b.txt', 'c/\uFF5E.txt', 'c/\u{1F600}.txt', 'd.txt', 'e.txt', 'f.txt', 'g.txt'].map((k) => `app/${k}`);
+
+  it('cuts in S3 key order, at most a page per range', () => {
+    const ranges = listingRanges(recorded, 3);
+    expect(ranges).toEqual([
+      { after: undefined, last: 'app/b.txt', size: 2 },
+      { after: 'app/b.txt', last: 'app/d.txt', size: 3 },
+      { after: 'app/d.txt', last: undefined, size: 3 },
+    ]);
+    // cut between the two: JavaScript's order would end the first range at the U+FF5E key
+    expect(listingRanges(recorded, 4)[0]).toMatchObject({ last: 'app/c/\u{1F600}.txt', size: 4 });
+    expect(compareKeys('\u{1F600}', '\uFF5E')).toBeGreaterThan(0);
+    expect(listingRanges(recorded, 8)).toEqual([]);
+  });
+
+  it('lists exactly what a page-by-page listing lists, in as many requests when nothing drifted, and finds what did', async () => {
+    const seed = await createBucket(moto);
+    for (const key of [...recorded, 'other/x.txt']) await put(seed, key, 'x');
+    const sequential = async () => {
+      const { s3, requests } = recordingClient(moto);
+      const listed = await listPrefix(s3, BUCKET, 'app/');
+      return { keys: [...listed.keys()].sort(), requests: requests.length };
+    };
+    const ranged = async () => {
+      const { s3, requests } = recordingClient(moto);
+      const listed = await listPrefix(s3, BUCKET, 'app/', undefined, listingRanges(recorded, 3));
+      return { keys: [...listed.keys()].sort(), requests: requests.length, listed };
+    };
+    const before = await ranged();
+    expect(before.keys).toEqual([...recorded].sort());
+    expect(before.requests).toBe(3);
+    expect(before.listed.get('app/a.txt')).toMatchObject({ size: 1, etag: expect.stringMatching(/^[0-9a-f]{32}$/) });
+
+    // drift behind the manifest's back: keys added inside and around the ranges, one deleted
+    for (const key of ['app/0.txt', 'app/b2.txt', 'app/c/z.txt', 'app/d1.txt', 'app/d2.txt', 'app/zz.txt']) await put(seed, key, 'y');
+    await seed.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'app/e.txt' }));
+    const after = await ranged();
+    expect(after.keys).toEqual((await sequential()).keys);
+    expect(after.keys).toContain('app/zz.txt');
+    expect(after.keys).not.toContain('app/e.txt');
+  });
+});
