@@ -30,12 +30,6 @@ export default tseslint.config(
     },
   },
   {
-    // CommonJS files (the bundle-time stand-ins in scripts/bundle) use require and module.exports.
-    files: ['**/*.cjs'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
-  },
-  {
     // Engines stay runner-free: only the toolkit and the action adapters may import @actions/*.
     files: ['packages/**/*.ts'],
     ignores: ['packages/toolkit/**'],

@@ -1,10 +1,9 @@
-import { context } from '@actions/github';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
-import { ActionError, CancelledError, createAwsClient, runAction, runnerInputSource } from '@allthrive/toolkit';
+import { ActionError, CancelledError, createAwsClient, readRunContext, runAction, runnerInputSource } from '@allthrive/toolkit';
 import { ecrRepository, parseImage } from '@allthrive/ecs-deploy-and-wait';
 import { partLabel, readOptions, runWholeDeploy, wholeDeploySummary } from '@allthrive/deploy';
 import { createS3Client } from '@allthrive/s3-sync-frontend';
@@ -34,11 +33,9 @@ void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => 
     clock,
     signal,
     root: env.GITHUB_WORKSPACE || process.cwd(),
-    // Through @actions/github's context: the run ties re-run attempts together (frontend) and, with
-    // the job, makes the CloudFront caller reference unique.
-    runId: Number.isFinite(context.runId) ? String(context.runId) : undefined,
-    runAttempt: Number.isFinite(context.runAttempt) ? String(context.runAttempt) : undefined,
-    job: context.job || undefined,
+    // The run ties re-run attempts together (frontend) and, with the job, makes the CloudFront
+    // caller reference unique.
+    ...readRunContext(),
   });
 
   setOutput('result', result.result);

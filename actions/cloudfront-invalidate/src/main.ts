@@ -1,7 +1,6 @@
-import { context } from '@actions/github';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
-import { createAwsClient, runAction } from '@allthrive/toolkit';
+import { createAwsClient, readRunContext, runAction } from '@allthrive/toolkit';
 import {
   invalidationSummary,
   readOptions,
@@ -30,12 +29,7 @@ runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => {
   try {
     const result = await runInvalidation(
       // The run, attempt and job go into the caller reference (with a value unique to this step).
-      {
-        ...options,
-        runId: Number.isFinite(context.runId) ? String(context.runId) : undefined,
-        runAttempt: Number.isFinite(context.runAttempt) ? String(context.runAttempt) : undefined,
-        job: context.job || undefined,
-      },
+      { ...options, ...readRunContext() },
       { cloudfront, cloudformation, logger, clock, signal },
     );
     await publish(result);

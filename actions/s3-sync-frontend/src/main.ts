@@ -1,4 +1,4 @@
-import { readAwsInputs, runAction } from '@allthrive/toolkit';
+import { readAwsInputs, readRunContext, runAction } from '@allthrive/toolkit';
 import { createS3Client, readOptions, runSync, summaryReport } from '@allthrive/s3-sync-frontend';
 
 // Thin adapter: inputs -> engine -> outputs and summary. Every input is read and validated
@@ -12,11 +12,8 @@ await runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) =>
   const root = process.env.GITHUB_WORKSPACE || process.cwd();
 
   // The run id ties re-run attempts together: each attempt emits what earlier attempts changed.
-  // Read as @actions/github's context reads them (parseInt of the runner's variables), without
-  // loading that package and Octokit at every start.
-  const runId = parseInt(process.env.GITHUB_RUN_ID ?? '', 10);
-  const runAttempt = parseInt(process.env.GITHUB_RUN_ATTEMPT ?? '', 10);
-  const run = Number.isFinite(runId) ? { id: String(runId), attempt: String(runAttempt || 1) } : undefined;
+  const { runId, runAttempt } = readRunContext();
+  const run = runId ? { id: runId, attempt: runAttempt ?? '1' } : undefined;
 
   const result = await runSync(options, { s3, logger, clock, signal, root, run });
 

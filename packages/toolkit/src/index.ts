@@ -8,6 +8,7 @@ export * from './errors.js';
 export * from './failure-summary.js';
 export * from './inputs.js';
 export * from './logger.js';
+export * from './run-context.js';
 export * from './runner.js';
 export * from './summary.js';
 export * from './version.js';
