@@ -9,18 +9,14 @@
 //   e.g. git show main:dist/s3-sync-frontend/index.js > /tmp/main.js
 //        node bench/s3-sync-frontend/ab.mjs /tmp/main.js dist/s3-sync-frontend/index.js rclone rclone16
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { startBackend } from './lib/backends.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { siteLayout, touchAll, writeSite } from './lib/site.mjs';
 import { CREDENTIALS, runTool, toolSet } from './lib/tools.mjs';
+import { args, option, repo, workDir } from './lib/cli.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
-const work = path.join(repo, 'bench', '.work', 's3-sync-frontend-ab');
-const args = process.argv.slice(2);
-const option = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
+const work = workDir('s3-sync-frontend-ab');
 const rounds = Number(option('rounds', '8'));
 const variants = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

@@ -20,12 +20,10 @@ import { startProxy } from './lib/proxy.mjs';
 import { report } from './lib/report.mjs';
 import { siteLayout, touchAll, writeLargeFile, writeSite } from './lib/site.mjs';
 import { CREDENTIALS, runTool, toolSet } from './lib/tools.mjs';
+import { args, option, repo, workDir } from './lib/cli.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
-const work = path.join(repo, 'bench', '.work', 's3-sync-frontend');
-const args = process.argv.slice(2);
-const option = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
+const work = workDir('s3-sync-frontend');
 const list = (name, fallback) => option(name, fallback).split(',').filter(Boolean);
 const config = {
   runs: Number(option('runs', '1')),
