@@ -9,7 +9,7 @@
  * periods, re-run records) is still decided exactly as when the bucket is listed.
  */
 import type { LocalFile } from './local.js';
-import { decideStale, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
+import { decideStale, sameHeaders, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
 import type { PlannedFile } from './plan.js';
 import type { Matcher } from './rules.js';
 
@@ -23,9 +23,7 @@ export interface Headers {
 
 /** Whether a manifest record says its object already has this content and these headers. */
 export function recordMatches(record: ObjectRecord | undefined, file: { sha256: string } & Headers): boolean {
-  return Boolean(
-    record && record.sha256 === file.sha256 && record.cacheControl === file.cacheControl && record.contentType === file.contentType,
-  );
+  return Boolean(record && record.sha256 === file.sha256 && sameHeaders(record, file));
 }
 
 /** Whether the manifest records exactly these paths, no more and no fewer. */

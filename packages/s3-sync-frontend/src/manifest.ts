@@ -14,6 +14,14 @@ export interface ObjectRecord {
   contentType: string;
 }
 
+/** Whether an object recorded with these headers already has the headers the rules now give. */
+export function sameHeaders(
+  recorded: { cacheControl?: string; contentType?: string },
+  desired: { cacheControl: string; contentType: string },
+): boolean {
+  return recorded.cacheControl === desired.cacheControl && recorded.contentType === desired.contentType;
+}
+
 export interface Manifest {
   /** ISO time this manifest was written (informational; trust uses the object's LastModified). */
   updatedAt: string;

@@ -5,7 +5,7 @@ import pLimit from 'p-limit';
 import { InputError, systemClock, type Clock, type Logger } from '@allthrive/toolkit';
 import { FALLBACK_CONTENT_TYPE } from './content-type.js';
 import { digestFile, scanSource, type LocalFile } from './local.js';
-import { decideStale, parseManifest, pathsOfRun, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
+import { decideStale, parseManifest, pathsOfRun, sameHeaders, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
 import { MANIFEST_NAME, type SyncOptions } from './options.js';
 import { directoryPathsOfIndex, urlPathOfKey } from './paths.js';
 import { anyMatcher, headerRules, isContentHashed, isHtml } from './rules.js';
@@ -156,7 +156,7 @@ export function decideFile(
     const verifiable = md5Known || known?.sha256 !== undefined;
     return { action: 'upload', reason: verifiable ? 'content changed' : 'content not verifiable' };
   }
-  if (!known || known.cacheControl !== desired.cacheControl || known.contentType !== desired.contentType) {
+  if (!known || !sameHeaders(known, desired)) {
     return { action: 'reheader', reason: 'headers changed' };
   }
   return { action: 'unchanged', reason: 'same' };
