@@ -32,8 +32,8 @@ describe('root action inputs', () => {
     expect(options.invalidate).toMatchObject({ distributionId: 'E2QWRUHAPOMQZL', wait: false });
     expect(options.extraInvalidatePaths).toEqual(['/api/*']);
     expect(options.aws.maxAttempts).toBe(8);
-    // verify-bucket passes through to the frontend part (default: changes)
-    expect(options.frontend?.verifyBucket).toBe('changes');
+    // verify-bucket passes through to the frontend part (default: manifest)
+    expect(options.frontend?.verifyBucket).toBe('manifest');
     expect(read({ bucket: 'site', 'verify-bucket': 'always' }).frontend?.verifyBucket).toBe('always');
   });
 

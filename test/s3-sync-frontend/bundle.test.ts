@@ -149,7 +149,7 @@ describe('dist/s3-sync-frontend/index.js (as the runner runs it)', () => {
     [{ bucket: 'missing-bucket' }, 'bucket', /'missing-bucket', but that bucket does not exist/],
     [{ bucket: BUCKET, source: 'build' }, 'source', /Input 'source' points to .*\/build, which does not exist/],
     [{ bucket: BUCKET, source: '../outside' }, 'source', /Input 'source' has the value '..\/outside'.*inside the workspace/],
-    [{ bucket: BUCKET, 'verify-bucket': 'never' }, 'verify-bucket', /Input 'verify-bucket' has the value 'never'.*`changes`, `always`/],
+    [{ bucket: BUCKET, 'verify-bucket': 'never' }, 'verify-bucket', /Input 'verify-bucket' has the value 'never'.*`manifest`, `always`/],
   ])('bad input %j fails with one error titled %s and writes nothing', async (inputs, title, message) => {
     const s3 = await createBucket(moto);
     const workspace = makeSite(SITE_V1);

@@ -205,7 +205,7 @@ describe('readOptions', () => {
       deleteGraceMs: 7 * 86_400_000,
       dryRun: false,
       concurrency: 16,
-      verifyBucket: 'changes',
+      verifyBucket: 'manifest',
     });
     expect(read({ bucket: 'my-site', 'verify-bucket': 'always' }).verifyBucket).toBe('always');
   });
@@ -252,7 +252,7 @@ describe('readOptions', () => {
     [{ bucket: 'b-1', source: '../elsewhere' }, 'source', /Input 'source' has the value '..\/elsewhere'.*inside the workspace/],
     [{ bucket: 'b-1', concurrency: '0' }, 'concurrency', /from 1 to 50/],
     [{ bucket: 'b-1', concurrency: '200' }, 'concurrency', /from 1 to 50/],
-    [{ bucket: 'b-1', 'verify-bucket': 'never' }, 'verify-bucket', /Input 'verify-bucket' has the value 'never'.*`changes`, `always`/],
+    [{ bucket: 'b-1', 'verify-bucket': 'never' }, 'verify-bucket', /Input 'verify-bucket' has the value 'never'.*`manifest`, `always`/],
   ])('rejects %j naming the input %s', (values, input, message) => {
     let error: unknown;
     try {

@@ -7,12 +7,15 @@ import { MANIFEST_NAME, compareKeys, listPrefix, listingRanges } from '@allthriv
 import { useMoto } from '../harness/moto.js';
 import { BUCKET, SITE_V1, createBucket, deploy, head, listKeys, makeSite, put, recordingClient, text, touchAll } from './helpers.js';
 
-// verify-bucket: `changes` (the default) trusts the manifest of the last deploy when the build is
-// exactly what it records, and then sends that one GetObject and nothing else; `always` lists the
-// bucket on every deploy (drift repair). Every other case must list and act as before.
+// verify-bucket: `manifest` (the default) trusts a complete manifest of the last deploy as the record
+// of the bucket: a redeploy reads it, writes what differs and lists nothing; a no-op sends that one
+// GetObject and nothing else. It lists when no complete record exists (first deploy, an unreadable or
+// older manifest, a deploy that stopped part-way, another `exclude`, a rollback to stale objects).
+// `always` lists the bucket on every deploy (drift repair).
 const moto = useMoto();
 const DAY = 86_400_000;
 const TRUSTED = 'Bucket matches the manifest of the last deploy: nothing to do (1 request; verify-bucket: always lists the bucket)';
+const PLANNED = 'Planned from the manifest of the last deploy, without listing the bucket (verify-bucket: always lists it)';
 const ops = (requests: { op: string }[]) => requests.map((r) => r.op);
 
 async function deployedSite(over: Parameters<typeof deploy>[2] = {}) {
@@ -24,7 +27,7 @@ async function deployedSite(over: Parameters<typeof deploy>[2] = {}) {
 }
 
 describe('verify-bucket', () => {
-  it('changes (the default): a no-op redeploy sends exactly one request, the manifest read, and says so; always lists the bucket', async () => {
+  it('manifest (the default): a no-op redeploy sends exactly one request, the manifest read, and says so; always lists the bucket', async () => {
     const root = await deployedSite({ delete: true });
     const { s3, requests } = recordingClient(moto);
     const { result, logger } = await deploy(root, s3, { delete: true });
@@ -76,12 +79,12 @@ describe('verify-bucket', () => {
     expect(ops(next.requests)).toEqual(['GetObject']);
   });
 
-  describe('changes (the default) lists the bucket and acts whenever the build differs from the manifest', () => {
+  describe('manifest (the default) acts on every difference from the manifest without listing the bucket', () => {
     it('a changed header rule re-headers in place', async () => {
       const root = await deployedSite();
       const { s3, requests } = recordingClient(moto);
       const { result, logger } = await deploy(root, s3, { cacheControl: [{ glob: 'robots.txt', value: 'public, max-age=60' }] });
-      expect(ops(requests)).toContain('ListObjectsV2');
+      expect(ops(requests)).toEqual(['GetObject', 'CopyObject', 'PutObject']);
       expect(result).toMatchObject({ uploaded: 0, reheadered: 1, unchanged: 8, changedPaths: ['/robots.txt'] });
       expect((await head(s3, 'robots.txt')).CacheControl).toBe('public, max-age=60');
       expect(logger.text()).not.toContain('Bucket matches the manifest');
@@ -99,8 +102,14 @@ describe('verify-bucket', () => {
       const root = await deployedSite();
       writeFileSync(path.join(root, 'dist', 'robots.txt'), SITE_V1['robots.txt'].replace('Allow', 'Allaw'));
       const { s3, requests } = recordingClient(moto);
-      const { result } = await deploy(root, s3);
-      expect(ops(requests)).toContain('ListObjectsV2');
+      const { result, logger } = await deploy(root, s3);
+      // a key the manifest records: no interim manifest is needed before overwriting it
+      expect(requests).toEqual([
+        { op: 'GetObject', key: MANIFEST_NAME },
+        { op: 'PutObject', key: 'robots.txt' },
+        { op: 'PutObject', key: MANIFEST_NAME },
+      ]);
+      expect(logger.text()).toContain(PLANNED);
       expect(result).toMatchObject({ uploaded: 1, unchanged: 8, changedPaths: ['/robots.txt'] });
       expect(await text(s3, 'robots.txt')).toContain('Allaw');
     });
@@ -108,15 +117,28 @@ describe('verify-bucket', () => {
     it('a removed local file is deleted, and a new one uploaded', async () => {
       const root = await deployedSite({ delete: true });
       rmSync(path.join(root, 'dist', 'docs', 'page.html'));
-      const { s3 } = recordingClient(moto);
+      const { s3, requests } = recordingClient(moto);
       const removed = await deploy(root, s3, { delete: true });
+      expect(ops(requests)).toEqual(['GetObject', 'DeleteObjects', 'PutObject']);
       expect(removed.result).toMatchObject({ uploaded: 0, deleted: 1, changedPaths: ['/docs/page.html'] });
       expect((await listKeys(s3)).has('docs/page.html')).toBe(false);
 
+      // a key no manifest records: the manifest is first marked incomplete (with this attempt's
+      // record), so that a deploy stopping after the upload leaves no object the record misses
       writeFileSync(path.join(root, 'dist', 'new.txt'), 'new');
-      const added = await deploy(root, s3, { delete: true });
-      expect(added.result).toMatchObject({ uploaded: 1, deleted: 0 });
+      const adding = recordingClient(moto);
+      const added = await deploy(root, adding.s3, { delete: true });
+      expect(adding.requests).toEqual([
+        { op: 'GetObject', key: MANIFEST_NAME },
+        { op: 'PutObject', key: MANIFEST_NAME },
+        { op: 'PutObject', key: 'new.txt' },
+        { op: 'PutObject', key: MANIFEST_NAME },
+      ]);
+      expect(added.result).toMatchObject({ uploaded: 1, deleted: 0, changedPaths: [] });
       expect(await text(s3, 'new.txt')).toBe('new');
+      const next = recordingClient(moto);
+      expect((await deploy(root, next.s3, { delete: true })).result).toMatchObject({ uploaded: 0, unchanged: 9 });
+      expect(ops(next.requests)).toEqual(['GetObject']);
     });
 
     it('a missing or unreadable manifest lists the bucket; the manifest the deploy writes is trusted next time', async () => {
@@ -147,7 +169,7 @@ describe('verify-bucket', () => {
     });
   });
 
-  it('stale content-hashed objects within their grace period keep the no-op; once it is over the bucket is listed and they are deleted', async () => {
+  it('stale content-hashed objects within their grace period keep the no-op; once it is over they are deleted, still without a listing', async () => {
     await createBucket(moto);
     const root = makeSite(SITE_V1);
     const start = Date.now();
@@ -162,12 +184,12 @@ describe('verify-bucket', () => {
 
     const after = recordingClient(moto);
     const over = await deploy(root, after.s3, { delete: true }, { clock: virtualClock(start + 8 * DAY) });
-    expect(ops(after.requests)).toContain('ListObjectsV2');
+    expect(ops(after.requests)).toEqual(['GetObject', 'DeleteObjects', 'PutObject']);
     expect(over.result).toMatchObject({ deleted: 1, kept: 0 });
     expect((await listKeys(after.s3)).has('assets/chunk-Ab12Cd34.js')).toBe(false);
   });
 
-  it('turning delete on for stale objects kept by delete: false lists and deletes them', async () => {
+  it('turning delete on deletes the stale objects kept by delete: false, from the manifest\'s record', async () => {
     await createBucket(moto);
     const root = makeSite(SITE_V1);
     await deploy(root, recordingClient(moto).s3);
@@ -178,7 +200,7 @@ describe('verify-bucket', () => {
     expect(ops(off.requests)).toEqual(['GetObject']);
     const on = recordingClient(moto);
     expect((await deploy(root, on.s3, { delete: true })).result).toMatchObject({ kept: 0, deleted: 1, changedPaths: ['/docs/page.html'] });
-    expect(ops(on.requests)).toContain('ListObjectsV2');
+    expect(ops(on.requests)).toEqual(['GetObject', 'DeleteObjects', 'PutObject']);
   });
 
   it('re-runs: a later attempt with nothing to do sends one request and still emits what earlier attempts of the run changed', async () => {
@@ -203,6 +225,91 @@ describe('verify-bucket', () => {
     const { result } = await deploy(root, s3, { dryRun: true });
     expect(ops(requests)).toEqual(['GetObject']);
     expect(result).toMatchObject({ dryRun: true, uploaded: 0, unchanged: 9, changedPaths: [], plannedPaths: [] });
+  });
+});
+
+describe('manifest (the default) lists the bucket whenever the manifest is not a complete record of it', () => {
+  it('a deploy that stopped part-way: the next deploy lists, and removes what the stopped one left behind', async () => {
+    const root = await deployedSite({ delete: true });
+    writeFileSync(path.join(root, 'dist', 'extra.txt'), 'written by a deploy that then failed');
+    writeFileSync(path.join(root, 'dist', 'index.html'), SITE_V1['index.html'].replace('v1', 'v2'));
+    const failing = recordingClient(moto, (op, input) =>
+      op === 'PutObject' && input.Key === 'index.html' ? Promise.reject(new Error('connection reset')) : undefined,
+    );
+    await expect(deploy(root, failing.s3, { delete: true })).rejects.toThrow(/index\.html/);
+    expect(ops(failing.requests)).toContain('PutObject');
+    expect(await text(failing.s3, 'extra.txt')).toContain('failed');
+
+    // the build goes back to v1: extra.txt is in no build and no complete record any more
+    const v1 = makeSite(SITE_V1, root);
+    touchAll(path.join(v1, 'dist'));
+    const { s3, requests } = recordingClient(moto);
+    const { result, logger } = await deploy(root, s3, { delete: true });
+    expect(ops(requests)).toContain('ListObjectsV2');
+    expect(logger.text()).toMatch(/Listing the bucket: the manifest of the last deploy is incomplete \(that deploy stopped part-way\)/);
+    expect(result).toMatchObject({ uploaded: 0, deleted: 1, changedPaths: ['/extra.txt'] });
+    expect((await listKeys(s3)).has('extra.txt')).toBe(false);
+
+    const next = recordingClient(moto);
+    await deploy(root, next.s3, { delete: true });
+    expect(ops(next.requests)).toEqual(['GetObject']);
+  });
+
+  it('another exclude than the last deploy had: lists, so that objects excluded until now are seen', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    const seed = recordingClient(moto).s3;
+    await put(seed, 'media/upload.png', 'PNG');
+    await deploy(root, seed, { delete: true, exclude: ['media/**'] });
+    expect((await listKeys(seed)).has('media/upload.png')).toBe(true);
+
+    const { s3, requests } = recordingClient(moto);
+    const { result, logger } = await deploy(root, s3, { delete: true });
+    expect(ops(requests)).toContain('ListObjectsV2');
+    expect(logger.text()).toMatch(/Listing the bucket: the last deploy excluded other paths/);
+    expect(result).toMatchObject({ deleted: 1, changedPaths: ['/media/upload.png'] });
+  });
+
+  it('a manifest written before completeness was recorded: lists once, then trusts the one it writes', async () => {
+    const root = await deployedSite();
+    const seed = recordingClient(moto).s3;
+    const written = JSON.parse(await text(seed, MANIFEST_NAME)) as Record<string, unknown>;
+    expect(written).toMatchObject({ complete: true, exclude: [] });
+    delete written.complete;
+    delete written.exclude;
+    await put(seed, MANIFEST_NAME, JSON.stringify(written));
+    writeFileSync(path.join(root, 'dist', 'robots.txt'), 'Disallow: /old\n');
+    const { s3, requests } = recordingClient(moto);
+    expect((await deploy(root, s3)).result).toMatchObject({ uploaded: 1, changedPaths: ['/robots.txt'] });
+    expect(ops(requests)).toContain('ListObjectsV2');
+    const next = recordingClient(moto);
+    await deploy(root, next.s3);
+    expect(ops(next.requests)).toEqual(['GetObject']);
+  });
+
+  it('a rollback to a build whose files the manifest records only as stale: lists, and finds them unchanged', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    await deploy(root, recordingClient(moto).s3, { delete: true });
+    const v2: Record<string, string> = { ...SITE_V1, 'index.html': SITE_V1['index.html'].replace('v1', 'v2'), 'assets/chunk-Zz99Yy88.js': 'export const chunk = 2;' };
+    delete v2['assets/chunk-Ab12Cd34.js'];
+    await deploy(makeSite(v2, root), recordingClient(moto).s3, { delete: true });
+    makeSite(SITE_V1, root);
+    const { s3, requests } = recordingClient(moto);
+    const { result, logger } = await deploy(root, s3, { delete: true });
+    expect(ops(requests)).toContain('ListObjectsV2');
+    expect(logger.text()).toMatch(/Listing the bucket: this build ships 1 path\(s\) the last deploy left as stale/);
+    expect(requests.filter((r) => r.op === 'PutObject').map((r) => r.key)).not.toContain('assets/chunk-Ab12Cd34.js');
+    expect(result).toMatchObject({ uploaded: 1, kept: 1 }); // index.html; chunk-Zz99Yy88 within its grace period
+  });
+
+  it('a dry run of a change reads only the manifest and plans what a real run would write', async () => {
+    const root = await deployedSite();
+    writeFileSync(path.join(root, 'dist', 'robots.txt'), 'Disallow: /dry\n');
+    const { s3, requests } = recordingClient(moto);
+    const { result } = await deploy(root, s3, { dryRun: true });
+    expect(ops(requests)).toEqual(['GetObject']);
+    expect(result).toMatchObject({ dryRun: true, uploaded: 1, changedPaths: [], plannedPaths: ['/robots.txt'] });
   });
 });
 

@@ -49,6 +49,6 @@ export function readOptions(inputs: Inputs): SyncOptions {
     dryRun: inputs.boolean('dry-run', false),
     // The SDK's HTTP agent keeps at most 50 sockets per host; more would only queue.
     concurrency: inputs.integer('concurrency', { default: 16, min: 1, max: 50 }),
-    verifyBucket: inputs.enumeration('verify-bucket', VERIFY_BUCKET, 'changes'),
+    verifyBucket: inputs.enumeration('verify-bucket', VERIFY_BUCKET, 'manifest'),
   };
 }

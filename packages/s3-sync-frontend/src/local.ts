@@ -3,7 +3,7 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync, readdirSync
 import path from 'node:path';
 import { ActionError, CancelledError } from '@allthrive/toolkit';
 import { hashFiles } from './hash-worker.js';
-import { isHtml, type Matcher } from './rules.js';
+import type { Matcher } from './rules.js';
 
 export interface LocalFile {
   /** Path relative to the source directory, always with `/` separators (the key suffix). */
@@ -45,10 +45,6 @@ export async function scanSource(
   options: {
     exclude: Matcher;
     signal?: AbortSignal;
-    /** Called once the walk is done, with every path it will hash (excluded ones left out). */
-    onWalked?: (paths: string[]) => void;
-    /** Called as each file is hashed. */
-    onFile?: (file: LocalFile) => void;
   },
 ): Promise<LocalScan> {
   const realRoot = realpathSync.native(sourceDir);
@@ -96,32 +92,23 @@ export async function scanSource(
     }
   }
   walk(sourceDir, '', new Set([realRoot]));
-  options.onWalked?.(found.map((f) => f.path));
 
   // Hashed on a worker thread (hash-worker.ts), so that the bucket requests planning started
   // meanwhile are answered and parsed at the same time. A handful of files is hashed here: the
   // worker's own start and memory (about 10 MB of RSS, which a 1 GiB file's upload would add to
-  // its peak) would buy nothing. HTML goes first: a rebuild that changed anything almost always
-  // changed a page (it names the new chunks), and onFile then tells early that the bucket must be
-  // listed. The result keeps the walk's order.
+  // its peak) would buy nothing.
   const files: LocalFile[] = new Array<LocalFile>(found.length);
-  const order = found.map((_, at) => at);
-  order.sort((a, b) => Number(isHtml(found[b].path)) - Number(isHtml(found[a].path)) || a - b);
-  const hashed = (i: number, digest: { size: number; sha256: string }) => {
-    const at = order[i];
-    files[at] = { ...found[at], ...digest };
-    options.onFile?.(files[at]);
-  };
   if (found.length >= WORKER_FROM_FILES) {
-    await hashFiles(
-      order.map((at) => found[at].absPath),
-      { signal: options.signal, describe: (i) => `'${found[order[i]].path}'`, onFile: hashed },
+    const digests = await hashFiles(
+      found.map((f) => f.absPath),
+      { signal: options.signal, describe: (at) => `'${found[at].path}'` },
     );
+    digests.forEach((digest, at) => (files[at] = { ...found[at], ...digest }));
   } else {
-    for (const [i, at] of order.entries()) {
+    for (const [at, file] of found.entries()) {
       if (options.signal?.aborted) throw new CancelledError('the run was cancelled while hashing local files; nothing was changed');
-      const { size, digests } = await digestFile(found[at].absPath, ['sha256']);
-      hashed(i, { size, sha256: digests.sha256 });
+      const { size, digests } = await digestFile(file.absPath, ['sha256']);
+      files[at] = { ...file, size, sha256: digests.sha256 };
     }
   }
   return { files, excluded };

@@ -1,16 +1,17 @@
 /**
- * verify-bucket `changes`: whether the manifest of the last deploy already describes this build,
- * so that the deploy is a no-op after that one GetObject and needs no listing.
+ * verify-bucket `manifest`: the plan from the manifest of the last deploy alone, without listing
+ * the bucket, when that manifest is a complete record of what is under the prefix.
  *
- * What this trusts: that nothing but this action writes under the prefix. The manifest says what
- * the last deploy left; an object deleted, overwritten or added since by someone else is noticed
- * only by a deploy that lists the bucket (any deploy with a change, or `verify-bucket: always`).
- * Everything the action itself decides from the build (content, headers, what is stale, grace
- * periods, re-run records) is still decided exactly as when the bucket is listed.
+ * What this trusts: that nothing but this action writes under the prefix. A complete manifest is
+ * written only by a deploy that finished, and a deploy marks it incomplete before its first write
+ * to a key no manifest records (phases.ts), so a deploy that stops part-way leaves nothing the next
+ * one would not find: that one lists. An object deleted, overwritten or added since by someone
+ * else is noticed only by `verify-bucket: always`. Everything the action itself decides from the
+ * build (content, headers, what is stale, grace periods, re-run records) is decided exactly as when
+ * the bucket is listed.
  */
-import type { LocalFile } from './local.js';
 import { decideStale, sameHeaders, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
-import type { PlannedFile } from './plan.js';
+import type { FileAction, FileReason, PlannedFile } from './plan.js';
 import type { Matcher } from './rules.js';
 
 /** A local file with the headers the rules give it. */
@@ -21,22 +22,43 @@ export interface Headers {
   contentType: string;
 }
 
-/** Whether a manifest record says its object already has this content and these headers. */
-export function recordMatches(record: ObjectRecord | undefined, file: { sha256: string } & Headers): boolean {
-  return Boolean(record && record.sha256 === file.sha256 && sameHeaders(record, file));
+/** What a file needs, judged by the manifest record of its key (undefined: no object there). */
+export function decideByRecord(file: { sha256: string } & Headers, record: ObjectRecord | undefined): { action: FileAction; reason: FileReason } {
+  if (!record) return { action: 'upload', reason: 'new' };
+  if (record.sha256 !== file.sha256) return { action: 'upload', reason: 'content changed' };
+  if (!sameHeaders(record, file)) return { action: 'reheader', reason: 'headers changed' };
+  return { action: 'unchanged', reason: 'same' };
 }
 
-/** Whether the manifest records exactly these paths, no more and no fewer. */
-export function samePaths(manifest: Manifest, paths: string[]): boolean {
-  return paths.length === manifest.objects.size && paths.every((p) => manifest.objects.has(p));
+/** Whether two `exclude` inputs leave out the same paths (same globs, in any order). */
+function sameGlobs(a: string[], b: string[]): boolean {
+  const sorted = (globs: string[]) => JSON.stringify([...new Set(globs)].sort());
+  return sorted(a) === sorted(b);
 }
 
 /**
- * The plan when the manifest describes this build exactly: the same paths, each with the same
- * SHA-256, Cache-Control and Content-Type, and no stale object it records due for deletion now
- * (nor excluded since, which would drop it from the record). Every file is then unchanged and
- * every recorded stale object kept; writing the manifest again would write the same record, so
- * nothing is sent. Undefined when anything differs: the caller lists the bucket as always.
+ * Why the manifest cannot stand in for a listing, or undefined when it can: it must say it is
+ * complete, be written with the same `exclude` (objects excluded then are in no record), and not
+ * be asked for the content of an object it records only as stale (a rollback to an earlier build:
+ * stale objects are recorded without their content, which the listing's ETags give).
+ */
+export function whyList(manifest: Manifest, paths: string[], exclude: string[]): string | undefined {
+  if (manifest.complete === undefined) {
+    return 'the manifest of the last deploy was written by an earlier version of this action, which did not record whether it is complete';
+  }
+  if (!manifest.complete) return 'the manifest of the last deploy is incomplete (that deploy stopped part-way)';
+  if (!sameGlobs(manifest.exclude ?? [], exclude)) {
+    return `the last deploy excluded other paths (exclude: ${JSON.stringify(manifest.exclude ?? [])}, now ${JSON.stringify(exclude)})`;
+  }
+  const staleOnly = paths.filter((p) => !manifest.objects.has(p) && manifest.staleSince.has(p)).length;
+  if (staleOnly) return `this build ships ${staleOnly} path(s) the last deploy left as stale, whose content only a listing shows`;
+  return undefined;
+}
+
+/**
+ * The plan from a manifest that whyList accepts: each file judged by its record (decideByRecord),
+ * and every recorded object this build no longer ships (current or already stale) judged by
+ * decideStale as after a listing.
  */
 export function planFromManifest(
   manifest: Manifest,
@@ -49,82 +71,20 @@ export function planFromManifest(
     deleteEnabled: boolean;
     staleHashed: (path: string) => boolean;
   },
-): { files: PlannedFile[]; stale: GraceDecision[] } | undefined {
-  if (
-    !samePaths(
-      manifest,
-      described.map((f) => f.path),
-    )
-  )
-    return undefined;
-  if (!described.every((f) => recordMatches(manifest.objects.get(f.path), f))) return undefined;
-  const recordedStale = [...manifest.staleSince.keys()];
-  if (recordedStale.some((p) => context.exclude(p))) return undefined;
+): { files: PlannedFile[]; stale: GraceDecision[] } {
+  const files = described.map((file): PlannedFile => {
+    const record = manifest.objects.get(file.path);
+    const existed = record !== undefined;
+    // Only a content-hashed file at a key nothing serves yet is unreferenced (phase 1).
+    const phase = file.html ? 3 : file.hashed && !existed ? 1 : 2;
+    return { ...file, ...decideByRecord(file, record), phase, existed, remoteEtag: record?.etag };
+  });
+  const shipped = new Set(described.map((f) => f.path));
+  const gone = [...new Set([...manifest.objects.keys(), ...manifest.staleSince.keys()])].filter((p) => !shipped.has(p) && !context.exclude(p));
   const stale = decideStale(
-    recordedStale.map((p) => ({ path: p, key: context.prefix + p, hashed: context.staleHashed(p) })),
+    gone.map((p) => ({ path: p, key: context.prefix + p, hashed: context.staleHashed(p) })),
     manifest.staleSince,
     { now: context.now, graceMs: context.graceMs, deleteEnabled: context.deleteEnabled },
   );
-  if (stale.some((s) => s.action === 'delete')) return undefined;
-  const files = described.map((file): PlannedFile => ({
-    ...file,
-    action: 'unchanged',
-    reason: 'same',
-    // every file is at its key already: nothing is unreferenced (phase 1 is for new hashed keys)
-    phase: file.html ? 3 : 2,
-    existed: true,
-    remoteEtag: manifest.objects.get(file.path)!.etag,
-  }));
   return { files, stale };
-}
-
-/**
- * Watches the local scan against the manifest as both arrive, and calls `differs` once, at the
- * first sign that the build is not what the manifest records (no usable manifest, other paths, a
- * file with other content or headers). The caller then starts the listing while the rest is still
- * being hashed, as it did before verify-bucket. Only a hint: planFromManifest decides.
- */
-export class ManifestWatch {
-  private manifest: Manifest | undefined;
-  private arrived = false;
-  private paths: string[] | undefined;
-  private waiting: LocalFile[] = [];
-  private fired = false;
-
-  constructor(
-    private readonly headersOf: (path: string) => Headers,
-    private readonly differs: (manifest: Manifest | undefined) => void,
-  ) {}
-
-  /** The manifest was read: undefined when there is none or it is not usable. */
-  manifestRead(manifest: Manifest | undefined): void {
-    this.arrived = true;
-    this.manifest = manifest;
-    if (!manifest) return this.fire();
-    if (this.paths) this.walked(this.paths);
-    for (const file of this.waiting) this.hashed(file);
-    this.waiting = [];
-  }
-
-  /** The walk found these paths (excluded ones left out). */
-  walked(paths: string[]): void {
-    this.paths = paths;
-    if (this.manifest && !samePaths(this.manifest, paths)) this.fire();
-  }
-
-  hashed(file: LocalFile): void {
-    if (this.fired) return;
-    if (!this.arrived) {
-      this.waiting.push(file);
-      return;
-    }
-    if (!recordMatches(this.manifest?.objects.get(file.path), { ...file, ...this.headersOf(file.path) })) this.fire();
-  }
-
-  private fire(): void {
-    if (this.fired) return;
-    this.fired = true;
-    this.waiting = [];
-    this.differs(this.manifest);
-  }
 }

@@ -34,6 +34,15 @@ export interface Manifest {
    * a re-run attempt, which finds the bucket already up to date, still emits them (see RUNS_KEPT).
    */
   runs: Map<string, Map<string, string[]>>;
+  /**
+   * Whether the manifest records every object under the prefix outside `exclude`: true when the
+   * deploy that wrote it finished, false for the interim manifest a deploy writes before its first
+   * write to a key no manifest records (if that deploy stops, the next one must list the bucket to
+   * find what it left). Undefined in manifests written before this was recorded.
+   */
+  complete?: boolean;
+  /** The `exclude` globs of the deploy that wrote it (what the record leaves out); undefined before they were recorded. */
+  exclude?: string[];
 }
 
 /** Run records kept in the manifest: the most recent runs (a re-run happens within days). */
@@ -50,6 +59,10 @@ interface ManifestFileV1 {
   stale: Record<string, string>;
   /** run id → attempt → URL paths; oldest run first. Optional: older manifests have none. */
   runs?: Record<string, Record<string, string[]>>;
+  /** See Manifest.complete; optional: older manifests have none (and are not trusted as complete). */
+  complete?: boolean;
+  /** See Manifest.exclude; optional as above. */
+  exclude?: string[];
 }
 
 export function serializeManifest(manifest: Manifest): string {
@@ -69,7 +82,16 @@ export function serializeManifest(manifest: Manifest): string {
   for (const [path, since] of [...manifest.staleSince].sort(([a], [b]) => (a < b ? -1 : 1))) stale[path] = new Date(since).toISOString();
   const runs: Record<string, Record<string, string[]>> = {};
   for (const [runId, attempts] of [...manifest.runs].slice(-RUNS_KEPT)) runs[runId] = Object.fromEntries(attempts);
-  const file: ManifestFileV1 = { format: 's3-sync-frontend/1', updatedAt: manifest.updatedAt, headers, objects, stale, runs };
+  const file: ManifestFileV1 = {
+    format: 's3-sync-frontend/1',
+    updatedAt: manifest.updatedAt,
+    complete: manifest.complete,
+    exclude: manifest.exclude,
+    headers,
+    objects,
+    stale,
+    runs,
+  };
   return JSON.stringify(file);
 }
 
@@ -100,7 +122,8 @@ export function parseManifest(text: string): Manifest {
     }
     runs.set(runId, byAttempt);
   }
-  return { updatedAt: file.updatedAt ?? '', objects, staleSince, runs };
+  const exclude = Array.isArray(file.exclude) ? file.exclude.filter((g): g is string => typeof g === 'string') : undefined;
+  return { updatedAt: file.updatedAt ?? '', objects, staleSince, runs, complete: typeof file.complete === 'boolean' ? file.complete : undefined, exclude };
 }
 
 /**

@@ -25,14 +25,15 @@ export interface SyncOptions {
   dryRun: boolean;
   concurrency: number;
   /**
-   * `changes`: read the manifest of the last deploy first, and list the bucket only when this build
-   * differs from what it records; `always`: list the bucket on every deploy (see manifest-match.ts).
+   * `manifest`: plan from the manifest of the last deploy when it is a complete record of the
+   * bucket, and list the bucket only when it is not; `always`: list the bucket on every deploy
+   * (see manifest-match.ts).
    */
   verifyBucket: VerifyBucket;
 }
 
 /** The values of the `verify-bucket` input. */
-export const VERIFY_BUCKET = ['changes', 'always'] as const;
+export const VERIFY_BUCKET = ['manifest', 'always'] as const;
 export type VerifyBucket = (typeof VERIFY_BUCKET)[number];
 
 export const DEFAULT_OPTIONS: Omit<SyncOptions, 'bucket'> = {
@@ -45,7 +46,7 @@ export const DEFAULT_OPTIONS: Omit<SyncOptions, 'bucket'> = {
   deleteGraceMs: 7 * 86_400_000,
   dryRun: false,
   concurrency: 16,
-  verifyBucket: 'changes',
+  verifyBucket: 'manifest',
 };
 
 /** The bookkeeping object the sync keeps under the prefix (never counted, uploaded as site content or deleted). */

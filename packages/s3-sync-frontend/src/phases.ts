@@ -179,6 +179,7 @@ async function writePhase(
  */
 export async function uploadUnreferenced(plan: SyncPlan, deps: SyncDeps): Promise<PhaseReport> {
   checkCancelled(plan, deps, 'before uploading assets', 'Nothing was changed.');
+  await markIncomplete(plan, deps);
   const report = await writePhase(plan, deps, '1/4', 'content-hashed files', [plan.files.filter((f) => f.phase === 1)], STATE.assets);
   plan.progress.unreferencedDone = true;
   return report;
@@ -208,6 +209,24 @@ export async function uploadAssets(plan: SyncPlan, deps: SyncDeps): Promise<Phas
 async function recordRun(plan: SyncPlan, deps: SyncDeps): Promise<void> {
   if (plan.options.dryRun || !plan.run || plan.progress.runRecorded) return;
   if (ownChangedPaths(plan).length === 0) return;
+  await writeManifest(plan, deps, new Map(), true);
+  plan.progress.runRecorded = true;
+}
+
+/**
+ * Before the first write of a deploy that writes to a key the last deploy's complete manifest does
+ * not record (a new file), that manifest is replaced by an interim one, which says it is
+ * incomplete (and records this attempt's paths, as recordRun would). Should the deploy stop after
+ * the write, the next deploy then lists the bucket and finds the object, instead of trusting a
+ * record that misses it (verify-bucket `manifest`, manifest-match.ts). Overwriting or deleting a
+ * recorded key needs no mark: the record still names the key, and the next deploy writes or
+ * deletes it again.
+ */
+async function markIncomplete(plan: SyncPlan, deps: SyncDeps): Promise<void> {
+  const previous = plan.previousManifest;
+  if (plan.options.dryRun || !previous?.complete) return;
+  const recorded = (p: string) => previous.objects.has(p) || previous.staleSince.has(p);
+  if (!plan.files.some((f) => f.action !== 'unchanged' && !recorded(f.path))) return;
   await writeManifest(plan, deps, new Map(), true);
   plan.progress.runRecorded = true;
 }
@@ -278,9 +297,10 @@ export async function deleteStale(plan: SyncPlan, deps: SyncDeps): Promise<Phase
 }
 
 /**
- * Records what this deploy left in the bucket (see manifest.ts). `interim`: written before the
- * first visible write, so it records only objects already in their final state (unchanged, or
- * uploaded in phase 1) and every stale object, plus this attempt's run record.
+ * Records what this deploy left in the bucket (see manifest.ts), as complete. `interim`: written
+ * before a write (markIncomplete, recordRun), so it records only objects already in their final
+ * state (unchanged, or uploaded in phase 1) and every stale object, plus this attempt's run
+ * record, and says it is incomplete.
  */
 async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<string, string>, interim = false): Promise<void> {
   const objects = new Map<string, ObjectRecord>();
@@ -306,13 +326,20 @@ async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<
     !interim &&
     plan.previousManifest &&
     plan.progress.etags.size === 0 &&
-    sameRecord(plan.previousManifest, { objects, staleSince, runs })
+    sameRecord(plan.previousManifest, { objects, staleSince, runs, complete: true, exclude: plan.options.exclude })
   ) {
     deps.logger.debug('Deploy manifest unchanged: not rewritten.');
     return;
   }
   const clock = deps.clock ?? systemClock;
-  const body = serializeManifest({ updatedAt: new Date(clock.now()).toISOString(), objects, staleSince, runs });
+  const body = serializeManifest({
+    updatedAt: new Date(clock.now()).toISOString(),
+    objects,
+    staleSince,
+    runs,
+    complete: !interim,
+    exclude: plan.options.exclude,
+  });
   try {
     await deps.s3.send(
       new PutObjectCommand({
@@ -326,10 +353,11 @@ async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<
     );
   } catch (error) {
     if (interim) {
-      if (isCancellation(error, deps.signal)) throw cancelled('while recording the run in the deploy manifest', STATE.assets);
+      if (isCancellation(error, deps.signal)) throw cancelled('while writing the interim deploy manifest', STATE.assets);
       throw new ActionError(
         `${s3Failure(error, 'PutObject', plan.bucket, plan.manifestKey)} The deploy stopped before its first visible write: ${STATE.assets} ` +
-          'The manifest records which paths each run attempt changes, so a re-run can invalidate them; fix the cause and re-run the step.',
+          'The interim manifest goes first because it records which paths this attempt changes (so that a re-run can invalidate them) ' +
+          'and that the record is incomplete until the deploy finishes; fix the cause and re-run the step.',
       );
     }
     if (isCancellation(error, deps.signal)) throw cancelled('while writing the deploy manifest', STATE.delete);

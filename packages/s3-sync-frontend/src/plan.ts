@@ -11,7 +11,7 @@ import { directoryPathsOfIndex, urlPathOfKey } from './paths.js';
 import { anyMatcher, headerRules, isContentHashed, isHtml } from './rules.js';
 import { hashDetector } from './vite-manifest.js';
 import { getText, headObject, isPlainMd5, listPrefix, listingRanges, type RemoteHead, type RemoteObject } from './s3.js';
-import { ManifestWatch, planFromManifest, type DescribedFile } from './manifest-match.js';
+import { planFromManifest, whyList, type DescribedFile } from './manifest-match.js';
 import { formatBytes } from './format.js';
 
 /** The collaborators of every phase. */
@@ -260,8 +260,8 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     );
   }
   // The bucket is read (never written) while the files are hashed: the manifest read, and the
-  // listing when verify-bucket is `always` or as soon as the build is seen to differ from the
-  // manifest (ManifestWatch), overlap with the local work instead of following it.
+  // listing when verify-bucket is `always` or as soon as the manifest turns out not to be a complete
+  // record of the bucket, overlap with the local work instead of following it.
   const prefix = options.prefix;
   const manifestKey = prefix + MANIFEST_NAME;
   const manifestRead = getText(s3, options.bucket, manifestKey, signal);
@@ -286,19 +286,15 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
   });
   const previous = manifestRead.then((read) => readManifest(read, options.bucket, manifestKey));
   previous.catch(() => undefined);
-  const watch = options.verifyBucket === 'changes' ? new ManifestWatch(headersOf, (manifest) => void list(manifest)) : undefined;
-  if (watch) {
-    previous.then(
-      (p) => watch.manifestRead(p.manifest),
-      () => watch.manifestRead(undefined),
-    );
-  }
-  const scan = await (deps.scan ?? scanSource)(sourceDir, {
-    exclude,
-    signal,
-    onWalked: watch && ((paths) => watch.walked(paths)),
-    onFile: watch && ((file) => watch.hashed(file)),
-  });
+  // A manifest that cannot stand in for the listing (whyList needs the walk's paths for one of its
+  // reasons; the others are known as soon as it is read) starts the listing at once.
+  void previous.then(
+    (p) => {
+      if (!p.manifest || whyList(p.manifest, [], options.exclude)) void list(p.manifest);
+    },
+    () => undefined,
+  );
+  const scan = await (deps.scan ?? scanSource)(sourceDir, { exclude, signal });
   if (scan.files.length === 0) {
     throw new InputError(
       'source',
@@ -372,19 +368,31 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
     };
   };
 
-  if (options.verifyBucket === 'changes' && previousManifest) {
-    const trusted = planFromManifest(previousManifest, described, {
-      prefix,
-      exclude,
-      now: clock.now(),
-      graceMs: options.deleteGraceMs,
-      deleteEnabled: options.delete,
-      staleHashed,
-    });
-    if (trusted) {
-      logger.info('Bucket matches the manifest of the last deploy: nothing to do (1 request; verify-bucket: always lists the bucket).');
+  if (options.verifyBucket === 'manifest' && previousManifest) {
+    const why = whyList(
+      previousManifest,
+      described.map((f) => f.path),
+      options.exclude,
+    );
+    if (!why) {
+      const trusted = planFromManifest(previousManifest, described, {
+        prefix,
+        exclude,
+        now: clock.now(),
+        graceMs: options.deleteGraceMs,
+        deleteEnabled: options.delete,
+        staleHashed,
+      });
+      await keepLocalFiles(trusted.stale, sourceDir, logger);
+      const writes = trusted.files.some((f) => f.action !== 'unchanged') || trusted.stale.some((s) => s.action === 'delete');
+      logger.info(
+        writes
+          ? `Planned from the manifest of the last deploy, without listing the bucket (verify-bucket: always lists it): ${previousManifest.objects.size} objects recorded.`
+          : 'Bucket matches the manifest of the last deploy: nothing to do (1 request; verify-bucket: always lists the bucket).',
+      );
       return planned(trusted.files, trusted.stale, { excludedRemote: 0, heads: 0 });
     }
+    logger.info(`Listing the bucket: ${why}.`);
   }
 
   const remote = await list(previousManifest);
