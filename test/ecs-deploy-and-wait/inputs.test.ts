@@ -90,7 +90,7 @@ describe('readOptions', () => {
     const sources = [
       readFileSync(path.join(repoRoot, 'actions/ecs-deploy-and-wait/src/main.ts'), 'utf8'),
       readFileSync(path.join(repoRoot, 'packages/ecs-deploy-and-wait/src/inputs.ts'), 'utf8'),
-      readFileSync(path.join(repoRoot, 'packages/toolkit/src/aws.ts'), 'utf8'),
+      readFileSync(path.join(repoRoot, 'packages/toolkit/src/aws-inputs.ts'), 'utf8'),
     ].join('\n');
     const used = [...sources.matchAll(/inputs\.\w+\('([a-z-]+)'/g)].map((m) => m[1]);
     expect([...new Set(used)].sort()).toEqual(declared);

@@ -38,3 +38,48 @@ describe('bundle start-up', () => {
     },
   );
 });
+
+// Loaded with --import: records every module file the bundle's ESM loader loads (the entry and the
+// chunks it imports later), in order.
+const loads = path.join(dir, 'loads.mjs');
+writeFileSync(
+  loads,
+  `import { registerHooks } from 'node:module';
+import { writeFileSync } from 'node:fs';
+const loaded = [];
+registerHooks({ load(url, context, nextLoad) { if (url.startsWith('file:')) loaded.push(url); return nextLoad(url, context); } });
+process.on('exit', () => writeFileSync(process.env.STARTUP_PROBE_OUT, JSON.stringify(loaded)));
+`,
+);
+
+describe('s3-sync-frontend loads the AWS SDK after it has started hashing the build', () => {
+  const distFiles = (out: string) =>
+    (JSON.parse(readFileSync(out, 'utf8')) as string[]).filter((url) => url.includes('/dist/s3-sync-frontend/')).map((url) => path.basename(url));
+
+  it('the entry holds the inputs and the scan; the engine and the SDK are a chunk it imports afterwards', async () => {
+    // A typo'd input is refused by the entry alone: nothing else is loaded.
+    const refused = path.join(dir, 'refused.out');
+    const bad = await runBundle('s3-sync-frontend', {
+      inputs: { bucket: 'my-site', 'verify-bucket': 'sometimes' },
+      env: { NODE_OPTIONS: `--import=${loads}`, STARTUP_PROBE_OUT: refused },
+    });
+    bad.cleanup();
+    expect(bad.exitCode).toBe(1);
+    expect(bad.errors.map((e) => e.message).join('\n')).toMatch(/verify-bucket/);
+    expect(distFiles(refused)).toEqual(['index.js']);
+
+    // Valid inputs: the engine chunk (with the SDK in it) is loaded, after the entry, and the plan's
+    // own check reports the missing source as the input error it is.
+    const planned = path.join(dir, 'planned.out');
+    const missing = await runBundle('s3-sync-frontend', {
+      inputs: { bucket: 'my-site', source: 'no-such-build' },
+      env: { NODE_OPTIONS: `--import=${loads}`, STARTUP_PROBE_OUT: planned, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' },
+    });
+    missing.cleanup();
+    expect(missing.exitCode).toBe(1);
+    expect(missing.errors.map((e) => e.message).join('\n')).toMatch(/Input 'source' points to .*no-such-build, which does not exist/);
+    const files = distFiles(planned);
+    expect(files[0]).toBe('index.js');
+    expect(files.length).toBeGreaterThan(1);
+  });
+});

@@ -25,7 +25,9 @@ import {
   uploadUnreferenced,
   deleteStale,
   syncResult,
+  anyMatcher,
 } from '@allthrive/s3-sync-frontend';
+import { prestartScan } from '@allthrive/s3-sync-frontend/start';
 import { memoryLogger } from '@allthrive/toolkit';
 import { useMoto } from '../harness/moto.js';
 import {
@@ -656,5 +658,37 @@ describe('s3-sync-frontend against moto', () => {
       expect(Buffer.from(headers['x-amz-checksum-sha256'], 'base64').toString('hex')).toBe(headers.body);
       expect(headers.authorization).toMatch(/x-amz-content-sha256/); // a signed header
     }
+  });
+});
+
+describe('prestartScan (the action starts reading the build before it loads the AWS SDK)', () => {
+
+  it('hands the scan it started to the plan: the build is read once', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    const source = path.join(root, 'dist');
+    const started = prestartScan(source, { exclude: anyMatcher([]) });
+    let asked = 0;
+    let scannedAgain = 0;
+    const scan: typeof scanSource = (dir, scanOptions) => {
+      asked++;
+      const handed = started(dir, scanOptions);
+      return dir === source ? handed : (scannedAgain++, handed);
+    };
+    const { result } = await deploy(root, recordingClient(moto).s3, {}, { scan });
+    expect(result).toMatchObject({ files: 9, uploaded: 9 });
+    expect([asked, scannedAgain]).toEqual([1, 0]);
+    // the same promise, not a second scan
+    expect(started(source, { exclude: anyMatcher([]) })).toBe(started(path.join(root, 'dist', '.'), { exclude: anyMatcher([]) }));
+  });
+
+  it('a scan started on a missing source fails as the plan reports it: an input error, nothing written', async () => {
+    await createBucket(moto);
+    const root = makeSite(SITE_V1);
+    const scan = prestartScan(path.join(root, 'build'), { exclude: anyMatcher([]) });
+    await new Promise((resolve) => setTimeout(resolve, 20)); // the early scan has failed by now, unobserved
+    const { s3, requests } = recordingClient(moto);
+    await expect(deploy(root, s3, { source: 'build' }, { scan })).rejects.toThrow(/Input 'source' points to .*\/build, which does not exist/);
+    expect(requests.filter((r) => r.op !== 'GetObject')).toEqual([]);
   });
 });

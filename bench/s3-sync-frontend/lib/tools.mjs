@@ -89,7 +89,7 @@ export function toolSet({ repo, work }) {
     action: action(0),
     action32: action(32),
     action50: action(50),
-    // the listing on every deploy, as before verify-bucket (shows what its default saves on a no-op)
+    // the listing on every deploy, as before verify-bucket (shows what its default saves on redeploys)
     'action-always': action(0, 'always'),
     aws: { label: '`aws s3 sync --delete` (10, the default)', short: 'aws s3 sync', sync: 'size + mtime', argv: aws(0) },
     aws16: { label: '`aws s3 sync --delete` (max_concurrent_requests 16)', short: 'aws s3 sync (16)', sync: 'size + mtime', argv: aws(16) },

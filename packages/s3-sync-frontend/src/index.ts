@@ -44,7 +44,8 @@ export {
   type SyncDeps,
   type SyncPlan,
 } from './plan.js';
-export { DEFAULT_CACHE_CONTROL, anyMatcher, globMatcher, headerRules, isContentHashed, isHtml, looksLikeHash } from './rules.js';
+export { DEFAULT_CACHE_CONTROL, headerRules, isContentHashed, isHtml, looksLikeHash } from './rules.js';
+export { anyMatcher, globMatcher, type Matcher } from './globs.js';
 export { SHA256_METADATA, compareKeys, isPlainMd5, listPrefix, listingRanges, s3Failure, type RemoteObject } from './s3.js';
 export { createS3Client, IDLE_TIMEOUT_MS, s3ClientConfig } from './client.js';
 export { formatPlan, runSync, summaryReport, syncResult, type SyncResult } from './sync.js';

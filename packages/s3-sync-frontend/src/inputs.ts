@@ -8,7 +8,7 @@ import {
   validateBucket,
   type SyncOptions,
 } from './options.js';
-import { validateGlobs } from './rules.js';
+import { validateGlobs } from './globs.js';
 
 /**
  * Reads and validates this action's own inputs (the AWS ones are read by `readAwsInputs`). Every

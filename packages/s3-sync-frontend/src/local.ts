@@ -3,7 +3,7 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync, readdirSync
 import path from 'node:path';
 import { ActionError, CancelledError } from '@allthrive/toolkit';
 import { hashFiles } from './hash-worker.js';
-import type { Matcher } from './rules.js';
+import type { Matcher } from './globs.js';
 
 export interface LocalFile {
   /** Path relative to the source directory, always with `/` separators (the key suffix). */
@@ -112,6 +112,18 @@ export async function scanSource(
     }
   }
   return { files, excluded };
+}
+
+/**
+ * Starts scanSource now and returns a scan function for SyncDeps.scan that hands this scan to the
+ * plan when asked for the same directory (and starts another otherwise). The plan checks the
+ * directory first and reports a missing or empty one as an input error, so a failure of the early
+ * scan waits until the plan asks for it.
+ */
+export function prestartScan(sourceDir: string, options: Parameters<typeof scanSource>[1]): typeof scanSource {
+  const started = scanSource(sourceDir, options);
+  started.catch(() => undefined); // handed to the plan, which awaits it after its own checks
+  return (dir, later) => (path.resolve(dir) === path.resolve(sourceDir) ? started : scanSource(dir, later));
 }
 
 /** From this many files on, the source is hashed on a worker thread. */

@@ -12,7 +12,7 @@
  */
 import { decideStale, sameHeaders, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
 import type { FileAction, FileReason, PlannedFile } from './plan.js';
-import type { Matcher } from './rules.js';
+import type { Matcher } from './globs.js';
 
 /** A local file with the headers the rules give it. */
 export type DescribedFile = Omit<PlannedFile, 'action' | 'reason' | 'phase' | 'existed' | 'remoteEtag'>;

@@ -1,4 +1,5 @@
 export * from './aws.js';
+export * from './aws-inputs.js';
 export * from './cancellation.js';
 export * from './clock.js';
 export * from './credentials.js';
