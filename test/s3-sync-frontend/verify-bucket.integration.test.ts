@@ -3,9 +3,10 @@ import path from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from '@jest/globals';
 import { virtualClock } from '@allthrive/toolkit';
-import { MANIFEST_NAME, compareKeys, listPrefix, listingRanges } from '@allthrive/s3-sync-frontend';
+import { MANIFEST_NAME, compareKeys, deleteStale, listPrefix, listingRanges, planSync, publishHtml, uploadAssets } from '@allthrive/s3-sync-frontend';
+import { memoryLogger } from '@allthrive/toolkit';
 import { useMoto } from '../harness/moto.js';
-import { BUCKET, SITE_V1, createBucket, deploy, head, listKeys, makeSite, put, recordingClient, text, touchAll } from './helpers.js';
+import { BUCKET, SITE_V1, createBucket, deploy, head, listKeys, makeSite, options, put, recordingClient, text, touchAll } from './helpers.js';
 
 // verify-bucket: `manifest` (the default) trusts a complete manifest of the last deploy as the record
 // of the bucket: a redeploy reads it, writes what differs and lists nothing; a no-op sends that one
@@ -310,6 +311,59 @@ describe('manifest (the default) lists the bucket whenever the manifest is not a
     const { result } = await deploy(root, s3, { dryRun: true });
     expect(ops(requests)).toEqual(['GetObject']);
     expect(result).toMatchObject({ dryRun: true, uploaded: 1, changedPaths: [], plannedPaths: ['/robots.txt'] });
+  });
+});
+
+describe('two deploys of one prefix at once (every manifest write is conditional on the manifest this deploy read)', () => {
+  // S3 conditional writes: PutObject with If-Match fails with 412 PreconditionFailed when the
+  // object's ETag is another (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+  async function planned(root: string, over: Parameters<typeof options>[0] = {}) {
+    const { s3, requests } = recordingClient(moto);
+    const logger = memoryLogger();
+    const deps = { s3, logger, root };
+    return { plan: await planSync(options(over), deps), deps, requests };
+  }
+
+  it('the later one stops before its first write when the manifest changed since it read it: nothing of it is written', async () => {
+    const root = await deployedSite({ delete: true });
+    const late = makeSite({ ...SITE_V1, 'late.txt': 'from the late deploy' });
+    const slow = await planned(late, { delete: true });
+    // meanwhile another deploy of the prefix finishes
+    const other = makeSite({ ...SITE_V1, 'other.txt': 'from the other deploy' }, root);
+    await deploy(other, recordingClient(moto).s3, { delete: true });
+
+    await expect(uploadAssets(slow.plan, slow.deps)).rejects.toThrow(
+      /Another deploy wrote the deploy manifest s3:\/\/site\/\.s3-sync-frontend\.json since this one read it.*Nothing was changed/s,
+    );
+    expect(slow.requests.filter((r) => r.op === 'PutObject').map((r) => r.key)).toEqual([MANIFEST_NAME]);
+    const keys = await listKeys(slow.deps.s3);
+    expect(keys.has('late.txt')).toBe(false);
+    expect(keys.has('other.txt')).toBe(true);
+    // the other deploy's record stands: the next deploy of that build trusts it
+    const next = recordingClient(moto);
+    await deploy(other, next.s3, { delete: true });
+    expect(ops(next.requests)).toEqual(['GetObject']);
+  });
+
+  it('when the other one wrote the manifest while this one ran, this one records it as incomplete and fails saying so; the next deploy lists and reconciles', async () => {
+    const root = await deployedSite({ delete: true });
+    const mine = makeSite({ ...SITE_V1, 'robots.txt': 'User-agent: *\nDisallow: /mine\n' });
+    const slow = await planned(mine, { delete: true }); // overwrites a recorded key: no interim manifest
+    const other = makeSite({ ...SITE_V1, 'other.txt': 'from the other deploy' }, root);
+    await deploy(other, recordingClient(moto).s3, { delete: true });
+
+    await uploadAssets(slow.plan, slow.deps);
+    await publishHtml(slow.plan, slow.deps);
+    await expect(deleteStale(slow.plan, slow.deps)).rejects.toThrow(/Another deploy wrote the deploy manifest .* while this one ran/s);
+    expect(await text(slow.deps.s3, 'robots.txt')).toContain('/mine');
+    const written = JSON.parse(await text(slow.deps.s3, MANIFEST_NAME)) as { complete: boolean };
+    expect(written.complete).toBe(false);
+
+    // the next deploy (of this build) lists, and deletes what the other build left
+    const { s3, requests } = recordingClient(moto);
+    const { result } = await deploy(mine, s3, { delete: true });
+    expect(ops(requests)).toContain('ListObjectsV2');
+    expect(result).toMatchObject({ deleted: 1, changedPaths: ['/other.txt'] });
   });
 });
 

@@ -1,10 +1,10 @@
 import { CopyObjectCommand, DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import { ActionError, CancelledError, formatDuration, systemClock } from '@allthrive/toolkit';
+import { ActionError, CancelledError, awsErrorCode, formatDuration, systemClock } from '@allthrive/toolkit';
 import { formatBytes } from './format.js';
 import { serializeManifest, type Manifest, type ObjectRecord } from './manifest.js';
 import { htmlGroups, ownChangedPaths, type PhaseReport, type PlannedFile, type SyncDeps, type SyncPlan } from './plan.js';
-import { SHA256_METADATA, isCancellation, s3Failure, unquote } from './s3.js';
+import { SHA256_METADATA, getText, isCancellation, s3Failure, unquote } from './s3.js';
 import { MULTIPART_THRESHOLD, uploadObject } from './upload.js';
 
 /** A long phase logs how far it got this often. */
@@ -332,40 +332,95 @@ async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<
     return;
   }
   const clock = deps.clock ?? systemClock;
-  const body = serializeManifest({
-    updatedAt: new Date(clock.now()).toISOString(),
-    objects,
-    staleSince,
-    runs,
-    complete: !interim,
-    exclude: plan.options.exclude,
-  });
+  const body = (complete: boolean) =>
+    serializeManifest({ updatedAt: new Date(clock.now()).toISOString(), objects, staleSince, runs, complete, exclude: plan.options.exclude });
   try {
-    await deps.s3.send(
-      new PutObjectCommand({
-        Bucket: plan.bucket,
-        Key: plan.manifestKey,
-        Body: body,
-        ContentType: 'application/json; charset=utf-8',
-        CacheControl: 'no-store',
-      }),
-      deps.signal ? { abortSignal: deps.signal } : {},
-    );
+    await putManifest(plan, deps, body(!interim), true);
   } catch (error) {
+    if (isCancellation(error, deps.signal)) {
+      throw cancelled(interim ? 'while writing the interim deploy manifest' : 'while writing the deploy manifest', interim ? STATE.assets : STATE.delete);
+    }
+    const where = `s3://${plan.bucket}/${plan.manifestKey}`;
+    if (lostRace(error, plan)) {
+      if (interim) {
+        throw new ActionError(
+          `Another deploy wrote the deploy manifest ${where} since this one read it: two deploys of this prefix are running at once. ` +
+            `This deploy stopped before its first visible write, planned from a record that is no longer current. ` +
+            `${plan.progress.etags.size === 0 ? 'Nothing was changed.' : STATE.assets} ` +
+            'Let the other deploy finish, then re-run this one; a `concurrency:` group in the workflow keeps the deploys of one site in line.',
+        );
+      }
+      // Both deploys wrote: what is live may mix their files, and neither record is the bucket's.
+      // Recorded as incomplete (unconditionally), the next deploy lists the bucket and reconciles.
+      await putManifest(plan, deps, body(false), false).catch(() => undefined);
+      throw new ActionError(
+        `Another deploy wrote the deploy manifest ${where} while this one ran: two deploys of this prefix ran at once, and the site may now mix files of both builds. ` +
+          `This deploy's writes are done and its manifest is recorded as incomplete, so the next deploy lists the bucket and reconciles. ` +
+          'Re-run the deploy of the build that should be live; a `concurrency:` group in the workflow keeps the deploys of one site in line.',
+      );
+    }
     if (interim) {
-      if (isCancellation(error, deps.signal)) throw cancelled('while writing the interim deploy manifest', STATE.assets);
       throw new ActionError(
         `${s3Failure(error, 'PutObject', plan.bucket, plan.manifestKey)} The deploy stopped before its first visible write: ${STATE.assets} ` +
           'The interim manifest goes first because it records which paths this attempt changes (so that a re-run can invalidate them) ' +
           'and that the record is incomplete until the deploy finishes; fix the cause and re-run the step.',
       );
     }
-    if (isCancellation(error, deps.signal)) throw cancelled('while writing the deploy manifest', STATE.delete);
     // The site is deployed; without the manifest the next run compares by HeadObject and restarts grace periods.
     throw new ActionError(
       `${s3Failure(error, 'PutObject', plan.bucket, plan.manifestKey)} The site is deployed, but the deploy manifest (grace-period bookkeeping) was not written; re-run the step.`,
     );
   }
+}
+
+/**
+ * Whether a conditional manifest write failed because another writer changed the manifest: 412
+ * PreconditionFailed (another ETag, or one now where there was none), 404 NoSuchKey for If-Match
+ * on a manifest deleted meanwhile, and 409 ConditionalRequestConflict for two conditional writes at
+ * the same moment (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+ */
+function lostRace(error: unknown, plan: SyncPlan): boolean {
+  const code = awsErrorCode(error);
+  return code === 'PreconditionFailed' || code === 'ConditionalRequestConflict' || (code === 'NoSuchKey' && Boolean(plan.progress.manifestEtag));
+}
+
+/**
+ * Writes the manifest. `conditional`: only over the manifest this deploy last read or wrote
+ * (If-Match its ETag), or where there was none (If-None-Match: *); S3 answers 412
+ * PreconditionFailed otherwise (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
+ */
+async function putManifest(plan: SyncPlan, deps: SyncDeps, body: string, conditional: boolean): Promise<void> {
+  const known = plan.progress.manifestEtag;
+  // '' : an object without a known ETag (a store that sends none): written unconditionally
+  const condition = !conditional || known === '' ? {} : known ? { IfMatch: `"${known}"` } : { IfNoneMatch: '*' };
+  try {
+    const response = await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: plan.bucket,
+        Key: plan.manifestKey,
+        Body: body,
+        ContentType: 'application/json; charset=utf-8',
+        CacheControl: 'no-store',
+        ...condition,
+      }),
+      deps.signal ? { abortSignal: deps.signal } : {},
+    );
+    plan.progress.manifestEtag = response.ETag ? unquote(response.ETag) : '';
+  } catch (error) {
+    if (!(conditional && lostRace(error, plan) && (await landed(plan, deps, body)))) throw error;
+  }
+}
+
+/**
+ * Whether the manifest now holds exactly `body`. The SDK retries a PUT whose response was lost
+ * (a reset after S3 stored the object); the retry of a conditional write that had landed finds
+ * this deploy's own ETag and fails with 412, which is no race: the object is ours.
+ */
+async function landed(plan: SyncPlan, deps: SyncDeps, body: string): Promise<boolean> {
+  const current = await getText(deps.s3, plan.bucket, plan.manifestKey, deps.signal).catch(() => undefined);
+  if (current?.text !== body) return false;
+  plan.progress.manifestEtag = current.etag;
+  return true;
 }
 
 /** Whether two manifests record the same objects, stale objects and runs (their write time aside). */

@@ -80,6 +80,12 @@ export interface SyncProgress {
   bytesUploaded: number;
   /** ETag of every object written by this run, by key. */
   etags: Map<string, string>;
+  /**
+   * The ETag of the manifest object as this deploy last read or wrote it (undefined: there was
+   * none; '': the store sent no ETag, and the manifest is written unconditionally). Every manifest write is conditional on it, so a deploy notices another deploy of the
+   * same prefix writing the manifest meanwhile (phases.ts writeManifest).
+   */
+  manifestEtag?: string;
   phases: PhaseReport[];
 }
 
@@ -330,6 +336,7 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
   );
 
   const { manifest: previousManifest, lastModified, warning } = await previous;
+  const manifestEtag = (await manifestRead)?.etag;
   if (warning) logger.warning(warning);
   const manifestTime = previousManifest ? lastModified : undefined;
   const staleHashed = (rel: string) =>
@@ -364,6 +371,7 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
         deleteDone: false,
         bytesUploaded: 0,
         etags: new Map(),
+        manifestEtag,
         phases: [],
       },
     };

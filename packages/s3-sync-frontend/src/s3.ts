@@ -196,10 +196,14 @@ export async function getText(
   bucket: string,
   key: string,
   signal?: AbortSignal,
-): Promise<{ text: string; lastModified: number } | undefined> {
+): Promise<{ text: string; lastModified: number; etag: string } | undefined> {
   try {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
-    return { text: (await object.Body?.transformToString('utf8')) ?? '', lastModified: object.LastModified?.getTime() ?? 0 };
+    return {
+      text: (await object.Body?.transformToString('utf8')) ?? '',
+      lastModified: object.LastModified?.getTime() ?? 0,
+      etag: unquote(object.ETag ?? ''),
+    };
   } catch (error) {
     if (isCancellation(error, signal))
       throw new CancelledError('the run was cancelled while reading the deploy manifest; nothing was changed');
