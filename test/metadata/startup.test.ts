@@ -54,7 +54,9 @@ process.on('exit', () => writeFileSync(process.env.STARTUP_PROBE_OUT, JSON.strin
 
 describe('s3-sync-frontend loads the AWS SDK after it has started hashing the build', () => {
   const distFiles = (out: string) =>
-    (JSON.parse(readFileSync(out, 'utf8')) as string[]).filter((url) => url.includes('/dist/s3-sync-frontend/')).map((url) => path.basename(url));
+    (JSON.parse(readFileSync(out, 'utf8')) as string[])
+      .filter((url) => url.includes('/dist/s3-sync-frontend/'))
+      .map((url) => path.basename(url));
 
   it('the entry holds the inputs and the scan; the engine and the SDK are a chunk it imports afterwards', async () => {
     // A typo'd input is refused by the entry alone: nothing else is loaded.
@@ -73,7 +75,14 @@ describe('s3-sync-frontend loads the AWS SDK after it has started hashing the bu
     const planned = path.join(dir, 'planned.out');
     const missing = await runBundle('s3-sync-frontend', {
       inputs: { bucket: 'my-site', source: 'no-such-build' },
-      env: { NODE_OPTIONS: `--import=${loads}`, STARTUP_PROBE_OUT: planned, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9' },
+      env: {
+        NODE_OPTIONS: `--import=${loads}`,
+        STARTUP_PROBE_OUT: planned,
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'y',
+        AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9',
+      },
     });
     missing.cleanup();
     expect(missing.exitCode).toBe(1);

@@ -662,7 +662,6 @@ describe('s3-sync-frontend against moto', () => {
 });
 
 describe('prestartScan (the action starts reading the build before it loads the AWS SDK)', () => {
-
   it('hands the scan it started to the plan: the build is read once', async () => {
     await createBucket(moto);
     const root = makeSite(SITE_V1);
@@ -688,7 +687,9 @@ describe('prestartScan (the action starts reading the build before it loads the 
     const scan = prestartScan(path.join(root, 'build'), { exclude: anyMatcher([]) });
     await new Promise((resolve) => setTimeout(resolve, 20)); // the early scan has failed by now, unobserved
     const { s3, requests } = recordingClient(moto);
-    await expect(deploy(root, s3, { source: 'build' }, { scan })).rejects.toThrow(/Input 'source' points to .*\/build, which does not exist/);
+    await expect(deploy(root, s3, { source: 'build' }, { scan })).rejects.toThrow(
+      /Input 'source' points to .*\/build, which does not exist/,
+    );
     expect(requests.filter((r) => r.op !== 'GetObject')).toEqual([]);
   });
 });

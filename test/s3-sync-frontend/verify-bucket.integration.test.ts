@@ -3,10 +3,32 @@ import path from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from '@jest/globals';
 import { virtualClock } from '@allthrive/toolkit';
-import { MANIFEST_NAME, compareKeys, deleteStale, listPrefix, listingRanges, planSync, publishHtml, uploadAssets } from '@allthrive/s3-sync-frontend';
+import {
+  MANIFEST_NAME,
+  compareKeys,
+  deleteStale,
+  listPrefix,
+  listingRanges,
+  planSync,
+  publishHtml,
+  uploadAssets,
+} from '@allthrive/s3-sync-frontend';
 import { memoryLogger } from '@allthrive/toolkit';
 import { useMoto } from '../harness/moto.js';
-import { BUCKET, SITE_V1, createBucket, deploy, head, listKeys, makeSite, options, put, recordingClient, text, touchAll } from './helpers.js';
+import {
+  BUCKET,
+  SITE_V1,
+  createBucket,
+  deploy,
+  head,
+  listKeys,
+  makeSite,
+  options,
+  put,
+  recordingClient,
+  text,
+  touchAll,
+} from './helpers.js';
 
 // verify-bucket: `manifest` (the default) trusts a complete manifest of the last deploy as the record
 // of the bucket: a redeploy reads it, writes what differs and lists nothing; a no-op sends that one
@@ -120,7 +142,8 @@ describe('verify-bucket', () => {
       rmSync(path.join(root, 'dist', 'docs', 'page.html'));
       const { s3, requests } = recordingClient(moto);
       const removed = await deploy(root, s3, { delete: true });
-      expect(ops(requests)).toEqual(['GetObject', 'DeleteObjects', 'PutObject']);
+      // HeadObject: the manifest is still this deploy's before anything is deleted (two deploys at once, below)
+      expect(ops(requests)).toEqual(['GetObject', 'HeadObject', 'DeleteObjects', 'PutObject']);
       expect(removed.result).toMatchObject({ uploaded: 0, deleted: 1, changedPaths: ['/docs/page.html'] });
       expect((await listKeys(s3)).has('docs/page.html')).toBe(false);
 
@@ -185,12 +208,12 @@ describe('verify-bucket', () => {
 
     const after = recordingClient(moto);
     const over = await deploy(root, after.s3, { delete: true }, { clock: virtualClock(start + 8 * DAY) });
-    expect(ops(after.requests)).toEqual(['GetObject', 'DeleteObjects', 'PutObject']);
+    expect(ops(after.requests)).toEqual(['GetObject', 'HeadObject', 'DeleteObjects', 'PutObject']);
     expect(over.result).toMatchObject({ deleted: 1, kept: 0 });
     expect((await listKeys(after.s3)).has('assets/chunk-Ab12Cd34.js')).toBe(false);
   });
 
-  it('turning delete on deletes the stale objects kept by delete: false, from the manifest\'s record', async () => {
+  it("turning delete on deletes the stale objects kept by delete: false, from the manifest's record", async () => {
     await createBucket(moto);
     const root = makeSite(SITE_V1);
     await deploy(root, recordingClient(moto).s3);
@@ -201,7 +224,7 @@ describe('verify-bucket', () => {
     expect(ops(off.requests)).toEqual(['GetObject']);
     const on = recordingClient(moto);
     expect((await deploy(root, on.s3, { delete: true })).result).toMatchObject({ kept: 0, deleted: 1, changedPaths: ['/docs/page.html'] });
-    expect(ops(on.requests)).toEqual(['GetObject', 'DeleteObjects', 'PutObject']);
+    expect(ops(on.requests)).toEqual(['GetObject', 'HeadObject', 'DeleteObjects', 'PutObject']);
   });
 
   it('re-runs: a later attempt with nothing to do sends one request and still emits what earlier attempts of the run changed', async () => {
@@ -292,7 +315,11 @@ describe('manifest (the default) lists the bucket whenever the manifest is not a
     await createBucket(moto);
     const root = makeSite(SITE_V1);
     await deploy(root, recordingClient(moto).s3, { delete: true });
-    const v2: Record<string, string> = { ...SITE_V1, 'index.html': SITE_V1['index.html'].replace('v1', 'v2'), 'assets/chunk-Zz99Yy88.js': 'export const chunk = 2;' };
+    const v2: Record<string, string> = {
+      ...SITE_V1,
+      'index.html': SITE_V1['index.html'].replace('v1', 'v2'),
+      'assets/chunk-Zz99Yy88.js': 'export const chunk = 2;',
+    };
     delete v2['assets/chunk-Ab12Cd34.js'];
     await deploy(makeSite(v2, root), recordingClient(moto).s3, { delete: true });
     makeSite(SITE_V1, root);
@@ -343,6 +370,24 @@ describe('two deploys of one prefix at once (every manifest write is conditional
     const next = recordingClient(moto);
     await deploy(other, next.s3, { delete: true });
     expect(ops(next.requests)).toEqual(['GetObject']);
+  });
+
+  it('a deploy that would delete checks first that the manifest is still its own: it deletes nothing the other deploy may serve', async () => {
+    const root = await deployedSite({ delete: true });
+    const mine: Record<string, string> = { ...SITE_V1, 'robots.txt': 'User-agent: *\nDisallow: /mine\n' };
+    delete mine['docs/page.html']; // this build would delete docs/page.html
+    const slow = await planned(makeSite(mine), { delete: true });
+    const other = makeSite({ ...SITE_V1, 'other.txt': 'from the other deploy' }, root); // still ships docs/page.html
+    await deploy(other, recordingClient(moto).s3, { delete: true });
+
+    await uploadAssets(slow.plan, slow.deps);
+    await publishHtml(slow.plan, slow.deps);
+    await expect(deleteStale(slow.plan, slow.deps)).rejects.toThrow(
+      /Another deploy wrote the deploy manifest .* while this one ran.*No stale object was deleted/s,
+    );
+    expect(ops(slow.requests)).not.toContain('DeleteObjects');
+    expect(await text(slow.deps.s3, 'docs/page.html')).toBe(SITE_V1['docs/page.html']);
+    expect((JSON.parse(await text(slow.deps.s3, MANIFEST_NAME)) as { complete: boolean }).complete).toBe(false);
   });
 
   it('when the other one wrote the manifest while this one ran, this one records it as incomplete and fails saying so; the next deploy lists and reconciles', async () => {

@@ -23,7 +23,10 @@ export interface Headers {
 }
 
 /** What a file needs, judged by the manifest record of its key (undefined: no object there). */
-export function decideByRecord(file: { sha256: string } & Headers, record: ObjectRecord | undefined): { action: FileAction; reason: FileReason } {
+export function decideByRecord(
+  file: { sha256: string } & Headers,
+  record: ObjectRecord | undefined,
+): { action: FileAction; reason: FileReason } {
   if (!record) return { action: 'upload', reason: 'new' };
   if (record.sha256 !== file.sha256) return { action: 'upload', reason: 'content changed' };
   if (!sameHeaders(record, file)) return { action: 'reheader', reason: 'headers changed' };
@@ -80,7 +83,9 @@ export function planFromManifest(
     return { ...file, ...decideByRecord(file, record), phase, existed, remoteEtag: record?.etag };
   });
   const shipped = new Set(described.map((f) => f.path));
-  const gone = [...new Set([...manifest.objects.keys(), ...manifest.staleSince.keys()])].filter((p) => !shipped.has(p) && !context.exclude(p));
+  const gone = [...new Set([...manifest.objects.keys(), ...manifest.staleSince.keys()])].filter(
+    (p) => !shipped.has(p) && !context.exclude(p),
+  );
   const stale = decideStale(
     gone.map((p) => ({ path: p, key: context.prefix + p, hashed: context.staleHashed(p) })),
     manifest.staleSince,

@@ -123,7 +123,14 @@ export function parseManifest(text: string): Manifest {
     runs.set(runId, byAttempt);
   }
   const exclude = Array.isArray(file.exclude) ? file.exclude.filter((g): g is string => typeof g === 'string') : undefined;
-  return { updatedAt: file.updatedAt ?? '', objects, staleSince, runs, complete: typeof file.complete === 'boolean' ? file.complete : undefined, exclude };
+  return {
+    updatedAt: file.updatedAt ?? '',
+    objects,
+    staleSince,
+    runs,
+    complete: typeof file.complete === 'boolean' ? file.complete : undefined,
+    exclude,
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { CopyObjectCommand, DeleteObjectsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { ActionError, CancelledError, awsErrorCode, formatDuration, systemClock } from '@allthrive/toolkit';
 import { formatBytes } from './format.js';
@@ -259,6 +259,11 @@ export async function deleteStale(plan: SyncPlan, deps: SyncDeps): Promise<Phase
   report.deleted = toDelete.length;
   const failed = new Map<string, string>();
   if (!plan.options.dryRun) {
+    if (toDelete.length && !(await manifestStillOurs(plan, deps))) {
+      // Another deploy of the prefix ran meanwhile: its pages may serve what this one would delete.
+      await writeManifest(plan, deps, new Map(), false, false);
+      throw concurrentDeploy(plan, 'No stale object was deleted.');
+    }
     for (let at = 0; at < toDelete.length; at += DELETE_BATCH) {
       checkCancelled(plan, deps, `while deleting stale objects (${at} of ${toDelete.length} deleted)`, STATE.delete);
       const batch = toDelete.slice(at, at + DELETE_BATCH);
@@ -302,7 +307,13 @@ export async function deleteStale(plan: SyncPlan, deps: SyncDeps): Promise<Phase
  * state (unchanged, or uploaded in phase 1) and every stale object, plus this attempt's run
  * record, and says it is incomplete.
  */
-async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<string, string>, interim = false): Promise<void> {
+async function writeManifest(
+  plan: SyncPlan,
+  deps: SyncDeps,
+  failedDeletes: Map<string, string>,
+  interim = false,
+  conditional = true,
+): Promise<void> {
   const objects = new Map<string, ObjectRecord>();
   for (const file of plan.files) {
     const etag = plan.progress.etags.get(file.key) ?? (file.action === 'unchanged' ? file.remoteEtag : undefined);
@@ -324,6 +335,7 @@ async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<
   // LastModified, older than the manifest's, so the next deploy trusts them as before).
   if (
     !interim &&
+    conditional &&
     plan.previousManifest &&
     plan.progress.etags.size === 0 &&
     sameRecord(plan.previousManifest, { objects, staleSince, runs, complete: true, exclude: plan.options.exclude })
@@ -333,12 +345,22 @@ async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<
   }
   const clock = deps.clock ?? systemClock;
   const body = (complete: boolean) =>
-    serializeManifest({ updatedAt: new Date(clock.now()).toISOString(), objects, staleSince, runs, complete, exclude: plan.options.exclude });
+    serializeManifest({
+      updatedAt: new Date(clock.now()).toISOString(),
+      objects,
+      staleSince,
+      runs,
+      complete,
+      exclude: plan.options.exclude,
+    });
   try {
-    await putManifest(plan, deps, body(!interim), true);
+    await putManifest(plan, deps, body(!interim && conditional), conditional);
   } catch (error) {
     if (isCancellation(error, deps.signal)) {
-      throw cancelled(interim ? 'while writing the interim deploy manifest' : 'while writing the deploy manifest', interim ? STATE.assets : STATE.delete);
+      throw cancelled(
+        interim ? 'while writing the interim deploy manifest' : 'while writing the deploy manifest',
+        interim ? STATE.assets : STATE.delete,
+      );
     }
     const where = `s3://${plan.bucket}/${plan.manifestKey}`;
     if (lostRace(error, plan)) {
@@ -353,11 +375,7 @@ async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<
       // Both deploys wrote: what is live may mix their files, and neither record is the bucket's.
       // Recorded as incomplete (unconditionally), the next deploy lists the bucket and reconciles.
       await putManifest(plan, deps, body(false), false).catch(() => undefined);
-      throw new ActionError(
-        `Another deploy wrote the deploy manifest ${where} while this one ran: two deploys of this prefix ran at once, and the site may now mix files of both builds. ` +
-          `This deploy's writes are done and its manifest is recorded as incomplete, so the next deploy lists the bucket and reconciles. ` +
-          'Re-run the deploy of the build that should be live; a `concurrency:` group in the workflow keeps the deploys of one site in line.',
-      );
+      throw concurrentDeploy(plan);
     }
     if (interim) {
       throw new ActionError(
@@ -373,6 +391,38 @@ async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<
   }
 }
 
+/** The failure of a deploy that found, at its end, that another deploy of the prefix ran meanwhile. */
+function concurrentDeploy(plan: SyncPlan, detail = ''): ActionError {
+  return new ActionError(
+    `Another deploy wrote the deploy manifest s3://${plan.bucket}/${plan.manifestKey} while this one ran: two deploys of this prefix ran at once, and the site may now mix files of both builds. ` +
+      `This deploy's uploads are done${detail ? `. ${detail}` : ''} Its manifest is recorded as incomplete, so the next deploy lists the bucket and reconciles. ` +
+      'Re-run the deploy of the build that should be live; a `concurrency:` group in the workflow keeps the deploys of one site in line.',
+  );
+}
+
+/**
+ * Whether the manifest is still the one this deploy read or last wrote (HeadObject: its ETag), checked
+ * right before deleting, the one step another deploy's live pages cannot survive.
+ */
+async function manifestStillOurs(plan: SyncPlan, deps: SyncDeps): Promise<boolean> {
+  const known = plan.progress.manifestEtag;
+  if (known === '') return true; // a store that sends no ETags: nothing to compare
+  try {
+    const head = await deps.s3.send(
+      new HeadObjectCommand({ Bucket: plan.bucket, Key: plan.manifestKey }),
+      deps.signal ? { abortSignal: deps.signal } : {},
+    );
+    return known !== undefined && unquote(head.ETag ?? '') === known;
+  } catch (error) {
+    if (isCancellation(error, deps.signal)) throw cancelled('before deleting stale objects', STATE.delete);
+    const code = awsErrorCode(error);
+    if (code === 'NotFound' || code === 'NoSuchKey') return known === undefined;
+    throw new ActionError(
+      `${s3Failure(error, 'HeadObject', plan.bucket, plan.manifestKey)} No stale object was deleted: ${STATE.delete} Re-run the step.`,
+    );
+  }
+}
+
 /**
  * Whether a conditional manifest write failed because another writer changed the manifest: 412
  * PreconditionFailed (another ETag, or one now where there was none), 404 NoSuchKey for If-Match
@@ -381,7 +431,9 @@ async function writeManifest(plan: SyncPlan, deps: SyncDeps, failedDeletes: Map<
  */
 function lostRace(error: unknown, plan: SyncPlan): boolean {
   const code = awsErrorCode(error);
-  return code === 'PreconditionFailed' || code === 'ConditionalRequestConflict' || (code === 'NoSuchKey' && Boolean(plan.progress.manifestEtag));
+  return (
+    code === 'PreconditionFailed' || code === 'ConditionalRequestConflict' || (code === 'NoSuchKey' && Boolean(plan.progress.manifestEtag))
+  );
 }
 
 /**
