@@ -4,7 +4,7 @@ import { ActionError, CancelledError, awsErrorCode, formatDuration, systemClock 
 import { formatBytes } from './format.js';
 import { serializeManifest, type Manifest, type ObjectRecord } from './manifest.js';
 import { htmlGroups, ownChangedPaths, type PhaseReport, type PlannedFile, type SyncDeps, type SyncPlan } from './plan.js';
-import { SHA256_METADATA, getText, isCancellation, s3Failure, unquote } from './s3.js';
+import { SHA256_METADATA, getText, isCancellation, s3Failure, sendOptions, unquote } from './s3.js';
 import { MULTIPART_THRESHOLD, uploadObject } from './upload.js';
 
 /** A long phase logs how far it got this often. */
@@ -103,7 +103,7 @@ async function reheaderFile(plan: SyncPlan, deps: SyncDeps, file: PlannedFile): 
         CacheControl: file.cacheControl,
         Metadata: { [SHA256_METADATA]: file.sha256 },
       }),
-      deps.signal ? { abortSignal: deps.signal } : {},
+      sendOptions(deps.signal),
     );
     plan.progress.etags.set(file.key, unquote(response.CopyObjectResult?.ETag ?? file.remoteEtag ?? ''));
     deps.logger.debug(`CopyObject ${file.key} (new headers: ${file.cacheControl} | ${file.contentType})`);
@@ -209,7 +209,7 @@ export async function uploadAssets(plan: SyncPlan, deps: SyncDeps): Promise<Phas
 async function recordRun(plan: SyncPlan, deps: SyncDeps): Promise<void> {
   if (plan.options.dryRun || !plan.run || plan.progress.runRecorded) return;
   if (ownChangedPaths(plan).length === 0) return;
-  await writeManifest(plan, deps, new Map(), true);
+  await writeManifest(plan, deps, 'interim');
   plan.progress.runRecorded = true;
 }
 
@@ -227,7 +227,7 @@ async function markIncomplete(plan: SyncPlan, deps: SyncDeps): Promise<void> {
   if (plan.options.dryRun || !previous?.complete) return;
   const recorded = (p: string) => previous.objects.has(p) || previous.staleSince.has(p);
   if (!plan.files.some((f) => f.action !== 'unchanged' && !recorded(f.path))) return;
-  await writeManifest(plan, deps, new Map(), true);
+  await writeManifest(plan, deps, 'interim');
   plan.progress.runRecorded = true;
 }
 
@@ -259,18 +259,15 @@ export async function deleteStale(plan: SyncPlan, deps: SyncDeps): Promise<Phase
   report.deleted = toDelete.length;
   const failed = new Map<string, string>();
   if (!plan.options.dryRun) {
-    if (toDelete.length && !(await manifestStillOurs(plan, deps))) {
-      // Another deploy of the prefix ran meanwhile: its pages may serve what this one would delete.
-      await writeManifest(plan, deps, new Map(), false, false);
-      throw concurrentDeploy(plan, 'No stale object was deleted.');
-    }
+    // Another deploy of the prefix that ran meanwhile may serve what this one would delete.
+    if (toDelete.length && !(await manifestStillOurs(plan, deps))) await abandon(plan, deps, 'No stale object was deleted.');
     for (let at = 0; at < toDelete.length; at += DELETE_BATCH) {
       checkCancelled(plan, deps, `while deleting stale objects (${at} of ${toDelete.length} deleted)`, STATE.delete);
       const batch = toDelete.slice(at, at + DELETE_BATCH);
       try {
         const response = await deps.s3.send(
           new DeleteObjectsCommand({ Bucket: plan.bucket, Delete: { Objects: batch.map((s) => ({ Key: s.key })), Quiet: true } }),
-          deps.signal ? { abortSignal: deps.signal } : {},
+          sendOptions(deps.signal),
         );
         for (const error of response.Errors ?? [])
           failed.set(error.Key ?? '?', `${error.Code ?? 'Error'}: ${error.Message ?? 'no message'}`);
@@ -282,7 +279,7 @@ export async function deleteStale(plan: SyncPlan, deps: SyncDeps): Promise<Phase
       }
     }
     report.deleted = toDelete.length - failed.size;
-    await writeManifest(plan, deps, failed);
+    await writeManifest(plan, deps, 'final', failed);
   }
   report.durationMs = clock.now() - started;
   const keptNote = report.kept ? ` (content-hashed within their grace period${plan.options.delete ? '' : ', or `delete` is off'})` : '';
@@ -302,17 +299,21 @@ export async function deleteStale(plan: SyncPlan, deps: SyncDeps): Promise<Phase
 }
 
 /**
- * Records what this deploy left in the bucket (see manifest.ts), as complete. `interim`: written
- * before a write (markIncomplete, recordRun), so it records only objects already in their final
- * state (unchanged, or uploaded in phase 1) and every stale object, plus this attempt's run
- * record, and says it is incomplete.
+ * Which manifest a write records (see manifest.ts):
+ * - `final`: what this deploy left in the bucket, as complete (conditional on the manifest read);
+ * - `interim`: written before a write (markIncomplete, recordRun), so it records only objects
+ *   already in their final state (unchanged, or uploaded in phase 1) and every stale object, plus
+ *   this attempt's run record, and says it is incomplete (conditional as well);
+ * - `abandoned`: after another deploy of the prefix wrote the manifest meanwhile: recorded as
+ *   incomplete, unconditionally, so that the next deploy lists the bucket and reconciles.
  */
+type ManifestWrite = 'final' | 'interim' | 'abandoned';
+
 async function writeManifest(
   plan: SyncPlan,
   deps: SyncDeps,
-  failedDeletes: Map<string, string>,
-  interim = false,
-  conditional = true,
+  kind: ManifestWrite,
+  failedDeletes = new Map<string, string>(),
 ): Promise<void> {
   const objects = new Map<string, ObjectRecord>();
   for (const file of plan.files) {
@@ -321,7 +322,9 @@ async function writeManifest(
     objects.set(file.path, { etag, sha256: file.sha256, cacheControl: file.cacheControl, contentType: file.contentType });
   }
   const staleSince = new Map<string, number>();
-  for (const s of plan.stale) if (interim || s.action === 'keep' || failedDeletes.has(s.key)) staleSince.set(s.path, s.staleSince);
+  for (const s of plan.stale) {
+    if (kind !== 'final' || s.action === 'keep' || failedDeletes.has(s.key)) staleSince.set(s.path, s.staleSince);
+  }
   const runs = new Map([...(plan.previousManifest?.runs ?? [])].map(([id, attempts]) => [id, new Map(attempts)] as const));
   const own = ownChangedPaths(plan);
   if (plan.run && own.length) {
@@ -330,52 +333,35 @@ async function writeManifest(
     attempts.set(plan.run.attempt, [...new Set([...(attempts.get(plan.run.attempt) ?? []), ...own])].sort());
     runs.set(plan.run.id, attempts);
   }
+  const record = { objects, staleSince, runs, complete: kind === 'final', exclude: plan.options.exclude };
   // A deploy that wrote nothing leaves the manifest as it was: rewriting an identical record would
   // cost a request on every no-op deploy and nothing else (the objects it vouches for keep their
   // LastModified, older than the manifest's, so the next deploy trusts them as before).
-  if (
-    !interim &&
-    conditional &&
-    plan.previousManifest &&
-    plan.progress.etags.size === 0 &&
-    sameRecord(plan.previousManifest, { objects, staleSince, runs, complete: true, exclude: plan.options.exclude })
-  ) {
+  if (kind === 'final' && plan.previousManifest && plan.progress.etags.size === 0 && sameRecord(plan.previousManifest, record)) {
     deps.logger.debug('Deploy manifest unchanged: not rewritten.');
     return;
   }
   const clock = deps.clock ?? systemClock;
-  const body = (complete: boolean) =>
-    serializeManifest({
-      updatedAt: new Date(clock.now()).toISOString(),
-      objects,
-      staleSince,
-      runs,
-      complete,
-      exclude: plan.options.exclude,
-    });
+  const body = serializeManifest({ updatedAt: new Date(clock.now()).toISOString(), ...record });
   try {
-    await putManifest(plan, deps, body(!interim && conditional), conditional);
+    await putManifest(plan, deps, body, kind !== 'abandoned');
   } catch (error) {
+    if (kind === 'abandoned') throw error;
+    const interim = kind === 'interim';
     if (isCancellation(error, deps.signal)) {
       throw cancelled(
         interim ? 'while writing the interim deploy manifest' : 'while writing the deploy manifest',
         interim ? STATE.assets : STATE.delete,
       );
     }
-    const where = `s3://${plan.bucket}/${plan.manifestKey}`;
     if (lostRace(error, plan)) {
-      if (interim) {
-        throw new ActionError(
-          `Another deploy wrote the deploy manifest ${where} since this one read it: two deploys of this prefix are running at once. ` +
-            `This deploy stopped before its first visible write, planned from a record that is no longer current. ` +
-            `${plan.progress.etags.size === 0 ? 'Nothing was changed.' : STATE.assets} ` +
-            'Let the other deploy finish, then re-run this one; a `concurrency:` group in the workflow keeps the deploys of one site in line.',
-        );
-      }
-      // Both deploys wrote: what is live may mix their files, and neither record is the bucket's.
-      // Recorded as incomplete (unconditionally), the next deploy lists the bucket and reconciles.
-      await putManifest(plan, deps, body(false), false).catch(() => undefined);
-      throw concurrentDeploy(plan);
+      if (!interim) return abandon(plan, deps);
+      throw new ActionError(
+        `Another deploy wrote the deploy manifest s3://${plan.bucket}/${plan.manifestKey} since this one read it: two deploys of this prefix are running at once. ` +
+          `This deploy stopped before its first visible write, planned from a record that is no longer current. ` +
+          `${plan.progress.etags.size === 0 ? 'Nothing was changed.' : STATE.assets} ` +
+          'Let the other deploy finish, then re-run this one; a `concurrency:` group in the workflow keeps the deploys of one site in line.',
+      );
     }
     if (interim) {
       throw new ActionError(
@@ -389,6 +375,16 @@ async function writeManifest(
       `${s3Failure(error, 'PutObject', plan.bucket, plan.manifestKey)} The site is deployed, but the deploy manifest (grace-period bookkeeping) was not written; re-run the step.`,
     );
   }
+}
+
+/**
+ * Both deploys wrote: what is live may mix their files, and neither record is the bucket's. The
+ * manifest is recorded as incomplete (a failure to do so is not reported over the race itself) and
+ * the step fails saying so.
+ */
+async function abandon(plan: SyncPlan, deps: SyncDeps, detail = ''): Promise<never> {
+  await writeManifest(plan, deps, 'abandoned').catch(() => undefined);
+  throw concurrentDeploy(plan, detail);
 }
 
 /** The failure of a deploy that found, at its end, that another deploy of the prefix ran meanwhile. */
@@ -408,10 +404,7 @@ async function manifestStillOurs(plan: SyncPlan, deps: SyncDeps): Promise<boolea
   const known = plan.progress.manifestEtag;
   if (known === '') return true; // a store that sends no ETags: nothing to compare
   try {
-    const head = await deps.s3.send(
-      new HeadObjectCommand({ Bucket: plan.bucket, Key: plan.manifestKey }),
-      deps.signal ? { abortSignal: deps.signal } : {},
-    );
+    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: plan.bucket, Key: plan.manifestKey }), sendOptions(deps.signal));
     return known !== undefined && unquote(head.ETag ?? '') === known;
   } catch (error) {
     if (isCancellation(error, deps.signal)) throw cancelled('before deleting stale objects', STATE.delete);
@@ -455,7 +448,7 @@ async function putManifest(plan: SyncPlan, deps: SyncDeps, body: string, conditi
         CacheControl: 'no-store',
         ...condition,
       }),
-      deps.signal ? { abortSignal: deps.signal } : {},
+      sendOptions(deps.signal),
     );
     plan.progress.manifestEtag = response.ETag ? unquote(response.ETag) : '';
   } catch (error) {

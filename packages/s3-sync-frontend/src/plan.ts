@@ -82,8 +82,9 @@ export interface SyncProgress {
   etags: Map<string, string>;
   /**
    * The ETag of the manifest object as this deploy last read or wrote it (undefined: there was
-   * none; '': the store sent no ETag, and the manifest is written unconditionally). Every manifest write is conditional on it, so a deploy notices another deploy of the
-   * same prefix writing the manifest meanwhile (phases.ts writeManifest).
+   * none; '': the store sent no ETag, and the manifest is written unconditionally). Every manifest
+   * write is conditional on it, so a deploy notices another deploy of the same prefix writing the
+   * manifest meanwhile (phases.ts writeManifest).
    */
   manifestEtag?: string;
   phases: PhaseReport[];

@@ -135,7 +135,7 @@ async function listRange(
           StartAfter: token ? undefined : range.after,
           MaxKeys: range.last === undefined ? undefined : Math.min(PAGE, Math.max(1, range.size)),
         }),
-        signal ? { abortSignal: signal } : {},
+        sendOptions(signal),
       );
     } catch (error) {
       if (isCancellation(error, signal)) throw new CancelledError('the run was cancelled while listing the bucket; nothing was changed');
@@ -176,7 +176,7 @@ async function listRange(
 
 export async function headObject(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<RemoteHead | undefined> {
   try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal));
     return {
       sha256: head.Metadata?.[SHA256_METADATA],
       cacheControl: head.CacheControl,
@@ -198,7 +198,7 @@ export async function getText(
   signal?: AbortSignal,
 ): Promise<{ text: string; lastModified: number; etag: string } | undefined> {
   try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal));
     return {
       text: (await object.Body?.transformToString('utf8')) ?? '',
       lastModified: object.LastModified?.getTime() ?? 0,
@@ -216,6 +216,11 @@ export async function getText(
 
 export function unquote(etag: string): string {
   return etag.replace(/^W\//, '').replace(/^"|"$/g, '');
+}
+
+/** The options of an S3 send that stops on the run's cancellation. */
+export function sendOptions(signal?: AbortSignal): { abortSignal?: AbortSignal } {
+  return signal ? { abortSignal: signal } : {};
 }
 
 /** A single-part, unencrypted-or-SSE-S3 ETag is the hex MD5 of the content. */

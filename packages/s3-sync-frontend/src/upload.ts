@@ -5,7 +5,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ActionError } from '@allthrive/toolkit';
 import { readWhole } from './local.js';
-import { SHA256_METADATA } from './s3.js';
+import { SHA256_METADATA, sendOptions } from './s3.js';
 
 /**
  * Files above this size go up as a multipart upload streamed from disk; smaller ones as one
@@ -75,7 +75,7 @@ export async function uploadObject(s3: S3Client, file: UploadTarget, signal?: Ab
       },
       { step: 'build', name: 'precomputedPayloadHash' },
     );
-    const response = await s3.send(command, signal ? { abortSignal: signal } : {});
+    const response = await s3.send(command, sendOptions(signal));
     // the MD5 is only a fallback for a store that sends no ETag (S3 always does)
     return { etag: response.ETag, md5: response.ETag ? undefined : createHash('md5').update(body).digest('hex') };
   }
