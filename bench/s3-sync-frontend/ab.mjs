@@ -9,11 +9,10 @@
 //   e.g. git show main:dist/s3-sync-frontend/index.js > /tmp/main.js
 //        node bench/s3-sync-frontend/ab.mjs /tmp/main.js dist/s3-sync-frontend/index.js rclone rclone16
 import path from 'node:path';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { startBackend } from './lib/backends.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { siteLayout, touchAll, writeSite } from './lib/site.mjs';
-import { CREDENTIALS, runTool, toolSet } from './lib/tools.mjs';
+import { createBenchBucket, runTool, toolSet } from './lib/tools.mjs';
 import { args, option, repo, workDir } from './lib/cli.mjs';
 
 const work = workDir('s3-sync-frontend-ab');
@@ -25,12 +24,6 @@ const backend = await startBackend(option('backend', 'gofakes3'));
 const proxy = await startProxy(backend);
 proxy.setDelay(Number(option('delay', '0')));
 try {
-  const s3 = new S3Client({
-    endpoint: backend.endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY },
-  });
   const layout = siteLayout(2000);
   const changed = new Set(layout.filter((_, i) => i % 100 === 0).map((f) => f.rel));
   const tools = toolSet({ repo, work });
@@ -44,7 +37,7 @@ try {
     noop: [],
   }));
   for (const run of runs) {
-    await s3.send(new CreateBucketCommand({ Bucket: run.ctx.bucket }));
+    await createBenchBucket(backend.endpoint, run.ctx.bucket);
     writeSite(run.ctx.dir, layout);
     await runTool(run.tool, run.ctx, { work });
   }

@@ -10,11 +10,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { startBackend } from './lib/backends.mjs';
 import { siteLayout, touchAll, writeSite } from './lib/site.mjs';
-import { CREDENTIALS, runTool, toolSet } from './lib/tools.mjs';
+import { CREDENTIALS, createBenchBucket, runTool, toolSet } from './lib/tools.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');
@@ -65,13 +65,13 @@ function split(profileDir) {
 const backend = await startBackend('gofakes3');
 try {
   rmSync(work, { recursive: true, force: true });
+  await createBenchBucket(backend.endpoint, 'bench-profile');
   const s3 = new S3Client({
     endpoint: backend.endpoint,
     forcePathStyle: true,
     region: 'us-east-1',
     credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY },
   });
-  await s3.send(new CreateBucketCommand({ Bucket: 'bench-profile' }));
   const layout = siteLayout(files);
   const site = path.join(work, 'site');
   writeSite(site, layout);

@@ -14,12 +14,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { BACKENDS, cpuSeconds, startBackend } from './lib/backends.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { report } from './lib/report.mjs';
 import { siteLayout, touchAll, writeLargeFile, writeSite } from './lib/site.mjs';
-import { CREDENTIALS, runTool, toolSet } from './lib/tools.mjs';
+import { createBenchBucket, runTool, toolSet } from './lib/tools.mjs';
 import { args, option, repo, workDir } from './lib/cli.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -42,17 +41,6 @@ const config = {
   write: args.includes('--write'),
 };
 const CHANGED_SHARE = 100; // 1 file in 100 gets new content in the rebuild
-
-async function createBucket(endpoint, bucket) {
-  const s3 = new S3Client({
-    endpoint,
-    forcePathStyle: true,
-    region: 'us-east-1',
-    credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY },
-  });
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  s3.destroy();
-}
 
 /** One tool run with everything the report needs: wall, CPU of tool, server and proxy, requests. */
 async function measure(tool, ctx, backend, proxy) {
@@ -113,7 +101,7 @@ async function main() {
           for (const name of order) {
             const tool = tools[name];
             const bucket = `bench-${name}-${run}`;
-            await createBucket(backend.endpoint, bucket);
+            await createBenchBucket(backend.endpoint, bucket);
             const ctx = { dir: site, bucket, endpoint: proxy.endpoint };
             siteBytes = writeSite(site, layout);
             touchAll(site, new Date(Date.now() - 3_600_000));
@@ -167,7 +155,7 @@ async function main() {
           const proxy = await startProxy(backend);
           try {
             const bucket = `bench-large-${name}`;
-            await createBucket(backend.endpoint, bucket);
+            await createBenchBucket(backend.endpoint, bucket);
             const r = await measure(tools[name], { dir: largeDir, bucket, endpoint: proxy.endpoint }, backend, proxy);
             results.push({ backend: backendName, delay: 0, scenario: 'large', tool: name, run, ...r });
             console.log(

@@ -6,11 +6,13 @@
  * outside: on load it installs its global dispatcher under Symbol.for('undici.globalDispatcher.1'),
  * which Node's own fetch only does on first use.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { runBundle } from '../harness/bundle.js';
+import { useMoto } from '../harness/moto.js';
+import { BUCKET, SITE_V1, createBucket, makeSite, touchAll } from '../s3-sync-frontend/helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,13 +54,13 @@ process.on('exit', () => writeFileSync(process.env.STARTUP_PROBE_OUT, JSON.strin
 `,
 );
 
-describe('s3-sync-frontend loads the AWS SDK after it has started hashing the build', () => {
+describe('s3-sync-frontend loads the engine after it has started hashing the build, and the AWS SDK only when a request needs it', () => {
   const distFiles = (out: string) =>
     (JSON.parse(readFileSync(out, 'utf8')) as string[])
       .filter((url) => url.includes('/dist/s3-sync-frontend/'))
       .map((url) => path.basename(url));
 
-  it('the entry holds the inputs and the scan; the engine and the SDK are a chunk it imports afterwards', async () => {
+  it('the entry holds the inputs and the scan; the engine is a chunk it imports afterwards', async () => {
     // A typo'd input is refused by the entry alone: nothing else is loaded.
     const refused = path.join(dir, 'refused.out');
     const bad = await runBundle('s3-sync-frontend', {
@@ -70,8 +72,8 @@ describe('s3-sync-frontend loads the AWS SDK after it has started hashing the bu
     expect(bad.errors.map((e) => e.message).join('\n')).toMatch(/verify-bucket/);
     expect(distFiles(refused)).toEqual(['index.js']);
 
-    // Valid inputs: the engine chunk (with the SDK in it) is loaded, after the entry, and the plan's
-    // own check reports the missing source as the input error it is.
+    // Valid inputs: the engine chunk is loaded, after the entry, and the plan's own check reports
+    // the missing source as the input error it is.
     const planned = path.join(dir, 'planned.out');
     const missing = await runBundle('s3-sync-frontend', {
       inputs: { bucket: 'my-site', source: 'no-such-build' },
@@ -90,5 +92,43 @@ describe('s3-sync-frontend loads the AWS SDK after it has started hashing the bu
     const files = distFiles(planned);
     expect(files[0]).toBe('index.js');
     expect(files.length).toBeGreaterThan(1);
+  });
+});
+
+describe('s3-sync-frontend against moto: the AWS SDK is loaded only by a request that cannot go direct', () => {
+  const moto = useMoto();
+  const dist = path.join(process.cwd(), 'dist', 's3-sync-frontend');
+  // the chunk that defines the SDK's S3 client (class names survive the minifier)
+  const sdkChunk = readdirSync(dist).find(
+    (file) => file !== 'index.js' && file.endsWith('.js') && readFileSync(path.join(dist, file), 'utf8').includes('class S3Client'),
+  );
+  const loaded = (out: string) => (JSON.parse(readFileSync(out, 'utf8')) as string[]).map((url) => path.basename(url));
+
+  it('the first deploy lists the bucket through the SDK; a redeploy with changes and a no-op send only direct requests and never load it', async () => {
+    expect(sdkChunk).toBeDefined();
+    await createBucket(moto);
+    const workspace = makeSite(SITE_V1);
+    const run = async (name: string) => {
+      const out = path.join(dir, `${name}.out`);
+      const result = await runBundle('s3-sync-frontend', {
+        inputs: { bucket: BUCKET, delete: 'true' },
+        env: { ...moto.env, NODE_OPTIONS: `--import=${loads}`, STARTUP_PROBE_OUT: out },
+        workspace,
+      });
+      result.cleanup();
+      expect(result.errors).toEqual([]);
+      return { files: loaded(out), outputs: result.outputs, log: result.log };
+    };
+    const first = await run('first');
+    expect(first.files).toContain(sdkChunk);
+    writeFileSync(path.join(workspace, 'dist', 'index.html'), '<p>v2</p>');
+    touchAll(path.join(workspace, 'dist'));
+    const redeploy = await run('redeploy');
+    expect(redeploy.outputs).toMatchObject({ uploaded: '1' });
+    expect(redeploy.files).not.toContain(sdkChunk);
+    expect(redeploy.log).not.toMatch(/Direct S3 request not usable/);
+    const noop = await run('noop');
+    expect(noop.outputs).toMatchObject({ uploaded: '0', unchanged: String(Object.keys(SITE_V1).length) });
+    expect(noop.files).not.toContain(sdkChunk);
   });
 });

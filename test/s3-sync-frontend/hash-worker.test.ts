@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
@@ -32,5 +32,45 @@ describe('hashFiles (SHA-256 on a worker thread)', () => {
     const controller = new AbortController();
     controller.abort();
     await expect(hashFiles(paths, { signal: controller.signal })).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  describe('the main thread hashing alongside the worker (one queue)', () => {
+    const many = Array.from({ length: 1500 }, (_, i) => Buffer.from(`file ${i} `.repeat(1 + (i % 7))));
+    const manyPaths = many.map((content, i) => {
+      const file = path.join(dir, `m${i}`);
+      writeFileSync(file, content);
+      return file;
+    });
+
+    const hashHere = async (file: string) => {
+      hereCount++;
+      const content = readFileSync(file);
+      return { size: content.length, sha256: createHash('sha256').update(content).digest('hex') };
+    };
+    let hereCount = 0;
+
+    it('gives every file its own digest at its own index, reports each index once, and the main thread takes a share', async () => {
+      const heard: number[] = [];
+      hereCount = 0;
+      const digests = await hashFiles(manyPaths, { hashHere, onFile: (at) => heard.push(at) });
+      expect(digests).toEqual(many.map((c) => ({ size: c.length, sha256: createHash('sha256').update(c).digest('hex') })));
+      expect([...heard].sort((a, b) => a - b)).toEqual(many.map((_, i) => i));
+      expect(hereCount).toBeGreaterThan(0); // the worker takes ~50 ms to start: the main thread begins meanwhile
+    });
+
+    it.each([0, 1201])('names the unreadable file %i by its index, whichever thread had it', async (at) => {
+      const broken = [...manyPaths];
+      broken[at] = path.join(dir, 'gone-too.js');
+      const error = await hashFiles(broken, { hashHere, describe: (i) => `'file ${i}'` }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ActionError);
+      expect((error as Error).message).toMatch(new RegExp(`Could not read 'file ${at}' in the source directory: ENOENT`));
+    });
+
+    it('stops both on cancellation', async () => {
+      const controller = new AbortController();
+      const hashing = hashFiles(manyPaths, { hashHere, signal: controller.signal });
+      controller.abort();
+      await expect(hashing).rejects.toBeInstanceOf(CancelledError);
+    });
   });
 });

@@ -33,13 +33,14 @@ export function operation(req) {
   }
 }
 
-export async function startProxy(target) {
+export async function startProxy(target, { onRequest } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const counts = new Map();
   let bytesIn = 0;
   let delayMs = 0;
   const server = http.createServer((req, res) => {
     const op = operation(req);
+    onRequest?.(req);
     counts.set(op, (counts.get(op) ?? 0) + 1);
     req.on('data', (chunk) => (bytesIn += chunk.length));
     const forward = () => {

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
 export const CREDENTIALS = {
   AWS_ACCESS_KEY_ID: 'bench',
@@ -11,6 +12,18 @@ export const CREDENTIALS = {
   AWS_REGION: 'us-east-1',
   AWS_DEFAULT_REGION: 'us-east-1',
 };
+
+/** Creates a bucket on the benchmark's S3 server with the SDK (the tools under test then fill it). */
+export async function createBenchBucket(endpoint, bucket) {
+  const s3 = new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDENTIALS.AWS_SECRET_ACCESS_KEY },
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  s3.destroy();
+}
 
 /**
  * Each tool: `argv(ctx)` for one sync of ctx.dir to ctx.bucket through ctx.endpoint. `sync` says

@@ -46,7 +46,9 @@ export {
 } from './plan.js';
 export { DEFAULT_CACHE_CONTROL, headerRules, isContentHashed, isHtml, looksLikeHash } from './rules.js';
 export { anyMatcher, globMatcher, type Matcher } from './globs.js';
-export { SHA256_METADATA, compareKeys, isPlainMd5, listPrefix, listingRanges, s3Failure, type RemoteObject } from './s3.js';
+export { SHA256_METADATA, compareKeys, getText, isPlainMd5, listPrefix, listingRanges, s3Failure, type RemoteObject } from './s3.js';
+export { directS3, directTarget, type DirectS3, type ReadAhead } from './direct-s3.js';
+export { lazyS3Client } from './lazy-client.js';
 export { createS3Client, IDLE_TIMEOUT_MS, s3ClientConfig } from './client.js';
 export { formatPlan, runSync, summaryReport, syncResult, type SyncResult } from './sync.js';
 export { VITE_MANIFEST, hashDetector, viteHashedFiles } from './vite-manifest.js';

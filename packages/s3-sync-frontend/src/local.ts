@@ -101,7 +101,14 @@ export async function scanSource(
   if (found.length >= WORKER_FROM_FILES) {
     const digests = await hashFiles(
       found.map((f) => f.absPath),
-      { signal: options.signal, describe: (at) => `'${found[at].path}'` },
+      {
+        signal: options.signal,
+        describe: (at) => `'${found[at].path}'`,
+        hashHere: async (file) => {
+          const { size, digests } = await digestFile(file, ['sha256']);
+          return { size, sha256: digests.sha256 };
+        },
+      },
     );
     digests.forEach((digest, at) => (files[at] = { ...found[at], ...digest }));
   } else {

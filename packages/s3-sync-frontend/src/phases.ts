@@ -1,10 +1,10 @@
-import { CopyObjectCommand, DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
 import { ActionError, CancelledError, awsErrorCode, formatDuration, systemClock } from '@allthrive/toolkit';
 import { formatBytes } from './format.js';
 import { serializeManifest, type Manifest, type ObjectRecord } from './manifest.js';
 import { htmlGroups, ownChangedPaths, type PhaseReport, type PlannedFile, type SyncDeps, type SyncPlan } from './plan.js';
-import { SHA256_METADATA, getText, isCancellation, s3Failure, sendOptions, unquote } from './s3.js';
+import { SHA256_METADATA, getText, isCancellation, s3Failure, sendOptions, unquote, withSdk } from './s3.js';
 import { MULTIPART_THRESHOLD, uploadObject } from './upload.js';
 
 /** A long phase logs how far it got this often. */
@@ -76,7 +76,7 @@ async function runWrites(
 
 async function uploadFile(plan: SyncPlan, deps: SyncDeps, file: PlannedFile): Promise<void> {
   try {
-    const response = await uploadObject(deps.s3, { ...file, bucket: plan.bucket }, deps.signal);
+    const response = await uploadObject(deps.s3, { ...file, bucket: plan.bucket }, deps.signal, deps.direct);
     plan.progress.etags.set(file.key, unquote(response.etag ?? response.md5 ?? ''));
     plan.progress.bytesUploaded += file.size;
     deps.logger.debug(`Uploaded ${file.key} (${file.reason}, ${formatBytes(file.size)})`);
@@ -91,8 +91,9 @@ async function uploadFile(plan: SyncPlan, deps: SyncDeps, file: PlannedFile): Pr
 async function reheaderFile(plan: SyncPlan, deps: SyncDeps, file: PlannedFile): Promise<void> {
   const copySource = `${plan.bucket}/${file.key.split('/').map(encodeURIComponent).join('/')}`;
   try {
-    const response = await deps.s3.send(
-      new CopyObjectCommand({
+    const { s3, sdk } = await withSdk(deps.s3);
+    const response = await s3.send(
+      new sdk.CopyObjectCommand({
         Bucket: plan.bucket,
         Key: file.key,
         CopySource: copySource,
@@ -265,8 +266,9 @@ export async function deleteStale(plan: SyncPlan, deps: SyncDeps): Promise<Phase
       checkCancelled(plan, deps, `while deleting stale objects (${at} of ${toDelete.length} deleted)`, STATE.delete);
       const batch = toDelete.slice(at, at + DELETE_BATCH);
       try {
-        const response = await deps.s3.send(
-          new DeleteObjectsCommand({ Bucket: plan.bucket, Delete: { Objects: batch.map((s) => ({ Key: s.key })), Quiet: true } }),
+        const { s3, sdk } = await withSdk(deps.s3);
+        const response = await s3.send(
+          new sdk.DeleteObjectsCommand({ Bucket: plan.bucket, Delete: { Objects: batch.map((s) => ({ Key: s.key })), Quiet: true } }),
           sendOptions(deps.signal),
         );
         for (const error of response.Errors ?? [])
@@ -404,7 +406,8 @@ async function manifestStillOurs(plan: SyncPlan, deps: SyncDeps): Promise<boolea
   const known = plan.progress.manifestEtag;
   if (known === '') return true; // a store that sends no ETags: nothing to compare
   try {
-    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: plan.bucket, Key: plan.manifestKey }), sendOptions(deps.signal));
+    const { s3, sdk } = await withSdk(deps.s3);
+    const head = await s3.send(new sdk.HeadObjectCommand({ Bucket: plan.bucket, Key: plan.manifestKey }), sendOptions(deps.signal));
     return known !== undefined && unquote(head.ETag ?? '') === known;
   } catch (error) {
     if (isCancellation(error, deps.signal)) throw cancelled('before deleting stale objects', STATE.delete);
@@ -438,16 +441,23 @@ async function putManifest(plan: SyncPlan, deps: SyncDeps, body: string, conditi
   const known = plan.progress.manifestEtag;
   // '' : an object without a known ETag (a store that sends none): written unconditionally
   const condition = !conditional || known === '' ? {} : known ? { IfMatch: `"${known}"` } : { IfNoneMatch: '*' };
+  const headers = { ContentType: 'application/json; charset=utf-8', CacheControl: 'no-store' };
+  if (deps.direct) {
+    const bytes = Buffer.from(body, 'utf8');
+    const direct = { 'Content-Type': headers.ContentType, 'Cache-Control': headers.CacheControl };
+    if (condition.IfMatch) Object.assign(direct, { 'If-Match': condition.IfMatch });
+    if (condition.IfNoneMatch) Object.assign(direct, { 'If-None-Match': condition.IfNoneMatch });
+    // Not taken (a 412 included): sent again below through the SDK, which decides as before.
+    const etag = await deps.direct.put(plan.manifestKey, bytes, createHash('sha256').update(bytes).digest('hex'), direct, deps.signal);
+    if (etag !== undefined) {
+      plan.progress.manifestEtag = etag;
+      return;
+    }
+  }
   try {
-    const response = await deps.s3.send(
-      new PutObjectCommand({
-        Bucket: plan.bucket,
-        Key: plan.manifestKey,
-        Body: body,
-        ContentType: 'application/json; charset=utf-8',
-        CacheControl: 'no-store',
-        ...condition,
-      }),
+    const { s3, sdk } = await withSdk(deps.s3);
+    const response = await s3.send(
+      new sdk.PutObjectCommand({ Bucket: plan.bucket, Key: plan.manifestKey, Body: body, ...headers, ...condition }),
       sendOptions(deps.signal),
     );
     plan.progress.manifestEtag = response.ETag ? unquote(response.ETag) : '';

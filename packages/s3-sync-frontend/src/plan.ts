@@ -1,6 +1,5 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { InputError, systemClock, type Clock, type Logger } from '@allthrive/toolkit';
 import { FALLBACK_CONTENT_TYPE } from './content-type.js';
@@ -11,13 +10,20 @@ import { directoryPathsOfIndex, urlPathOfKey } from './paths.js';
 import { anyMatcher } from './globs.js';
 import { headerRules, isContentHashed, isHtml } from './rules.js';
 import { hashDetector } from './vite-manifest.js';
-import { getText, headObject, isPlainMd5, listPrefix, listingRanges, type RemoteHead, type RemoteObject } from './s3.js';
+import type { DirectS3, ReadAhead } from './direct-s3.js';
+import { getText, headObject, isPlainMd5, listPrefix, listingRanges, type RemoteHead, type RemoteObject, type S3Source } from './s3.js';
 import { planFromManifest, whyList, type DescribedFile } from './manifest-match.js';
 import { formatBytes } from './format.js';
 
 /** The collaborators of every phase. */
 export interface SyncDeps {
-  s3: S3Client;
+  /** The S3 client, or a function that builds it when the first request needs it (see S3Source). */
+  s3: S3Source;
+  /**
+   * GetObject and PutObject without the SDK (direct-s3.ts), tried first where given; anything
+   * it does not settle goes through `s3`.
+   */
+  direct?: DirectS3;
   logger: Logger;
   clock?: Clock;
   /** Aborts on cancellation; checked between phases and before every request. */
@@ -26,6 +32,11 @@ export interface SyncDeps {
   root?: string;
   /** Reads and hashes the source directory; default scanSource. */
   scan?: typeof scanSource;
+  /**
+   * The manifest's direct GetObject, when the action started it before loading the engine;
+   * otherwise planning sends it (through `direct` if given, else the S3 client).
+   */
+  manifestReadAhead?: Promise<ReadAhead | undefined>;
   /**
    * The workflow run (GITHUB_RUN_ID and GITHUB_RUN_ATTEMPT) this deploy belongs to. The paths each
    * attempt changes are recorded in the manifest, and a later attempt of the same run emits them
@@ -272,7 +283,8 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
   // record of the bucket, overlap with the local work instead of following it.
   const prefix = options.prefix;
   const manifestKey = prefix + MANIFEST_NAME;
-  const manifestRead = getText(s3, options.bucket, manifestKey, signal);
+  const readAhead = deps.manifestReadAhead ?? deps.direct?.getText(manifestKey, signal) ?? Promise.resolve(undefined);
+  const manifestRead = readAhead.then((ahead) => (ahead ? ahead.object : getText(s3, options.bucket, manifestKey, signal)));
   manifestRead.catch(() => undefined); // awaited below; a local failure first must not leave it unhandled
   let listing: Promise<Map<string, RemoteObject>> | undefined;
   // With the manifest at hand, its keys say where to cut the listing into ranges listed at once.

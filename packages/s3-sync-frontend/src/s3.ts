@@ -1,5 +1,23 @@
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ActionError, CancelledError, InputError, awsErrorCode, describeAwsError, isAccessDenied } from '@allthrive/toolkit';
+import { unquote, type TextObject } from './etag.js';
+
+export { isPlainMd5, unquote } from './etag.js';
+
+/**
+ * The S3 client, or a function that builds it when the first request needs it: the action passes
+ * one, so that a deploy whose requests all go direct (direct-s3.ts) never loads the AWS SDK.
+ */
+export type S3Source = S3Client | (() => Promise<S3Client>);
+
+/**
+ * The client and the SDK's S3 commands, both loaded with the first request that needs them (the
+ * SDK is a chunk of its own in the bundle).
+ */
+export async function withSdk(source: S3Source): Promise<{ s3: S3Client; sdk: typeof import('@aws-sdk/client-s3') }> {
+  const [s3, sdk] = await Promise.all([typeof source === 'function' ? source() : source, import('@aws-sdk/client-s3')]);
+  return { s3, sdk };
+}
 
 export interface RemoteObject {
   key: string;
@@ -103,7 +121,7 @@ export function listingRanges(keys: string[], page = PAGE): { after?: string; la
  * the next (a range that grew takes one more page; keys past a range's end are its successor's).
  */
 export async function listPrefix(
-  s3: S3Client,
+  s3: S3Source,
   bucket: string,
   prefix: string,
   signal?: AbortSignal,
@@ -116,7 +134,7 @@ export async function listPrefix(
 }
 
 async function listRange(
-  s3: S3Client,
+  source: S3Source,
   bucket: string,
   prefix: string,
   objects: Map<string, RemoteObject>,
@@ -127,8 +145,9 @@ async function listRange(
   do {
     let page;
     try {
+      const { s3, sdk } = await withSdk(source);
       page = await s3.send(
-        new ListObjectsV2Command({
+        new sdk.ListObjectsV2Command({
           Bucket: bucket,
           Prefix: prefix || undefined,
           ContinuationToken: token,
@@ -174,9 +193,10 @@ async function listRange(
   } while (token);
 }
 
-export async function headObject(s3: S3Client, bucket: string, key: string, signal?: AbortSignal): Promise<RemoteHead | undefined> {
+export async function headObject(source: S3Source, bucket: string, key: string, signal?: AbortSignal): Promise<RemoteHead | undefined> {
   try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal));
+    const { s3, sdk } = await withSdk(source);
+    const head = await s3.send(new sdk.HeadObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal));
     return {
       sha256: head.Metadata?.[SHA256_METADATA],
       cacheControl: head.CacheControl,
@@ -190,15 +210,11 @@ export async function headObject(s3: S3Client, bucket: string, key: string, sign
   }
 }
 
-/** An object's text and LastModified, or undefined when it does not exist. */
-export async function getText(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  signal?: AbortSignal,
-): Promise<{ text: string; lastModified: number; etag: string } | undefined> {
+/** An object's text, LastModified and ETag, or undefined when it does not exist. */
+export async function getText(source: S3Source, bucket: string, key: string, signal?: AbortSignal): Promise<TextObject | undefined> {
   try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal));
+    const { s3, sdk } = await withSdk(source);
+    const object = await s3.send(new sdk.GetObjectCommand({ Bucket: bucket, Key: key }), sendOptions(signal));
     return {
       text: (await object.Body?.transformToString('utf8')) ?? '',
       lastModified: object.LastModified?.getTime() ?? 0,
@@ -214,16 +230,7 @@ export async function getText(
   }
 }
 
-export function unquote(etag: string): string {
-  return etag.replace(/^W\//, '').replace(/^"|"$/g, '');
-}
-
 /** The options of an S3 send that stops on the run's cancellation. */
 export function sendOptions(signal?: AbortSignal): { abortSignal?: AbortSignal } {
   return signal ? { abortSignal: signal } : {};
-}
-
-/** A single-part, unencrypted-or-SSE-S3 ETag is the hex MD5 of the content. */
-export function isPlainMd5(etag: string): boolean {
-  return /^[0-9a-f]{32}$/i.test(etag);
 }

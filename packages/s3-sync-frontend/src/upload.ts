@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { ActionError } from '@allthrive/toolkit';
 import { readWhole } from './local.js';
-import { SHA256_METADATA, sendOptions } from './s3.js';
+import type { DirectS3 } from './direct-s3.js';
+import { SHA256_METADATA, sendOptions, withSdk, type S3Source } from './s3.js';
 
 /**
  * Files above this size go up as a multipart upload streamed from disk; smaller ones as one
@@ -46,7 +45,12 @@ function changed(file: UploadTarget): ActionError {
  *   CRC checksum); when the stream ends with another digest or size, the stream fails before the
  *   last part, so the upload is aborted (AbortMultipartUpload) and never completed.
  */
-export async function uploadObject(s3: S3Client, file: UploadTarget, signal?: AbortSignal): Promise<{ etag?: string; md5?: string }> {
+export async function uploadObject(
+  client: S3Source,
+  file: UploadTarget,
+  signal?: AbortSignal,
+  direct?: DirectS3,
+): Promise<{ etag?: string; md5?: string }> {
   const common = {
     Bucket: file.bucket,
     Key: file.key,
@@ -57,11 +61,29 @@ export async function uploadObject(s3: S3Client, file: UploadTarget, signal?: Ab
   if (file.size <= MULTIPART_THRESHOLD) {
     const body = readWhole(file.absPath);
     if (!body || body.length !== file.size || createHash('sha256').update(body).digest('hex') !== file.sha256) throw changed(file);
-    const command = new PutObjectCommand({
+    const checksum = Buffer.from(file.sha256, 'hex').toString('base64');
+    if (direct) {
+      // the headers the SDK sends for the PutObject below (S3 checks the body against both hashes)
+      const etag = await direct.put(
+        file.key,
+        body,
+        file.sha256,
+        {
+          'Content-Type': file.contentType,
+          'Cache-Control': file.cacheControl,
+          [`x-amz-meta-${SHA256_METADATA}`]: file.sha256,
+          'x-amz-checksum-sha256': checksum,
+        },
+        signal,
+      );
+      if (etag !== undefined) return { etag };
+    }
+    const { s3, sdk } = await withSdk(client);
+    const command = new sdk.PutObjectCommand({
       ...common,
       Body: body,
       ContentLength: body.length,
-      ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64'),
+      ChecksumSHA256: checksum,
     });
     // The SigV4 payload hash is the body's SHA-256, just checked above: given as the
     // x-amz-content-sha256 header, the signer uses it instead of hashing the body once more
@@ -80,6 +102,7 @@ export async function uploadObject(s3: S3Client, file: UploadTarget, signal?: Ab
     return { etag: response.ETag, md5: response.ETag ? undefined : createHash('md5').update(body).digest('hex') };
   }
 
+  const [{ s3 }, { Upload }] = await Promise.all([withSdk(client), import('@aws-sdk/lib-storage')]);
   const hash = createHash('sha256');
   let bytes = 0;
   const verified = new Transform({
