@@ -58,7 +58,9 @@ export async function scanSource(
     const entries = readdirSync(dir, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
-      const absPath = path.join(dir, entry.name);
+      // Concatenated, not path.join: `dir` is already normalised and a name holds no separator, and
+      // join's normalisation was a third of the walk's time (2,000 files, node --cpu-prof).
+      const absPath = dir + path.sep + entry.name;
       const rel = relDir ? `${relDir}/${entry.name}` : entry.name;
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
@@ -91,7 +93,7 @@ export async function scanSource(
       }
     }
   }
-  walk(sourceDir, '', new Set([realRoot]));
+  walk(path.resolve(sourceDir), '', new Set([realRoot]));
 
   // Hashed on a worker thread (hash-worker.ts), so that the bucket requests planning started
   // meanwhile are answered and parsed at the same time. A handful of files is hashed here: the
