@@ -1,4 +1,5 @@
 import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from '@jest/globals';
@@ -7,6 +8,7 @@ import {
   MANIFEST_NAME,
   compareKeys,
   deleteStale,
+  directS3,
   listPrefix,
   listingRanges,
   planSync,
@@ -341,13 +343,21 @@ describe('manifest (the default) lists the bucket whenever the manifest is not a
   });
 });
 
-describe('two deploys of one prefix at once (every manifest write is conditional on the manifest this deploy read)', () => {
+// The slow deploy's own requests go through the SDK, or direct (direct-s3.ts) as the action sends
+// them: a direct conditional write that is refused hands over to the SDK, which decides as before.
+describe.each([
+  ['through the SDK', false],
+  ['with direct requests', true],
+])('two deploys of one prefix at once, %s (every manifest write is conditional on the manifest this deploy read)', (_how, withDirect) => {
   // S3 conditional writes: PutObject with If-Match fails with 412 PreconditionFailed when the
   // object's ETag is another (https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html).
   async function planned(root: string, over: Parameters<typeof options>[0] = {}) {
     const { s3, requests } = recordingClient(moto);
     const logger = memoryLogger();
-    const deps = { s3, logger, root };
+    const direct = withDirect
+      ? directS3(BUCKET, { env: moto.env }, { configFile: path.join(tmpdir(), 'no-such-aws-config'), logger })
+      : undefined;
+    const deps = { s3, logger, root, direct };
     return { plan: await planSync(options(over), deps), deps, requests };
   }
 
@@ -363,6 +373,10 @@ describe('two deploys of one prefix at once (every manifest write is conditional
       /Another deploy wrote the deploy manifest s3:\/\/site\/\.s3-sync-frontend\.json since this one read it.*Nothing was changed/s,
     );
     expect(slow.requests.filter((r) => r.op === 'PutObject').map((r) => r.key)).toEqual([MANIFEST_NAME]);
+    // direct: S3 refused the conditional write (412) and the SDK sent it again, and was refused too
+    expect(slow.deps.logger.text()).toMatch(
+      withDirect ? /Direct S3 request not usable \(PutObject \.s3-sync-frontend\.json: HTTP 412\)/ : /^(?![\s\S]*Direct S3)/,
+    );
     const keys = await listKeys(slow.deps.s3);
     expect(keys.has('late.txt')).toBe(false);
     expect(keys.has('other.txt')).toBe(true);
