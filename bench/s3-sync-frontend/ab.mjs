@@ -6,8 +6,8 @@
 // and no-op. Prints medians of wall and CPU seconds.
 // Usage: node bench/s3-sync-frontend/ab.mjs [--rounds 8] [--backend gofakes3|moto] [--delay 25]
 //          <bundle.js | tool name from lib/tools.mjs> ...
-//   e.g. git show main:dist/s3-sync-frontend/index.js > /tmp/main.js
-//        node bench/s3-sync-frontend/ab.mjs /tmp/main.js dist/s3-sync-frontend/index.js rclone rclone16
+//   e.g. mkdir -p /tmp/main && git archive main dist/s3-sync-frontend | tar -x -C /tmp/main
+//        node bench/s3-sync-frontend/ab.mjs /tmp/main/dist/s3-sync-frontend/index.js dist/s3-sync-frontend/index.js rclone rclone16
 import path from 'node:path';
 import { startBackend } from './lib/backends.mjs';
 import { startProxy } from './lib/proxy.mjs';

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // When each request of one redeploy reaches the server, relative to the process start: the
 // critical path of a redeploy after a rebuild (gofakes3, the proxy's delay), for the action or a peer.
-// Usage: node bench/s3-sync-frontend/timeline.mjs [--delay 25] [--runs 3] [tool or bundle]
+// Usage: node bench/s3-sync-frontend/timeline.mjs [tool or bundle, first] [--delay 25] [--runs 3]
+//          [--verbose (the tool's log)] [--cpu-prof <dir> (the action under node --cpu-prof)]
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startBackend } from './lib/backends.mjs';
