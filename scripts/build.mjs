@@ -44,6 +44,7 @@ for (const action of selected) {
   console.log(`bundle: ${action.entry} -> ${out}/index.js`);
   // --transpile-only: tsc above is the one type-check; without it ncc re-checks the whole program
   // per bundle, which is slow and lets one action's type error break every other bundle.
+  const stats = path.join(root, out, 'stats.json');
   run(process.execPath, [
     ncc,
     'build',
@@ -51,15 +52,48 @@ for (const action of selected) {
     '-o',
     out,
     '--minify',
-    '--license',
-    'licenses.txt',
+    '--stats-out',
+    stats,
     '--quiet',
     '--target',
     'es2022',
     '--transpile-only',
   ]);
+  writeLicenses(path.join(root, out), stats);
   minifyChunks(path.join(root, out));
   embedMetadata(action, path.join(root, out, 'index.js'));
+}
+
+/**
+ * dist/<name>/licenses.txt: the license of every package bundled into any of the bundle's files, as
+ * `name`, license id and license text per package. ncc's own --license writes one file per chunk
+ * under the same name, so a bundle split into chunks kept only the last chunk's packages (the
+ * entry's aws4 and picomatch, and all of the deploy bundle's SDK, were missing). The packages come
+ * from webpack's stats (every module of every chunk), the texts from each package's LICENSE file.
+ */
+function writeLicenses(dir, statsFile) {
+  const stats = JSON.parse(readFileSync(statsFile, 'utf8'));
+  rmSync(statsFile);
+  const packages = new Map(); // name -> folder
+  // modules in a chunk (webpack also lists the orphans it left out), with the ones concatenated into them
+  const modules = (stats.modules ?? []).filter((m) => m.chunks?.length).flatMap((module) => [module, ...(module.modules ?? [])]);
+  for (const module of modules) {
+    const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(String(module.name ?? '').replace(/^\.\//, ''));
+    if (match) packages.set(match[2], path.join(root, match[1]));
+  }
+  const entries = [...packages].sort(([a], [b]) => (a < b ? -1 : 1));
+  const text = entries.map(([name, folder]) => {
+    const { license = 'UNKNOWN' } = JSON.parse(readFileSync(path.join(folder, 'package.json'), 'utf8'));
+    const file = readdirSync(folder).find((f) => /^licen[cs]e(\.(md|txt))?$/i.test(f));
+    return [
+      name,
+      typeof license === 'string' ? license : JSON.stringify(license),
+      file ? readFileSync(path.join(folder, file), 'utf8').trim() : '',
+    ]
+      .filter(Boolean)
+      .join('\n');
+  });
+  writeFileSync(path.join(dir, 'licenses.txt'), `${text.join('\n\n\n')}\n`);
 }
 
 /**
