@@ -139,10 +139,10 @@ describe('direct requests: signatures checked by moto with authentication on', (
     const body = Buffer.from(`put ${key}`);
     const sha256 = (await import('node:crypto')).createHash('sha256').update(body).digest('hex');
     const etag = await directAs().put(key, body, sha256, {
-      'Content-Type': 'text/plain; charset=utf-8',
-      'Cache-Control': 'no-cache',
-      'x-amz-meta-sha256': sha256,
-      'x-amz-checksum-sha256': Buffer.from(sha256, 'hex').toString('base64'),
+      ContentType: 'text/plain; charset=utf-8',
+      CacheControl: 'no-cache',
+      Metadata: { sha256 },
+      ChecksumSHA256: Buffer.from(sha256, 'hex').toString('base64'),
     });
     expect(etag).toMatch(/^[0-9a-f]{32}$/);
     const object = await sdkAs(keys).send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));

@@ -46,11 +46,34 @@ export interface DirectS3 {
    */
   prefetch(key: string, signal?: AbortSignal): { read: Promise<ReadAhead | undefined>; sent: Promise<void> };
   /**
-   * PutObject of `body`, whose hex SHA-256 is `sha256` (the SigV4 payload hash), with these
-   * headers (Content-Type, Cache-Control, x-amz-meta-*, x-amz-checksum-*, If-Match...): the
-   * unquoted ETag on a 200; undefined: the PUT must be sent through the SDK.
+   * PutObject of `body`, whose hex SHA-256 is `sha256` (the SigV4 payload hash), with the fields
+   * the SDK's PutObject input would carry: the unquoted ETag on a 200; undefined: the PUT must be
+   * sent through the SDK.
    */
-  put(key: string, body: Buffer, sha256: string, headers: Record<string, string>, signal?: AbortSignal): Promise<string | undefined>;
+  put(key: string, body: Buffer, sha256: string, fields: PutFields, signal?: AbortSignal): Promise<string | undefined>;
+}
+
+/** The PutObject input fields a direct PUT sends, named as in the SDK's PutObjectCommand input. */
+export interface PutFields {
+  ContentType?: string;
+  CacheControl?: string;
+  Metadata?: Record<string, string>;
+  ChecksumSHA256?: string;
+  IfMatch?: string;
+  IfNoneMatch?: string;
+}
+
+/** The HTTP headers S3's PutObject takes for those fields (the SDK's serialisation of them). */
+function putHeaders(fields: PutFields): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const set = (name: string, value: string | undefined) => value !== undefined && (headers[name] = value);
+  set('Content-Type', fields.ContentType);
+  set('Cache-Control', fields.CacheControl);
+  for (const [name, value] of Object.entries(fields.Metadata ?? {})) set(`x-amz-meta-${name}`, value);
+  set('x-amz-checksum-sha256', fields.ChecksumSHA256);
+  set('If-Match', fields.IfMatch);
+  set('If-None-Match', fields.IfNoneMatch);
+  return headers;
 }
 
 export interface DirectOptions {
@@ -171,9 +194,9 @@ class DirectClient implements DirectS3 {
     return this.handOver(`GetObject ${key}: HTTP ${answer.status}`);
   }
 
-  async put(key: string, body: Buffer, sha256: string, headers: Record<string, string>, signal?: AbortSignal): Promise<string | undefined> {
+  async put(key: string, body: Buffer, sha256: string, fields: PutFields, signal?: AbortSignal): Promise<string | undefined> {
     const answer = await this.send('PUT', key, {
-      headers: { ...headers, 'Content-Length': String(body.length), 'X-Amz-Content-Sha256': sha256 },
+      headers: { ...putHeaders(fields), 'Content-Length': String(body.length), 'X-Amz-Content-Sha256': sha256 },
       body,
       signal,
     });

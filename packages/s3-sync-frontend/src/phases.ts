@@ -440,17 +440,16 @@ function lostRace(error: unknown, plan: SyncPlan): boolean {
 async function putManifest(plan: SyncPlan, deps: SyncDeps, body: string, conditional: boolean): Promise<void> {
   const known = plan.progress.manifestEtag;
   // '' : an object without a known ETag (a store that sends none): written unconditionally
-  const ifMatch = conditional && known ? `"${known}"` : undefined;
-  const ifNoneMatch = conditional && known === undefined ? '*' : undefined;
-  const contentType = 'application/json; charset=utf-8';
-  const cacheControl = 'no-store';
+  const fields = {
+    ContentType: 'application/json; charset=utf-8',
+    CacheControl: 'no-store',
+    IfMatch: conditional && known ? `"${known}"` : undefined,
+    IfNoneMatch: conditional && known === undefined ? '*' : undefined,
+  };
   if (deps.direct) {
     const bytes = Buffer.from(body, 'utf8');
-    const headers: Record<string, string> = { 'Content-Type': contentType, 'Cache-Control': cacheControl };
-    if (ifMatch) headers['If-Match'] = ifMatch;
-    if (ifNoneMatch) headers['If-None-Match'] = ifNoneMatch;
     // Not taken (a 412 included): sent again below through the SDK, which decides as before.
-    const etag = await deps.direct.put(plan.manifestKey, bytes, createHash('sha256').update(bytes).digest('hex'), headers, deps.signal);
+    const etag = await deps.direct.put(plan.manifestKey, bytes, createHash('sha256').update(bytes).digest('hex'), fields, deps.signal);
     if (etag !== undefined) {
       plan.progress.manifestEtag = etag;
       return;
@@ -459,15 +458,7 @@ async function putManifest(plan: SyncPlan, deps: SyncDeps, body: string, conditi
   try {
     const { s3, sdk } = await withSdk(deps.s3);
     const response = await s3.send(
-      new sdk.PutObjectCommand({
-        Bucket: plan.bucket,
-        Key: plan.manifestKey,
-        Body: body,
-        ContentType: contentType,
-        CacheControl: cacheControl,
-        IfMatch: ifMatch,
-        IfNoneMatch: ifNoneMatch,
-      }),
+      new sdk.PutObjectCommand({ Bucket: plan.bucket, Key: plan.manifestKey, Body: body, ...fields }),
       sendOptions(deps.signal),
     );
     plan.progress.manifestEtag = response.ETag ? unquote(response.ETag) : '';

@@ -61,30 +61,14 @@ export async function uploadObject(
   if (file.size <= MULTIPART_THRESHOLD) {
     const body = readWhole(file.absPath);
     if (!body || body.length !== file.size || createHash('sha256').update(body).digest('hex') !== file.sha256) throw changed(file);
-    const checksum = Buffer.from(file.sha256, 'hex').toString('base64');
+    const fields = { ...common, ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64') };
     if (direct) {
-      // the headers the SDK sends for the PutObject below (S3 checks the body against both hashes)
-      const etag = await direct.put(
-        file.key,
-        body,
-        file.sha256,
-        {
-          'Content-Type': file.contentType,
-          'Cache-Control': file.cacheControl,
-          [`x-amz-meta-${SHA256_METADATA}`]: file.sha256,
-          'x-amz-checksum-sha256': checksum,
-        },
-        signal,
-      );
+      // the same fields as the SDK's PutObject below (S3 checks the body against both hashes)
+      const etag = await direct.put(file.key, body, file.sha256, fields, signal);
       if (etag !== undefined) return { etag };
     }
     const { s3, sdk } = await withSdk(client);
-    const command = new sdk.PutObjectCommand({
-      ...common,
-      Body: body,
-      ContentLength: body.length,
-      ChecksumSHA256: checksum,
-    });
+    const command = new sdk.PutObjectCommand({ ...fields, Body: body, ContentLength: body.length });
     // The SigV4 payload hash is the body's SHA-256, just checked above: given as the
     // x-amz-content-sha256 header, the signer uses it instead of hashing the body once more
     // (@smithy/signature-v4 getPayloadHash). S3 still checks the body against it and against
