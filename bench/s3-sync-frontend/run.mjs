@@ -29,7 +29,7 @@ const config = {
   files: Number(option('files', '2000')),
   backends: list('backends', 'moto,gofakes3'),
   delays: list('delays', '0,25').map(Number),
-  tools: list('tools', 'action,action50,action-always,aws,aws16,rclone,rclone16,s3sc,s3sc16'),
+  tools: list('tools', 'action,action16,action-always,aws,aws16,rclone,rclone16,rclone50,s3sc,s3sc16'),
   // moto is the bottleneck of every upload (see the CPU table), so the equal-parallelism variants
   // add minutes there and no information: by default it runs each peer at its defaults and rclone at 16
   motoTools: list('moto-tools', 'action,aws,rclone,rclone16,s3sc'),

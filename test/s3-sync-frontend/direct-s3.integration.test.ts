@@ -6,7 +6,7 @@ import { CreateAccessKeyCommand, CreateUserCommand, IAMClient, PutUserPolicyComm
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { memoryLogger } from '@allthrive/toolkit';
-import { MANIFEST_NAME, directS3, directTarget, getText, lazyS3Client, type DirectS3 } from '@allthrive/s3-sync-frontend';
+import { DEFAULT_OPTIONS, MANIFEST_NAME, directS3, directTarget, getText, lazyS3Client, type DirectS3 } from '@allthrive/s3-sync-frontend';
 import { startMoto, useMoto, type Moto } from '../harness/moto.js';
 import { startFaultProxy } from '../harness/fault-proxy.js';
 import { BUCKET, SITE_V1, createBucket, deploy, makeSite, recordingClient, touchAll } from './helpers.js';
@@ -88,7 +88,7 @@ describe('a deploy with direct requests, against moto', () => {
       const sdkPuts = viaSdk.requests.filter((r) => r.op === 'PutObject').map((r) => r.key);
       expect(sdkPuts).toContain(decodeURIComponent(failed.path.replace(`/${BUCKET}/`, '')));
       expect(sdkPuts).toEqual(expect.arrayContaining(['index.html', MANIFEST_NAME]));
-      expect(proxy.count('PutObject', { all: true })).toBeLessThanOrEqual(16); // at most one round in flight
+      expect(proxy.count('PutObject', { all: true })).toBeLessThanOrEqual(DEFAULT_OPTIONS.concurrency); // at most one round in flight
     } finally {
       await proxy.close();
     }

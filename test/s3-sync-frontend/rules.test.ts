@@ -204,7 +204,7 @@ describe('readOptions', () => {
       delete: false,
       deleteGraceMs: 7 * 86_400_000,
       dryRun: false,
-      concurrency: 16,
+      concurrency: 50,
       verifyBucket: 'manifest',
     });
     expect(read({ bucket: 'my-site', 'verify-bucket': 'always' }).verifyBucket).toBe('always');

@@ -335,7 +335,8 @@ describe('s3-sync-frontend against moto', () => {
       if (op === 'PutObject' && ++puts === 3) controller.abort(new CancelledError('the run was cancelled (SIGINT)'));
       return undefined;
     });
-    const error = await deploy(root, s3, {}, { signal: controller.signal }).catch((e: unknown) => e);
+    // 16 at once, so that writes are still queued when the run is cancelled
+    const error = await deploy(root, s3, { concurrency: 16 }, { signal: controller.signal }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CancelledError);
     expect((error as Error).message).toMatch(/cancelled during phase 1\/4 \(content-hashed files\) after \d+ of 40 writes/);
     expect((error as Error).message).toMatch(/old HTML is still live and nothing was deleted.*Re-running the step completes the deploy/);
@@ -658,6 +659,56 @@ describe('s3-sync-frontend against moto', () => {
       expect(Buffer.from(headers['x-amz-checksum-sha256'], 'base64').toString('hex')).toBe(headers.body);
       expect(headers.authorization).toMatch(/x-amz-content-sha256/); // a signed header
     }
+  });
+});
+
+describe('uploads in flight: concurrency wide for small files, within a memory budget for large ones', () => {
+  /** A client that records the most PutObjects in flight at once (each held 30 ms, so they overlap). */
+  function peakClient() {
+    const { s3 } = recordingClient(moto);
+    const seen = { now: 0, peak: 0 };
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'PutObjectCommand') return next(args);
+        seen.peak = Math.max(seen.peak, ++seen.now);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return await next(args);
+        } finally {
+          seen.now--;
+        }
+      },
+      { step: 'initialize', name: 'peakInFlight' },
+    );
+    return { s3, seen };
+  }
+  // 24 files of `mib` MiB each (below the multipart threshold: each PutObject holds its whole file)
+  const site = (mib = 1) =>
+    Object.fromEntries(Array.from({ length: 24 }, (_, i) => [`files/f${i}.bin`, Buffer.alloc(mib * 1024 * 1024, i)] as const));
+
+  it('sends as many uploads at once as concurrency allows while their content fits the budget', async () => {
+    await createBucket(moto);
+    const { s3, seen } = peakClient();
+    const { result } = await deploy(makeSite(site()), s3, { concurrency: 50 });
+    expect(result.uploaded).toBe(24);
+    expect(seen.peak).toBeGreaterThan(16); // the old default's ceiling
+  });
+
+  it('holds back uploads whose content would exceed the budget, and still uploads every file', async () => {
+    const s3 = await createBucket(moto);
+    const { s3: counted, seen } = peakClient();
+    const { result } = await deploy(makeSite(site()), counted, { concurrency: 50, uploadMemoryBytes: 4 * 1024 * 1024 });
+    expect(result.uploaded).toBe(24);
+    expect(seen.peak).toBe(4); // 4 MiB of 1 MiB files
+    expect((await listKeys(s3)).size).toBe(24 + 1); // and the manifest
+  });
+
+  it('a file larger than the budget is uploaded alone rather than never', async () => {
+    await createBucket(moto);
+    const { s3, seen } = peakClient();
+    const { result } = await deploy(makeSite(site(1.5)), s3, { concurrency: 50, uploadMemoryBytes: 1024 * 1024 });
+    expect(result.uploaded).toBe(24);
+    expect(seen.peak).toBe(1);
   });
 });
 

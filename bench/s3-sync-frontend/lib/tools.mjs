@@ -69,7 +69,7 @@ export function toolSet({ repo, work }) {
       ? `s3-sync-frontend (verify-bucket: ${verifyBucket})`
       : concurrency
         ? `s3-sync-frontend (concurrency ${concurrency})`
-        : 's3-sync-frontend (concurrency 16, the default)',
+        : 's3-sync-frontend (concurrency 50, the default)',
     short: verifyBucket ? `s3-sync-frontend (${verifyBucket})` : concurrency ? `s3-sync-frontend (${concurrency})` : 's3-sync-frontend',
     sync: 'content (SHA-256, manifest)',
     argv: (ctx) => {
@@ -100,14 +100,16 @@ export function toolSet({ repo, work }) {
   });
   return {
     action: action(0),
+    action16: action(16),
     action32: action(32),
-    action50: action(50),
     // the listing on every deploy, as before verify-bucket (shows what its default saves on redeploys)
     'action-always': action(0, 'always'),
     aws: { label: '`aws s3 sync --delete` (10, the default)', short: 'aws s3 sync', sync: 'size + mtime', argv: aws(0) },
     aws16: { label: '`aws s3 sync --delete` (max_concurrent_requests 16)', short: 'aws s3 sync (16)', sync: 'size + mtime', argv: aws(16) },
     rclone: { label: '`rclone sync --checksum` (--transfers 4, the default)', short: 'rclone', sync: 'size + MD5', argv: rclone(0) },
     rclone16: { label: '`rclone sync --checksum --transfers 16`', short: 'rclone (16)', sync: 'size + MD5', argv: rclone(16) },
+    // the action's default parallelism
+    rclone50: { label: '`rclone sync --checksum --transfers 50`', short: 'rclone (50)', sync: 'size + MD5', argv: rclone(50) },
     s3sc: {
       label: 's3-sync-client `sync(..., {del: true})` (10, the default)',
       short: 's3-sync-client',

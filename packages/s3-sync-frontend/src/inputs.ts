@@ -1,5 +1,6 @@
 import type { Inputs } from '@allthrive/toolkit';
 import {
+  DEFAULT_OPTIONS,
   VERIFY_BUCKET,
   isCacheControlValue,
   isContentTypeValue,
@@ -47,8 +48,9 @@ export function readOptions(inputs: Inputs): SyncOptions {
     // A bare number is days: `delete-grace: 7` is a week, `0` deletes at once.
     deleteGraceMs: inputs.duration('delete-grace', { default: '7d', bareUnit: 'd' }),
     dryRun: inputs.boolean('dry-run', false),
-    // The SDK's HTTP agent keeps at most 50 sockets per host; more would only queue.
-    concurrency: inputs.integer('concurrency', { default: 16, min: 1, max: 50 }),
+    // The SDK's HTTP agent keeps at most 50 sockets per host; more would only queue. The default
+    // is that 50: small files go that wide, and uploads wait for a memory budget (upload.ts).
+    concurrency: inputs.integer('concurrency', { default: DEFAULT_OPTIONS.concurrency, min: 1, max: 50 }),
     verifyBucket: inputs.enumeration('verify-bucket', VERIFY_BUCKET, 'manifest'),
   };
 }

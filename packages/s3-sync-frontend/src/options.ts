@@ -24,6 +24,8 @@ export interface SyncOptions {
   deleteGraceMs: number;
   dryRun: boolean;
   concurrency: number;
+  /** File content the uploads in flight may hold at once (not an input; default UPLOAD_MEMORY_BYTES in upload.ts). */
+  uploadMemoryBytes?: number;
   /**
    * `manifest`: plan from the manifest of the last deploy when it is a complete record of the
    * bucket, and list the bucket only when it is not; `always`: list the bucket on every deploy
@@ -45,7 +47,7 @@ export const DEFAULT_OPTIONS: Omit<SyncOptions, 'bucket'> = {
   delete: false,
   deleteGraceMs: 7 * 86_400_000,
   dryRun: false,
-  concurrency: 16,
+  concurrency: 50,
   verifyBucket: 'manifest',
 };
 

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { Semaphore } from 'async-mutex';
 import pLimit from 'p-limit';
 import { ActionError, CancelledError, awsErrorCode, formatDuration, systemClock } from '@allthrive/toolkit';
 import { formatBytes } from './format.js';
 import { serializeManifest, type Manifest, type ObjectRecord } from './manifest.js';
 import { htmlGroups, ownChangedPaths, type PhaseReport, type PlannedFile, type SyncDeps, type SyncPlan } from './plan.js';
 import { SHA256_METADATA, getText, isCancellation, s3Failure, sendOptions, unquote, withSdk } from './s3.js';
-import { MULTIPART_THRESHOLD, uploadObject } from './upload.js';
+import { MULTIPART_THRESHOLD, UPLOAD_MEMORY_BYTES, uploadMemory, uploadObject } from './upload.js';
 
 /** A long phase logs how far it got this often. */
 const PROGRESS_EVERY_MS = 10_000;
@@ -35,9 +36,13 @@ interface TaskOutcome {
 }
 
 /**
- * Runs the writes of one phase with bounded concurrency. The first failure stops new writes from
- * starting (in-flight ones finish), so a failed phase never lets the next one begin.
+ * Runs the writes of one phase with bounded concurrency, and uploads also within a memory budget
+ * (UPLOAD_MEMORY_BYTES: an upload waits, in order, until the content it will hold fits). The
+ * first failure stops new writes from starting (in-flight ones finish), so a failed phase never
+ * lets the next one begin.
  */
+const MIB = 1024 * 1024;
+
 async function runWrites(
   plan: SyncPlan,
   deps: SyncDeps,
@@ -46,6 +51,11 @@ async function runWrites(
   label: string,
 ): Promise<TaskOutcome> {
   const limit = pLimit(plan.options.concurrency);
+  // Counted in whole MiB (a small file counts as one): async-mutex's release walks every unit of
+  // the semaphore's value while nothing waits, so a value in bytes would cost 2^28 steps a release.
+  const budget = Math.max(1, Math.floor((plan.options.uploadMemoryBytes ?? UPLOAD_MEMORY_BYTES) / MIB));
+  const memory = new Semaphore(budget);
+  const held = (file: PlannedFile) => (file.action === 'upload' ? Math.min(budget, Math.ceil(uploadMemory(file.size) / MIB)) : 0);
   const outcome: TaskOutcome = { done: 0, failures: [], cancelled: false };
   const clock = deps.clock ?? systemClock;
   let lastProgress = clock.now();
@@ -58,7 +68,8 @@ async function runWrites(
           return;
         }
         try {
-          await write(file);
+          if (held(file)) await memory.runExclusive(() => write(file), held(file));
+          else await write(file);
           outcome.done++;
           if (clock.now() - lastProgress >= PROGRESS_EVERY_MS && outcome.done < files.length) {
             lastProgress = clock.now();

@@ -18,6 +18,22 @@ export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
 export const PART_SIZE = 5 * 1024 * 1024;
 export const PART_QUEUE = 4;
 
+/**
+ * File content the uploads in flight may hold at once, whatever `concurrency` allows: 16 uploads
+ * of files at MULTIPART_THRESHOLD, the most the old default of 16 could hold. Many small files go
+ * `concurrency` wide; large ones wait for memory instead of holding 50 × 16 MiB.
+ */
+export const UPLOAD_MEMORY_BYTES = 16 * MULTIPART_THRESHOLD;
+
+/**
+ * Bytes of file content one upload holds while in flight: the whole file for one PutObject (a
+ * buffer, resent as is on a retry), or, above MULTIPART_THRESHOLD, lib-storage's PART_QUEUE parts
+ * in flight and the one being filled.
+ */
+export function uploadMemory(size: number): number {
+  return size <= MULTIPART_THRESHOLD ? Math.max(1, size) : PART_SIZE * (PART_QUEUE + 1);
+}
+
 export interface UploadTarget {
   bucket: string;
   key: string;
