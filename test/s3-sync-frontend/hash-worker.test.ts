@@ -4,11 +4,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ActionError, CancelledError } from '@allthrive/toolkit';
-import { hashFiles } from '@allthrive/s3-sync-frontend';
+import { digestFile, hashFiles } from '@allthrive/s3-sync-frontend';
 
 describe('hashFiles (SHA-256 on a worker thread)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'hash-worker-'));
-  const contents = [Buffer.alloc(0), Buffer.from('index'), Buffer.alloc(3 * 1024 * 1024 + 5, 7), Buffer.from('ü✓')];
+  // around the 1 MiB read buffer: below it one read and crypto.hash, from it on createHash
+  const MIB = 1024 * 1024;
+  const sizes = [MIB - 1, MIB, MIB + 1, 2 * MIB];
+  const contents = [
+    Buffer.alloc(0),
+    Buffer.from('index'),
+    Buffer.alloc(3 * MIB + 5, 7),
+    Buffer.from('ü✓'),
+    ...sizes.map((size, i) => Buffer.alloc(size, i + 1)),
+  ];
   const paths = contents.map((content, i) => {
     const file = path.join(dir, `f${i}`);
     writeFileSync(file, content);
@@ -19,7 +28,19 @@ describe('hashFiles (SHA-256 on a worker thread)', () => {
     const heard: number[] = [];
     const digests = await hashFiles(paths, { onFile: (at) => heard.push(at) });
     expect(digests).toEqual(contents.map((c) => ({ size: c.length, sha256: createHash('sha256').update(c).digest('hex') })));
-    expect(heard).toEqual([0, 1, 2, 3]);
+    expect(heard).toEqual(contents.map((_, i) => i));
+  });
+
+  it('digestFile (the main thread’s share, and the small-build path) gives the same digests, any size, any algorithm', async () => {
+    const big = path.join(dir, 'big');
+    writeFileSync(big, Buffer.alloc(16 * MIB + 3, 9)); // above READ_WHOLE: streamed
+    for (const [file, content] of [...paths.map((p, i) => [p, contents[i]] as const), [big, readFileSync(big)] as const]) {
+      const { size, digests } = await digestFile(file, ['md5', 'sha256']);
+      expect({ size, digests }).toEqual({
+        size: content.length,
+        digests: { md5: createHash('md5').update(content).digest('hex'), sha256: createHash('sha256').update(content).digest('hex') },
+      });
+    }
   });
 
   it('a file that cannot be read fails with its name and the reason', async () => {

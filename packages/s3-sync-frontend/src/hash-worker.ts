@@ -16,12 +16,13 @@ export interface FileDigest {
 /**
  * The worker: claims the next file from the queue it shares with the main thread (one counter in a
  * SharedArrayBuffer), reads it synchronously through one 1 MiB buffer (no stream, no thread-pool
- * hop, no buffer per file) and posts its size and digest, a batch every couple of milliseconds.
+ * hop, no buffer per file; one read and crypto.hash for a smaller file) and posts its size and
+ * digest, a batch every couple of milliseconds.
  * Plain CommonJS, evaluated by the Worker constructor (the action ships as one bundled file).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
+const { createHash, hash } = require('node:crypto');
 const { closeSync, openSync, readSync } = require('node:fs');
 (function run() {
   const { paths } = workerData;
@@ -33,15 +34,21 @@ const { closeSync, openSync, readSync } = require('node:fs');
     let fd;
     try {
       fd = openSync(paths[at], 'r');
-      const hash = createHash('sha256');
-      let size = 0;
-      for (;;) {
-        const read = readSync(fd, scratch, 0, scratch.length, size);
-        if (read === 0) break;
-        hash.update(scratch.subarray(0, read));
-        size += read;
+      // one read and the one-shot hash for a file smaller than the buffer (as digestFile in local.ts)
+      let size = readSync(fd, scratch, 0, scratch.length, 0);
+      let digest;
+      if (size < scratch.length) digest = hash('sha256', scratch.subarray(0, size));
+      else {
+        const incremental = createHash('sha256').update(scratch);
+        for (;;) {
+          const read = readSync(fd, scratch, 0, scratch.length, size);
+          if (read === 0) break;
+          incremental.update(scratch.subarray(0, read));
+          size += read;
+        }
+        digest = incremental.digest('hex');
       }
-      batch.push([at, size, hash.digest('hex')]);
+      batch.push([at, size, digest]);
     } catch (error) {
       parentPort.postMessage({ batch, failed: { at, message: String(error && error.message) } });
       return;

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { ActionError } from '@allthrive/toolkit';
@@ -76,7 +76,7 @@ export async function uploadObject(
   };
   if (file.size <= MULTIPART_THRESHOLD) {
     const body = readWhole(file.absPath);
-    if (!body || body.length !== file.size || createHash('sha256').update(body).digest('hex') !== file.sha256) throw changed(file);
+    if (!body || body.length !== file.size || hash('sha256', body) !== file.sha256) throw changed(file);
     const fields = { ...common, ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64') };
     if (direct) {
       // the same fields as the SDK's PutObject below (S3 checks the body against both hashes)
@@ -103,16 +103,16 @@ export async function uploadObject(
   }
 
   const [{ s3 }, { Upload }] = await Promise.all([withSdk(client), import('@aws-sdk/lib-storage')]);
-  const hash = createHash('sha256');
+  const streamed = createHash('sha256');
   let bytes = 0;
   const verified = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
+      streamed.update(chunk);
       bytes += chunk.length;
       callback(null, chunk);
     },
     flush(callback) {
-      callback(bytes === file.size && hash.digest('hex') === file.sha256 ? null : changed(file));
+      callback(bytes === file.size && streamed.digest('hex') === file.sha256 ? null : changed(file));
     },
   });
   let streamError: unknown;
