@@ -666,10 +666,11 @@ describe('uploads in flight: concurrency wide for small files, within a memory b
   /** A client that records the most PutObjects in flight at once (each held 30 ms, so they overlap). */
   function peakClient() {
     const { s3 } = recordingClient(moto);
-    const seen = { now: 0, peak: 0 };
+    const seen = { now: 0, peak: 0, started: 0 };
     s3.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName !== 'PutObjectCommand') return next(args);
+        seen.started++;
         seen.peak = Math.max(seen.peak, ++seen.now);
         try {
           await new Promise((resolve) => setTimeout(resolve, 30));
@@ -701,6 +702,29 @@ describe('uploads in flight: concurrency wide for small files, within a memory b
     expect(result.uploaded).toBe(24);
     expect(seen.peak).toBe(4); // 4 MiB of 1 MiB files
     expect((await listKeys(s3)).size).toBe(24 + 1); // and the manifest
+  });
+
+  it('an upload that waited for memory does not start once the run is cancelled', async () => {
+    await createBucket(moto);
+    const controller = new AbortController();
+    const { s3, seen } = peakClient();
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        // the first upload cancels the run while it is in flight; the 23 others wait for its memory
+        if (context.commandName === 'PutObjectCommand') controller.abort(new CancelledError('the run was cancelled (SIGINT)'));
+        return next(args);
+      },
+      { step: 'initialize', name: 'cancelOnFirstPut', priority: 'low' },
+    );
+    const error = await deploy(
+      makeSite(site()),
+      s3,
+      { concurrency: 50, uploadMemoryBytes: 1024 * 1024 },
+      { signal: controller.signal },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CancelledError);
+    expect(seen.peak).toBe(1);
+    expect(seen.started).toBe(1);
   });
 
   it('a file larger than the budget is uploaded alone rather than never', async () => {

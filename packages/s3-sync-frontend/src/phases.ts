@@ -35,14 +35,14 @@ interface TaskOutcome {
   cancelled: boolean;
 }
 
+const MIB = 1024 * 1024;
+
 /**
  * Runs the writes of one phase with bounded concurrency, and uploads also within a memory budget
  * (UPLOAD_MEMORY_BYTES: an upload waits, in order, until the content it will hold fits). The
- * first failure stops new writes from starting (in-flight ones finish), so a failed phase never
- * lets the next one begin.
+ * first failure or a cancellation stops new writes from starting, also one that was waiting for
+ * memory (in-flight ones finish), so a failed phase never lets the next one begin.
  */
-const MIB = 1024 * 1024;
-
 async function runWrites(
   plan: SyncPlan,
   deps: SyncDeps,
@@ -62,14 +62,18 @@ async function runWrites(
   await Promise.all(
     files.map((file) =>
       limit(async () => {
-        if (outcome.failures.length || outcome.cancelled) return;
-        if (deps.signal?.aborted) {
-          outcome.cancelled = true;
-          return;
-        }
+        const stopped = () => {
+          if (deps.signal?.aborted) outcome.cancelled = true;
+          return outcome.failures.length > 0 || outcome.cancelled;
+        };
+        const start = async () => {
+          if (stopped()) return false; // checked again after the wait for memory
+          await write(file);
+          return true;
+        };
         try {
-          if (held(file)) await memory.runExclusive(() => write(file), held(file));
-          else await write(file);
+          const wrote = held(file) ? await memory.runExclusive(start, held(file)) : await start();
+          if (!wrote) return;
           outcome.done++;
           if (clock.now() - lastProgress >= PROGRESS_EVERY_MS && outcome.done < files.length) {
             lastProgress = clock.now();
