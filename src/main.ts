@@ -6,7 +6,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ActionError, CancelledError, createAwsClient, readRunContext, runAction, runnerInputSource } from '@allthrive/toolkit';
 import { ecrRepository, parseImage } from '@allthrive/ecs-deploy-and-wait';
 import { partLabel, readOptions, runWholeDeploy, wholeDeploySummary } from '@allthrive/deploy';
-import { createS3Client } from '@allthrive/s3-sync-frontend';
+import { createS3Client, directS3 } from '@allthrive/s3-sync-frontend';
 
 // The root action (`uses: allthrive/actions@v1`): the whole deploy in one step. Thin adapter:
 // every input validated (through the five engines' own readers) → runWholeDeploy → outputs,
@@ -24,6 +24,9 @@ void runAction(async ({ inputs, logger, clock, signal, setOutput, summary }) => 
   const result = await runWholeDeploy(options, {
     // the bucket may be in another region than the cluster: the S3 client follows region redirects
     s3: createS3Client(aws),
+    // its GetObject and PutObjects as single signed requests where they certainly reach what the
+    // SDK's would (static keys, no profile or config file): the same as s3-sync-frontend's
+    direct: options.frontend ? directS3(options.frontend.bucket, aws, { maxSockets: options.frontend.concurrency, logger }) : undefined,
     ecs: createAwsClient(ECSClient, 'ECS', aws),
     ecr: createAwsClient(ECRClient, 'ECR', ecrRegion ? { ...aws, region: ecrRegion } : aws),
     logs: createAwsClient(CloudWatchLogsClient, 'CloudWatch Logs', aws),

@@ -1,6 +1,11 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runBundle } from '../harness/bundle.js';
+import { startFaultProxy } from '../harness/fault-proxy.js';
+import { useMoto } from '../harness/moto.js';
+import { BUCKET, SITE_V1, createBucket, makeSite, text, touchAll } from '../s3-sync-frontend/helpers.js';
 
 describe('root action bundle (dist/deploy under Node 24)', () => {
   let server: Server;
@@ -57,5 +62,37 @@ describe('root action bundle (dist/deploy under Node 24)', () => {
     } finally {
       result.cleanup();
     }
+  });
+});
+
+describe('root action bundle: the frontend’s requests', () => {
+  const moto = useMoto();
+
+  // The same direct requests as s3-sync-frontend's (direct-s3.ts) where they certainly reach what
+  // the SDK would: a redeploy's manifest GET and PUTs go without the SDK, which adds ?x-id=… to its
+  // GetObject and PutObject.
+  it('a frontend-only redeploy sends its GetObject and PutObjects direct, as s3-sync-frontend does', async () => {
+    const s3 = await createBucket(moto);
+    const workspace = makeSite(SITE_V1);
+    const proxy = await startFaultProxy({ upstream: moto.endpoint });
+    try {
+      const env = { ...moto.env, AWS_ENDPOINT_URL: proxy.endpoint };
+      const first = await runBundle('deploy', { inputs: { bucket: BUCKET }, env, workspace });
+      expect(first.errors).toEqual([]);
+      first.cleanup();
+      writeFileSync(path.join(workspace, 'dist', 'index.html'), '<p>v2</p>');
+      touchAll(path.join(workspace, 'dist'));
+      proxy.clear();
+      const redeploy = await runBundle('deploy', { inputs: { bucket: BUCKET }, env, workspace });
+      expect(redeploy.errors).toEqual([]);
+      expect(redeploy.outputs['frontend-uploaded']).toBe('1');
+      expect(redeploy.log).not.toMatch(/Direct S3 request not usable/);
+      const sent = proxy.requests.map((r) => `${r.operation}${r.query.includes('x-id=') ? ' (SDK)' : ''}`);
+      expect(sent).toEqual(['GetObject', 'PutObject', 'PutObject', 'PutObject']);
+      redeploy.cleanup();
+    } finally {
+      await proxy.close();
+    }
+    expect(await text(s3, 'index.html')).toBe('<p>v2</p>');
   });
 });

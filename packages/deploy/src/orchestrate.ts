@@ -15,6 +15,7 @@ import {
   syncResult,
   uploadAssets,
   uploadUnreferenced,
+  type DirectS3,
   type SyncPlan,
   type SyncResult,
 } from '@allthrive/s3-sync-frontend';
@@ -54,6 +55,8 @@ export const realEngines: Engines = {
 
 export interface WholeDeployDeps {
   s3: S3Client;
+  /** The frontend's GetObject and PutObject as single signed requests where they are safe (s3-sync-frontend's direct-s3.ts). */
+  direct?: DirectS3;
   ecs: ECSClient;
   ecr?: ECRClient;
   logs: CloudWatchLogsClient;
@@ -158,7 +161,7 @@ export async function runWholeDeploy(options: WholeDeployOptions, deps: WholeDep
   let stopped = false;
   let plan: SyncPlan | undefined;
   const workflowRun = deps.runId ? { id: deps.runId, attempt: deps.runAttempt || '1' } : undefined;
-  const syncDeps = { s3: deps.s3, logger, clock, signal, root: deps.root, run: workflowRun };
+  const syncDeps = { s3: deps.s3, direct: deps.direct, logger, clock, signal, root: deps.root, run: workflowRun };
 
   const run = async (part: Part, enabled: string | true, body: () => Promise<string>, label = partLabel(part)) => {
     if (enabled !== true) return record(part, 'skipped', enabled);
