@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from '@jest/globals';
 import {
@@ -9,7 +9,7 @@ import {
   type InvalidationSummary,
 } from '@aws-sdk/client-cloudfront';
 import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { processGroupAlive } from '@allthrive/seo-validate';
+import { processAlive, processGroupAlive } from '@allthrive/seo-validate';
 import { DEMO } from '../../scripts/demo/seed.mjs';
 import type { ActResult, ActStep } from '../harness/act.js';
 import { repoRoot } from '../harness/bundle.js';
@@ -95,22 +95,8 @@ export function failedDeployStep(run: ActResult, parts: Record<string, string>):
  * Whether a process (or, with a negative id, a process group) is still running. A zombie is not:
  * it holds no port, file or CPU, and on this machine PID 1 (the sandbox's process manager) never
  * reaps orphans, so the zombie of a server whose parent exited first stays in the process table.
- * The same reading as the action's own stop (processGroupAlive).
+ * The same reading as the action's own stop (server-process.ts).
  */
 export function processExists(pid: number): boolean {
-  if (pid < 0) return processGroupAlive(-pid);
-  if (!existsSync('/proc/self')) {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
+  return pid < 0 ? processGroupAlive(-pid) : processAlive(pid);
 }

@@ -72,7 +72,8 @@ async function runWrites(
           return true;
         };
         try {
-          const wrote = held(file) ? await memory.runExclusive(start, held(file)) : await start();
+          const weight = held(file);
+          const wrote = weight ? await memory.runExclusive(start, weight) : await start();
           if (!wrote) return;
           outcome.done++;
           if (clock.now() - lastProgress >= PROGRESS_EVERY_MS && outcome.done < files.length) {

@@ -9,7 +9,7 @@
  * every process it started (`manage.py runserver` and its children).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { ActionError, CancelledError, formatDuration, type Clock, type Logger } from '@allthrive/toolkit';
 import { FetchError, type HttpGetter } from './fetcher.js';
 
@@ -78,32 +78,53 @@ class OutputLines {
 }
 
 /**
+ * A process's state letter and process group from /proc/<pid>/stat; undefined when it has exited.
+ * "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so read after the last ')'.
+ */
+function procStat(pid: string | number): { state: string; pgrp: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined; // exited meanwhile
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0], pgrp: Number(fields[2]) };
+}
+
+/** Signal 0 answers whether a process (or, with a negative id, a group member) exists, zombies included. */
+function signalReaches(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
  * Live processes of a process group. On Linux /proc tells zombies apart (a zombie needs no
  * stopping); elsewhere signal 0 to the group answers whether any member exists.
  */
 export function processGroupAlive(pgid: number): boolean {
+  let entries: string[];
   try {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      } catch {
-        continue; // exited meanwhile
-      }
-      // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so read after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
-    }
-    return false;
+    entries = readdirSync('/proc');
   } catch {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
+    return signalReaches(-pgid);
   }
+  return entries.some((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
+    const stat = procStat(entry);
+    return stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z';
+  });
+}
+
+/** Whether one process is alive, read as processGroupAlive reads a group (a zombie is not). */
+export function processAlive(pid: number): boolean {
+  if (!existsSync('/proc/self')) return signalReaches(pid);
+  const stat = procStat(pid);
+  return stat !== undefined && stat.state !== 'Z';
 }
 
 function signalGroup(pgid: number, signal: NodeJS.Signals): void {
