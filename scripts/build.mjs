@@ -11,6 +11,12 @@ import { parse } from 'yaml';
 import { discoverActions, node24 } from './lib/actions.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Source files generated from a package's data at build time: the bundle carries that package's content. */
+const DERIVED_FROM = {
+  'packages/s3-sync-frontend/src/mime-table.ts': ['mime-db', 'mime-types'], // scripts/mime-table.mjs
+};
+
 const args = process.argv.slice(2);
 const skipTypecheck = args.includes('--no-typecheck');
 const names = args.filter((a) => !a.startsWith('--'));
@@ -78,8 +84,10 @@ function writeLicenses(dir, statsFile) {
   // modules in a chunk (webpack also lists the orphans it left out), with the ones concatenated into them
   const modules = (stats.modules ?? []).filter((m) => m.chunks?.length).flatMap((module) => [module, ...(module.modules ?? [])]);
   for (const module of modules) {
-    const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(String(module.name ?? '').replace(/^\.\//, ''));
+    const name = String(module.name ?? '').replace(/^\.\//, '');
+    const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(name);
     if (match) packages.set(match[2], path.join(root, match[1]));
+    for (const source of DERIVED_FROM[name] ?? []) packages.set(source, path.join(root, 'node_modules', source));
   }
   const entries = [...packages].sort(([a], [b]) => (a < b ? -1 : 1));
   const text = entries.map(([name, folder]) => {

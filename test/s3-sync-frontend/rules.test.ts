@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { itMapsEach } from '../harness/maps-each.js';
+import mime from 'mime-types';
 import { InputError, Inputs, mapInputSource } from '@allthrive/toolkit';
 import {
   DEFAULT_CACHE_CONTROL,
+  EXTENSION_TYPES,
   builtInContentType,
   directoryPathsOfIndex,
   encodeUrlPath,
@@ -169,6 +171,41 @@ describe('header rules', () => {
   it('knows no type for extension-less or unknown files', () => {
     expect(builtInContentType('LICENSE')).toBeUndefined();
     expect(builtInContentType('x.zzz')).toBeUndefined();
+  });
+
+  it('knows no type for a file whose extension is the name of an object property', () => {
+    for (const name of ['a.constructor', 'a.__proto__', 'a.toString', 'a.hasOwnProperty', 'a.valueOf']) {
+      expect(builtInContentType(name)).toBeUndefined();
+    }
+  });
+
+  it("gives every extension mime-types knows its type, from a table generated from mime-types' own", () => {
+    // scripts/mime-table.mjs wrote the table; after a mime-types upgrade this fails until it runs again
+    expect(EXTENSION_TYPES).toEqual({ ...mime.types });
+    const overridden = ['js', 'mjs', 'cjs', 'map', 'ico', 'webmanifest', 'wasm', 'br'];
+    for (const [extension, type] of Object.entries(mime.types)) {
+      if (overridden.includes(extension)) continue;
+      expect([extension, builtInContentType(`file.${extension}`)?.split(';')[0]]).toEqual([extension, type]);
+    }
+  });
+
+  it('describes a file as cacheControl and contentType do, each rule evaluated once', () => {
+    const calls: string[] = [];
+    const rules = headerRules([{ glob: 'sw.js', value: 'no-cache' }], [{ glob: '*.data', value: 'application/x-custom' }], (p) => {
+      calls.push(p);
+      return isContentHashed(p);
+    });
+    for (const file of ['sw.js', 'assets/index-BxY3k9_a.js', 'docs/index.html', 'x/y.data', 'LICENSE', 'favicon.ico']) {
+      calls.length = 0;
+      const described = rules.describe(file);
+      expect(calls).toEqual([file]);
+      expect(described).toEqual({
+        hashed: isContentHashed(file),
+        html: file.endsWith('.html'),
+        cacheControl: rules.cacheControl(file),
+        contentType: rules.contentType(file),
+      });
+    }
   });
 });
 

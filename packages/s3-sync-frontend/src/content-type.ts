@@ -1,10 +1,10 @@
-import mime from 'mime-types';
+import { EXTENSION_TYPES } from './mime-table.js';
 
 /**
  * Where the `mime-types` table (mime-db, the same data Express and most Node servers use) is not
- * what a browser or CloudFront wants for a web site. The table ships with the action, so the
- * result never depends on the runner's OS (the AWS CLI reads /etc/mime.types or the Windows
- * registry and gets `.js` wrong on some machines).
+ * what a browser or CloudFront wants for a web site. The table ships with the action (mime-table.ts,
+ * generated from mime-types at build time), so the result never depends on the runner's OS (the
+ * AWS CLI reads /etc/mime.types or the Windows registry and gets `.js` wrong on some machines).
  */
 const OVERRIDES: Record<string, string> = {
   js: 'text/javascript; charset=utf-8', // RFC 9239
@@ -31,10 +31,17 @@ export function builtInContentType(path: string): string | undefined {
   if (dot <= 0 && !name.startsWith('.')) return undefined;
   const extension = name.slice(dot + 1).toLowerCase();
   if (!extension) return undefined;
-  const override = OVERRIDES[extension];
-  if (override) return override;
-  const type = mime.lookup(extension);
-  return type ? withCharset(type) : undefined;
+  // A build has a handful of extensions and thousands of files: each is looked up once.
+  if (!byExtension.has(extension)) byExtension.set(extension, typeOfExtension(extension));
+  return byExtension.get(extension);
+}
+
+const byExtension = new Map<string, string | undefined>();
+
+function typeOfExtension(extension: string): string | undefined {
+  // own keys only: a file named `x.constructor` must not get Object's constructor as its type
+  if (Object.hasOwn(OVERRIDES, extension)) return OVERRIDES[extension];
+  return Object.hasOwn(EXTENSION_TYPES, extension) ? withCharset(EXTENSION_TYPES[extension]) : undefined;
 }
 
 /** What S3 would store without a Content-Type; the sync uses it for unknown files, with a warning. */

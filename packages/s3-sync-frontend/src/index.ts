@@ -44,7 +44,8 @@ export {
   type SyncDeps,
   type SyncPlan,
 } from './plan.js';
-export { DEFAULT_CACHE_CONTROL, headerRules, isContentHashed, isHtml, looksLikeHash } from './rules.js';
+export { DEFAULT_CACHE_CONTROL, headerRules, isContentHashed, isHtml, looksLikeHash, type FileHeaders } from './rules.js';
+export { EXTENSION_TYPES } from './mime-table.js';
 export { anyMatcher, globMatcher, type Matcher } from './globs.js';
 export { SHA256_METADATA, compareKeys, getText, isPlainMd5, listPrefix, listingRanges, s3Failure, type RemoteObject } from './s3.js';
 export { directS3, directTarget, type DirectS3, type ReadAhead } from './direct-s3.js';

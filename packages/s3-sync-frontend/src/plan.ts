@@ -8,7 +8,7 @@ import { decideStale, parseManifest, pathsOfRun, sameHeaders, type GraceDecision
 import { MANIFEST_NAME, type SyncOptions } from './options.js';
 import { directoryPathsOfIndex, urlPathOfKey } from './paths.js';
 import { anyMatcher } from './globs.js';
-import { headerRules, isContentHashed, isHtml } from './rules.js';
+import { headerRules, isContentHashed } from './rules.js';
 import { hashDetector } from './vite-manifest.js';
 import type { DirectS3, ReadAhead } from './direct-s3.js';
 import { getText, headObject, isPlainMd5, listPrefix, listingRanges, type RemoteHead, type RemoteObject, type S3Source } from './s3.js';
@@ -300,10 +300,6 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
   const exclude = anyMatcher(options.exclude);
   const isHashed = await hashDetector(sourceDir, logger);
   const rules = headerRules(options.cacheControl, options.contentType, isHashed);
-  const headersOf = (rel: string) => ({
-    cacheControl: rules.cacheControl(rel),
-    contentType: rules.contentType(rel) ?? FALLBACK_CONTENT_TYPE,
-  });
   const previous = manifestRead.then((read) => readManifest(read, options.bucket, manifestKey));
   previous.catch(() => undefined);
   // A manifest that cannot stand in for the listing (whyList needs the walk's paths for one of its
@@ -332,11 +328,9 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
 
   const unknownTypes: string[] = [];
   const described: DescribedFile[] = scan.files.map((file) => {
-    const headers = headersOf(file.path);
-    if (!rules.contentType(file.path)) unknownTypes.push(file.path);
-    const hashed = isHashed(file.path);
-    const html = isHtml(file.path);
-    return { ...file, key: prefix + file.path, hashed, html, ...headers };
+    const { hashed, html, cacheControl, contentType } = rules.describe(file.path);
+    if (!contentType) unknownTypes.push(file.path);
+    return { ...file, key: prefix + file.path, hashed, html, cacheControl, contentType: contentType ?? FALLBACK_CONTENT_TYPE };
   });
   if (unknownTypes.length) {
     logger.warning(

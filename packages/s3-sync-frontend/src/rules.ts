@@ -74,6 +74,19 @@ export interface HeaderRules {
   cacheControl(path: string): string;
   /** The Content-Type, or undefined when neither a rule nor the built-in table knows the file. */
   contentType(path: string): string | undefined;
+  /**
+   * Both headers and the two facts they rest on, each rule evaluated once: the plan describes
+   * every file of the build with it, and the file-name hash detection is the costly part
+   * (bench/s3-sync-frontend/notes.md).
+   */
+  describe(path: string): FileHeaders;
+}
+
+export interface FileHeaders {
+  hashed: boolean;
+  html: boolean;
+  cacheControl: string;
+  contentType: string | undefined;
 }
 
 export function isHtml(path: string): boolean {
@@ -88,16 +101,16 @@ export function headerRules(
 ): HeaderRules {
   const userCache = ruleMatcher(cacheControlRules);
   const userType = ruleMatcher(contentTypeRules);
+  const contentType = (path: string) => userType(path) ?? builtInContentType(path);
+  const defaultCacheControl = (hashed: boolean, html: boolean) =>
+    hashed ? DEFAULT_CACHE_CONTROL.hashed : html ? DEFAULT_CACHE_CONTROL.html : DEFAULT_CACHE_CONTROL.other;
   return {
-    cacheControl(path) {
-      const user = userCache(path);
-      if (user) return user;
-      if (isHashed(path)) return DEFAULT_CACHE_CONTROL.hashed;
-      if (isHtml(path)) return DEFAULT_CACHE_CONTROL.html;
-      return DEFAULT_CACHE_CONTROL.other;
-    },
-    contentType(path) {
-      return userType(path) ?? builtInContentType(path);
+    cacheControl: (path) => userCache(path) ?? defaultCacheControl(isHashed(path), isHtml(path)),
+    contentType,
+    describe(path) {
+      const hashed = isHashed(path);
+      const html = isHtml(path);
+      return { hashed, html, cacheControl: userCache(path) ?? defaultCacheControl(hashed, html), contentType: contentType(path) };
     },
   };
 }
