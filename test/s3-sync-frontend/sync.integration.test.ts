@@ -7,8 +7,9 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   PutObjectCommand,
+  S3Client,
   UploadPartCommand,
-  type S3Client,
+  type PutObjectCommandInput,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from '@jest/globals';
 import { ActionError, CancelledError, InputError, virtualClock } from '@allthrive/toolkit';
@@ -295,13 +296,23 @@ describe('s3-sync-frontend against moto', () => {
       'index.html': '<p>v2</p>',
       'robots.txt': 'changed',
     });
-    const failing = recordingClient(moto, (op, input) =>
-      op === 'PutObject' && input.Key === 'assets/index-Qq7Rr8Ss.js'
-        ? Promise.reject(
-            Object.assign(new Error('We encountered an internal error.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }),
-          )
-        : undefined,
-    );
+    // the other phase-1 file is uploaded (through a plain client) before the failing one fails, so
+    // the re-run below has something of this attempt to skip
+    const plain = new S3Client(moto.clientConfig);
+    let otherUploaded!: () => void;
+    const other = new Promise<void>((resolve) => (otherUploaded = resolve));
+    const failing = recordingClient(moto, (op, input) => {
+      if (op !== 'PutObject') return undefined;
+      if (input.Key === 'assets/other-Zz9Yy8Xx.js') {
+        return plain.send(new PutObjectCommand(input as unknown as PutObjectCommandInput)).finally(otherUploaded);
+      }
+      if (input.Key !== 'assets/index-Qq7Rr8Ss.js') return undefined;
+      return other.then(() =>
+        Promise.reject(
+          Object.assign(new Error('We encountered an internal error.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } }),
+        ),
+      );
+    });
     const error = await deploy(root, failing.s3, { delete: true, deleteGraceMs: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ActionError);
     expect((error as Error).message).toMatch(/Phase 1\/4 \(content-hashed files\) failed: 1 write\(s\) failed/);
