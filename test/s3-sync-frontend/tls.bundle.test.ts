@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MANIFEST_NAME } from '@allthrive/s3-sync-frontend';
 import { runBundle } from '../harness/bundle.js';
@@ -17,8 +19,14 @@ import { BUCKET, SITE_V1, createBucket, head, makeSite, text, touchAll } from '.
 const moto = useMoto();
 const dir = mkdtempSync(path.join(tmpdir(), 's3-tls-'));
 let server: https.Server;
+let plain: http.Server;
 let endpoint: string;
+let plainEndpoint: string;
 const seen: string[] = [];
+/** The payload hash and checksum headers of every UploadPart, over either endpoint. */
+const parts: { protocol: string; contentSha256?: string; crc32?: string; denied?: boolean }[] = [];
+/** Answers an UploadPart with an unsigned payload as S3 does under a bucket policy that denies them. */
+let denyUnsignedParts = false;
 
 beforeAll(async () => {
   execFileSync('openssl', [
@@ -27,10 +35,21 @@ beforeAll(async () => {
     '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'),
   ], { stdio: 'ignore' }); // prettier-ignore
   const upstream = new URL(moto.endpoint);
-  server = https.createServer(
-    { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) },
+  const forwarder =
+    (protocol: string): http.RequestListener =>
     (req, res) => {
       seen.push(`${req.method} ${req.url}`);
+      if (req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '')) {
+        const contentSha256 = req.headers['x-amz-content-sha256'] as string | undefined;
+        const denied = denyUnsignedParts && contentSha256 === 'UNSIGNED-PAYLOAD';
+        parts.push({ protocol, contentSha256, crc32: req.headers['x-amz-checksum-crc32'] as string | undefined, denied });
+        if (denied) {
+          req.resume();
+          res.writeHead(403, { 'content-type': 'application/xml' });
+          res.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>');
+          return;
+        }
+      }
       const forward = http.request(
         { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
         (answer) => {
@@ -40,14 +59,22 @@ beforeAll(async () => {
       );
       forward.on('error', () => res.destroy());
       req.pipe(forward);
-    },
+    };
+  server = https.createServer(
+    { key: readFileSync(path.join(dir, 'key.pem')), cert: readFileSync(path.join(dir, 'cert.pem')) },
+    forwarder('https'),
   );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   endpoint = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+  plain = http.createServer(forwarder('http'));
+  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+  plainEndpoint = `http://127.0.0.1:${(plain.address() as { port: number }).port}`;
 });
 afterAll(async () => {
   server.closeAllConnections();
+  plain.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
+  await new Promise((resolve) => plain.close(resolve));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -75,5 +102,69 @@ describe('dist/s3-sync-frontend over HTTPS', () => {
     redeploy.cleanup();
     expect(await text(s3, 'index.html')).toBe('<p>over TLS</p>');
     expect((await head(s3, 'index.html')).CacheControl).toBe('no-cache');
+  });
+
+  it('signs the parts of a large file with UNSIGNED-PAYLOAD over HTTPS (each still carries its CRC32), signs their payload over HTTP, and the file arrives whole', async () => {
+    const s3 = new S3Client(moto.clientConfig);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch(() => undefined); // made by the test above when it ran
+    const film = randomBytes(17 * 1024 * 1024 + 1); // over the 16 MiB threshold: four parts of 5 MiB
+    const digest = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+    for (const [protocol, url, env] of [
+      ['https', () => endpoint, { NODE_EXTRA_CA_CERTS: path.join(dir, 'cert.pem') }],
+      ['http', () => plainEndpoint, {}],
+    ] as const) {
+      parts.length = 0;
+      const workspace = makeSite({ 'media/film.mp4': film });
+      const prefix = `large-${protocol}/`;
+      const run = await runBundle('s3-sync-frontend', {
+        inputs: { bucket: BUCKET, prefix },
+        env: { ...moto.env, AWS_ENDPOINT_URL: url(), ...env },
+        workspace,
+      });
+      expect(run.errors).toEqual([]);
+      run.cleanup();
+      expect(parts).toHaveLength(4);
+      for (const part of parts) {
+        expect(part.protocol).toBe(protocol);
+        expect(part.crc32).toMatch(/^[A-Za-z0-9+/]{6}==$/);
+        expect(part.contentSha256).toMatch(protocol === 'https' ? /^UNSIGNED-PAYLOAD$/ : /^[0-9a-f]{64}$/);
+      }
+      const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}media/film.mp4` }));
+      expect(digest(await object.Body!.transformToByteArray())).toBe(digest(film));
+    }
+  });
+
+  it('sends the parts signed when the bucket refuses unsigned payloads (a policy on s3:x-amz-content-sha256), and the deploy succeeds', async () => {
+    const s3 = new S3Client(moto.clientConfig);
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch(() => undefined); // made by the tests above when they ran
+    const film = randomBytes(17 * 1024 * 1024 + 1);
+    parts.length = 0;
+    denyUnsignedParts = true;
+    try {
+      const workspace = makeSite({ 'media/film.mp4': film });
+      const run = await runBundle('s3-sync-frontend', {
+        inputs: { bucket: BUCKET, prefix: 'policy/' },
+        env: { ...moto.env, AWS_ENDPOINT_URL: endpoint, NODE_EXTRA_CA_CERTS: path.join(dir, 'cert.pem') },
+        workspace,
+      });
+      expect(run.errors).toEqual([]);
+      run.cleanup();
+    } finally {
+      denyUnsignedParts = false;
+    }
+    // the parts in flight when the first refusal came back were refused too (at most the 4 in
+    // flight); each was sent again signed, and so was every later part
+    const refused = parts.filter((p) => p.denied);
+    const accepted = parts.filter((p) => !p.denied);
+    expect(refused.length).toBeGreaterThanOrEqual(1);
+    expect(refused.length).toBeLessThanOrEqual(4);
+    expect(accepted).toHaveLength(4);
+    for (const part of accepted) expect(part.contentSha256).toMatch(/^[0-9a-f]{64}$/);
+    const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'policy/media/film.mp4' }));
+    expect(
+      createHash('sha256')
+        .update(await object.Body!.transformToByteArray())
+        .digest('hex'),
+    ).toBe(createHash('sha256').update(film).digest('hex'));
   });
 });

@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { awsClientConfig, createAwsClient, type AwsClientConfig, type AwsOptions } from '@allthrive/toolkit';
+import { unsignedPartsOverHttps } from './unsigned-parts.js';
 
 /** A request with no byte sent or received for this long is abandoned (and retried). */
 export const IDLE_TIMEOUT_MS = 60_000;
@@ -18,9 +19,12 @@ export function s3ClientConfig(aws: AwsOptions, options: { idleMs?: number } = {
 }
 
 /** The S3 client the actions use: the configuration above, built by the toolkit so that a
- * credential failure is reported as one `AWS credentials` error (see toolkit credentials.ts). */
+ * credential failure is reported as one `AWS credentials` error (see toolkit credentials.ts), with
+ * the parts of multipart uploads over HTTPS signed without their payload hash (unsigned-parts.ts). */
 export function createS3Client(aws: AwsOptions, options: { idleMs?: number } = {}): S3Client {
-  return createAwsClient(S3Client, 'S3', aws, s3Settings(options));
+  const client = createAwsClient(S3Client, 'S3', aws, s3Settings(options));
+  client.middlewareStack.use(unsignedPartsOverHttps());
+  return client;
 }
 
 function s3Settings(options: { idleMs?: number }) {
