@@ -96,9 +96,9 @@ async function main() {
       try {
         // One unmeasured deploy first: a freshly started server and proxy are slow on their first
         // thousands of requests (the Go runtime and Python growing their heaps, the proxy's code not
-        // yet optimised), and that cost fell on whichever tool ran first: the action's own first
-        // deploy at loopback took 2.24 s and 2.00 s in two runs where the same bundle at
-        // `concurrency: 16`, measured next, took 1.39 s and 1.27 s.
+        // yet optimised), and that cost fell on whichever tool ran first, with --runs 1 always the
+        // action: its first deploy on gofakes3 at loopback took 2.00 s without this deploy and 1.71 s
+        // with it, in two runs of the same bundle (notes.md).
         await createBenchBucket(backend.endpoint, 'bench-warm-up');
         siteBytes = writeSite(site, layout);
         await runTool(tools.action, { dir: site, bucket: 'bench-warm-up', endpoint: proxy.endpoint }, { work, verbose: config.verbose });
