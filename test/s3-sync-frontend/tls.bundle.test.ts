@@ -78,6 +78,31 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * Deploys one file over the 16 MiB threshold (four parts of 5 MiB) through the HTTPS or the plain
+ * endpoint under `prefix`; returns the SHA-256 of the file and of the object S3 then holds.
+ */
+async function deployLargeFile(protocol: 'https' | 'http', prefix: string): Promise<{ sent: string; stored: string }> {
+  const s3 = new S3Client(moto.clientConfig);
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch(() => undefined); // made by an earlier test when it ran
+  const film = randomBytes(17 * 1024 * 1024 + 1);
+  const env =
+    protocol === 'https'
+      ? { AWS_ENDPOINT_URL: endpoint, NODE_EXTRA_CA_CERTS: path.join(dir, 'cert.pem') }
+      : { AWS_ENDPOINT_URL: plainEndpoint };
+  const run = await runBundle('s3-sync-frontend', {
+    inputs: { bucket: BUCKET, prefix },
+    env: { ...moto.env, ...env },
+    workspace: makeSite({ 'media/film.mp4': film }),
+  });
+  expect(run.errors).toEqual([]);
+  run.cleanup();
+  const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}media/film.mp4` }));
+  return { sent: sha256(film), stored: sha256(await object.Body!.transformToByteArray()) };
+}
+
 describe('dist/s3-sync-frontend over HTTPS', () => {
   it('deploys and redeploys through a TLS endpoint: the direct requests go over TLS and never hand over to the SDK', async () => {
     const s3 = await createBucket(moto);
@@ -105,53 +130,24 @@ describe('dist/s3-sync-frontend over HTTPS', () => {
   });
 
   it('signs the parts of a large file with UNSIGNED-PAYLOAD over HTTPS (each still carries its CRC32), signs their payload over HTTP, and the file arrives whole', async () => {
-    const s3 = new S3Client(moto.clientConfig);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch(() => undefined); // made by the test above when it ran
-    const film = randomBytes(17 * 1024 * 1024 + 1); // over the 16 MiB threshold: four parts of 5 MiB
-    const digest = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-    for (const [protocol, url, env] of [
-      ['https', () => endpoint, { NODE_EXTRA_CA_CERTS: path.join(dir, 'cert.pem') }],
-      ['http', () => plainEndpoint, {}],
-    ] as const) {
+    for (const protocol of ['https', 'http'] as const) {
       parts.length = 0;
-      const workspace = makeSite({ 'media/film.mp4': film });
       const prefix = `large-${protocol}/`;
-      const run = await runBundle('s3-sync-frontend', {
-        inputs: { bucket: BUCKET, prefix },
-        env: { ...moto.env, AWS_ENDPOINT_URL: url(), ...env },
-        workspace,
-      });
-      expect(run.errors).toEqual([]);
-      run.cleanup();
+      const { sent, stored } = await deployLargeFile(protocol, prefix);
       expect(parts).toHaveLength(4);
       for (const part of parts) {
         expect(part.protocol).toBe(protocol);
         expect(part.crc32).toMatch(/^[A-Za-z0-9+/]{6}==$/);
         expect(part.contentSha256).toMatch(protocol === 'https' ? /^UNSIGNED-PAYLOAD$/ : /^[0-9a-f]{64}$/);
       }
-      const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}media/film.mp4` }));
-      expect(digest(await object.Body!.transformToByteArray())).toBe(digest(film));
+      expect(stored).toBe(sent);
     }
   });
 
   it('sends the parts signed when the bucket refuses unsigned payloads (a policy on s3:x-amz-content-sha256), and the deploy succeeds', async () => {
-    const s3 = new S3Client(moto.clientConfig);
-    await s3.send(new CreateBucketCommand({ Bucket: BUCKET })).catch(() => undefined); // made by the tests above when they ran
-    const film = randomBytes(17 * 1024 * 1024 + 1);
     parts.length = 0;
     denyUnsignedParts = true;
-    try {
-      const workspace = makeSite({ 'media/film.mp4': film });
-      const run = await runBundle('s3-sync-frontend', {
-        inputs: { bucket: BUCKET, prefix: 'policy/' },
-        env: { ...moto.env, AWS_ENDPOINT_URL: endpoint, NODE_EXTRA_CA_CERTS: path.join(dir, 'cert.pem') },
-        workspace,
-      });
-      expect(run.errors).toEqual([]);
-      run.cleanup();
-    } finally {
-      denyUnsignedParts = false;
-    }
+    const { sent, stored } = await deployLargeFile('https', 'policy/').finally(() => (denyUnsignedParts = false));
     // the parts in flight when the first refusal came back were refused too (at most the 4 in
     // flight); each was sent again signed, and so was every later part
     const refused = parts.filter((p) => p.denied);
@@ -160,11 +156,6 @@ describe('dist/s3-sync-frontend over HTTPS', () => {
     expect(refused.length).toBeLessThanOrEqual(4);
     expect(accepted).toHaveLength(4);
     for (const part of accepted) expect(part.contentSha256).toMatch(/^[0-9a-f]{64}$/);
-    const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'policy/media/film.mp4' }));
-    expect(
-      createHash('sha256')
-        .update(await object.Body!.transformToByteArray())
-        .digest('hex'),
-    ).toBe(createHash('sha256').update(film).digest('hex'));
+    expect(stored).toBe(sent);
   });
 });
