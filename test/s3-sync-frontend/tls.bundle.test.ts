@@ -24,9 +24,15 @@ let endpoint: string;
 let plainEndpoint: string;
 const seen: string[] = [];
 /** The payload hash and checksum headers of every UploadPart, over either endpoint. */
-const parts: { protocol: string; contentSha256?: string; crc32?: string; denied?: boolean }[] = [];
+const parts: { protocol: string; part: number; contentSha256?: string; crc32?: string; denied?: boolean; failed?: boolean }[] = [];
 /** Answers an UploadPart with an unsigned payload as S3 does under a bucket policy that denies them. */
 let denyUnsignedParts = false;
+/**
+ * Holds the first attempt at part 1 until a signed part arrives (the client has seen a refusal by
+ * then), then fails it with a 500 InternalError, which the SDK retries.
+ */
+let failPartOneOnceAfterRefusal = false;
+let heldPartOne: (() => void) | undefined;
 
 beforeAll(async () => {
   execFileSync('openssl', [
@@ -41,8 +47,25 @@ beforeAll(async () => {
       seen.push(`${req.method} ${req.url}`);
       if (req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '')) {
         const contentSha256 = req.headers['x-amz-content-sha256'] as string | undefined;
+        const part = Number(new URL(req.url ?? '', 'http://x').searchParams.get('partNumber'));
+        const crc32 = req.headers['x-amz-checksum-crc32'] as string | undefined;
+        if (failPartOneOnceAfterRefusal && part === 1 && !parts.some((p) => p.part === 1)) {
+          parts.push({ protocol, part, contentSha256, crc32, failed: true });
+          req.resume();
+          heldPartOne = () => {
+            res.writeHead(500, { 'content-type': 'application/xml' });
+            res.end(
+              '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>',
+            );
+          };
+          return;
+        }
+        if (heldPartOne && contentSha256 !== 'UNSIGNED-PAYLOAD') {
+          heldPartOne();
+          heldPartOne = undefined;
+        }
         const denied = denyUnsignedParts && contentSha256 === 'UNSIGNED-PAYLOAD';
-        parts.push({ protocol, contentSha256, crc32: req.headers['x-amz-checksum-crc32'] as string | undefined, denied });
+        parts.push({ protocol, part, contentSha256, crc32, denied });
         if (denied) {
           req.resume();
           res.writeHead(403, { 'content-type': 'application/xml' });
@@ -156,6 +179,31 @@ describe('dist/s3-sync-frontend over HTTPS', () => {
     expect(refused.length).toBeLessThanOrEqual(4);
     expect(accepted).toHaveLength(4);
     for (const part of accepted) expect(part.contentSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored).toBe(sent);
+  });
+
+  it('signs a part retried for another failure once the bucket has refused an unsigned one', async () => {
+    parts.length = 0;
+    denyUnsignedParts = true;
+    failPartOneOnceAfterRefusal = true;
+    const { sent, stored } = await deployLargeFile('https', 'policy-retry/').finally(() => {
+      denyUnsignedParts = false;
+      failPartOneOnceAfterRefusal = false;
+    });
+    // part 1 went unsigned and failed with a 500 after another part was refused; the SDK's retry of
+    // it must go signed, not with the unsigned payload hash of its first attempt
+    expect(
+      parts.filter((p) => p.part === 1).map((p) => [p.failed ?? false, p.denied ?? false, p.contentSha256 === 'UNSIGNED-PAYLOAD']),
+    ).toEqual([
+      [true, false, true],
+      [false, false, false],
+    ]);
+    expect(
+      parts
+        .filter((p) => !p.denied && !p.failed)
+        .map((p) => p.part)
+        .sort(),
+    ).toEqual([1, 2, 3, 4]);
     expect(stored).toBe(sent);
   });
 });

@@ -15,7 +15,8 @@ import { isAccessDenied } from '@allthrive/toolkit';
  *
  * A bucket policy can refuse unsigned payloads (the `s3:x-amz-content-sha256` condition key): a
  * part refused with AccessDenied is sent once more with its payload signed, and so is every later
- * part of the deploy, so such a bucket costs one request and no failure.
+ * attempt at any part of the deploy (also the SDK's retry of a part whose unsigned attempt failed
+ * for another reason), so such a bucket costs a request per part in flight and no failure.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/sig-v4-header-based-auth.html
  * https://docs.aws.amazon.com/AmazonS3/latest/API/bucket-policy-s3-sigv4-conditions.html
  */
@@ -24,13 +25,17 @@ export function unsignedPartsOverHttps(): Pluggable<ServiceInputTypes, ServiceOu
   const middleware: FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes> = (next, context) => async (args) => {
     const request = args.request as { protocol?: string; headers?: Record<string, string> };
     const headers = request.headers;
-    const unsigned =
-      !refused &&
+    const eligible =
       context.commandName === 'UploadPartCommand' &&
       request.protocol === 'https:' &&
       headers !== undefined &&
       Object.keys(headers).some((name) => name.toLowerCase().startsWith('x-amz-checksum-'));
-    if (!unsigned) return next(args);
+    if (!eligible) return next(args);
+    if (refused) {
+      // a retry reuses the request of the attempt before it, which may still say UNSIGNED-PAYLOAD
+      delete headers['x-amz-content-sha256'];
+      return next(args);
+    }
     headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD';
     try {
       return await next(args);
