@@ -16,6 +16,8 @@ import { ActionError, CancelledError, InputError, virtualClock } from '@allthriv
 import {
   MANIFEST_NAME,
   MULTIPART_THRESHOLD,
+  PART_QUEUE,
+  PART_SIZE,
   SHA256_METADATA,
   hashFile,
   parseManifest,
@@ -631,6 +633,27 @@ describe('s3-sync-frontend against moto', () => {
     expect((error as Error).message).toMatch(/media\/video\.mp4 changed after it was hashed/);
     expect(requests.map((r) => r.op)).toContain('AbortMultipartUpload');
     expect(requests.map((r) => r.op)).not.toContain('CompleteMultipartUpload');
+    const keys = await listKeys(s3);
+    expect(keys.has('media/video.mp4')).toBe(false);
+    expect(keys.has('index.html')).toBe(false);
+  }, 60_000);
+
+  it('a part that fails for good stops its file: no later part is sent, the upload is aborted and the failure names the file', async () => {
+    await createBucket(moto);
+    // 10 parts of PART_SIZE; part 2 is refused for good (injected before the SDK's retries)
+    const big = Buffer.alloc(10 * PART_SIZE, 5);
+    const root = makeSite({ 'index.html': '<p>x</p>', 'media/video.mp4': big });
+    const { s3, requests } = recordingClient(moto, (op, input) =>
+      op === 'UploadPart' && input.PartNumber === 2
+        ? Promise.reject(Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError' }))
+        : undefined,
+    );
+    const error = await deploy(root, s3).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/multipart upload on s3:\/\/site\/media\/video\.mp4 failed: We encountered an internal error/);
+    const ops = requests.filter((r) => r.key === 'media/video.mp4').map((r) => r.op);
+    expect(ops.filter((op) => op === 'UploadPart').length).toBeLessThanOrEqual(PART_QUEUE + 1);
+    expect(ops).toContain('AbortMultipartUpload');
+    expect(ops).not.toContain('CompleteMultipartUpload');
     const keys = await listKeys(s3);
     expect(keys.has('media/video.mp4')).toBe(false);
     expect(keys.has('index.html')).toBe(false);

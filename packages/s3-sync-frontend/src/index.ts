@@ -53,4 +53,5 @@ export { lazyS3Client } from './lazy-client.js';
 export { createS3Client, IDLE_TIMEOUT_MS, s3ClientConfig } from './client.js';
 export { formatPlan, runSync, summaryReport, syncResult, type SyncResult } from './sync.js';
 export { VITE_MANIFEST, hashDetector, viteHashedFiles } from './vite-manifest.js';
-export { MULTIPART_THRESHOLD, PART_QUEUE, PART_SIZE, uploadObject, type UploadTarget } from './upload.js';
+export { MULTIPART_THRESHOLD, uploadObject, type UploadTarget } from './upload.js';
+export { MAX_PARTS, PART_QUEUE, PART_SIZE, multipartPartSize } from './multipart.js';

@@ -7,7 +7,7 @@ import { isAccessDenied } from '@allthrive/toolkit';
  * SHA-256, as the AWS CLI signs its uploads over HTTPS. The SDK otherwise hashes every 5 MiB part
  * once more for the signature: the third SHA-256 pass over a large file, after the plan's and the
  * upload's own check that the file did not change (bench/s3-sync-frontend/notes.md, large file).
- * What still protects a part: its x-amz-checksum-crc32 (lib-storage's ChecksumAlgorithm), which S3
+ * What still protects a part: its x-amz-checksum-crc32 (multipart.ts asks for CRC32), which S3
  * checks against the bytes it received and rejects the part on a mismatch, and TLS, which keeps the
  * body from being altered on the way; the signature still covers the headers, CRC32 included. Over
  * plain HTTP (a local S3-compatible endpoint) the payload stays signed: nothing else would keep the

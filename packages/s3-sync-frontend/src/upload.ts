@@ -1,8 +1,7 @@
 import { createHash, hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
 import { ActionError } from '@allthrive/toolkit';
 import { readWhole } from './local.js';
+import { multipartMemory, uploadInParts } from './multipart.js';
 import type { DirectS3 } from './direct-s3.js';
 import { SHA256_METADATA, sendOptions, withSdk, type S3Source } from './s3.js';
 
@@ -12,13 +11,6 @@ import { SHA256_METADATA, sendOptions, withSdk, type S3Source } from './s3.js';
  */
 export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
 /**
- * Part size (S3's minimum) and parts in flight per file: about PART_SIZE × PART_QUEUE bytes of one
- * file in memory (a 1 GiB deploy peaks near 175 MiB RSS: bench/s3-sync-frontend/large-file.mjs).
- */
-export const PART_SIZE = 5 * 1024 * 1024;
-export const PART_QUEUE = 4;
-
-/**
  * File content the uploads in flight may hold at once, whatever `concurrency` allows: 16 uploads
  * of files at MULTIPART_THRESHOLD, the most the old default of 16 could hold. Many small files go
  * `concurrency` wide; large ones wait for memory instead of holding 50 × 16 MiB.
@@ -27,11 +19,11 @@ export const UPLOAD_MEMORY_BYTES = 16 * MULTIPART_THRESHOLD;
 
 /**
  * Bytes of file content one upload holds while in flight: the whole file for one PutObject (a
- * buffer, resent as is on a retry), or, above MULTIPART_THRESHOLD, lib-storage's PART_QUEUE parts
- * in flight and the one being filled.
+ * buffer, resent as is on a retry), or, above MULTIPART_THRESHOLD, the part buffers of its
+ * multipart upload (multipart.ts).
  */
 export function uploadMemory(size: number): number {
-  return size <= MULTIPART_THRESHOLD ? Math.max(1, size) : PART_SIZE * (PART_QUEUE + 1);
+  return size <= MULTIPART_THRESHOLD ? Math.max(1, size) : multipartMemory(size);
 }
 
 export interface UploadTarget {
@@ -56,10 +48,8 @@ function changed(file: UploadTarget): ActionError {
  * that changed since is refused (the plan, the manifest and the metadata would be wrong).
  * - Up to MULTIPART_THRESHOLD: read whole, checked, sent with one PutObject whose
  *   x-amz-checksum-sha256 (the planning SHA-256) S3 verifies; a retry resends the same buffer.
- * - Above: streamed from disk through a SHA-256 and byte count, cut into parts by lib-storage's
- *   Upload (each part a buffer, so the SDK retries a part on its own and sends it with its own
- *   CRC checksum); when the stream ends with another digest or size, the stream fails before the
- *   last part, so the upload is aborted (AbortMultipartUpload) and never completed.
+ * - Above: a multipart upload read from disk part by part through a SHA-256 (multipart.ts); a
+ *   file with another digest or size by then is aborted (AbortMultipartUpload), never completed.
  */
 export async function uploadObject(
   client: S3Source,
@@ -102,46 +92,5 @@ export async function uploadObject(
     return { etag: response.ETag, md5: response.ETag ? undefined : createHash('md5').update(body).digest('hex') };
   }
 
-  const [{ s3 }, { Upload }] = await Promise.all([withSdk(client), import('@aws-sdk/lib-storage')]);
-  const streamed = createHash('sha256');
-  let bytes = 0;
-  const verified = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      streamed.update(chunk);
-      bytes += chunk.length;
-      callback(null, chunk);
-    },
-    flush(callback) {
-      callback(bytes === file.size && streamed.digest('hex') === file.sha256 ? null : changed(file));
-    },
-  });
-  let streamError: unknown;
-  verified.on('error', (error) => (streamError = error));
-  const source = createReadStream(file.absPath, { highWaterMark: 1024 * 1024 });
-  source.on('error', (error) => verified.destroy(error));
-  source.pipe(verified);
-  const upload = new Upload({
-    client: s3,
-    params: { ...common, Body: verified, ChecksumAlgorithm: 'CRC32' },
-    partSize: PART_SIZE,
-    queueSize: PART_QUEUE,
-    leavePartsOnError: false,
-    abortController: signal ? abortControllerFor(signal) : undefined,
-  });
-  try {
-    const response = await upload.done();
-    return { etag: response.ETag };
-  } catch (error) {
-    source.destroy();
-    if (streamError instanceof ActionError) throw streamError;
-    throw error;
-  }
-}
-
-/** lib-storage takes an AbortController; this one follows the run's signal. */
-function abortControllerFor(signal: AbortSignal): AbortController {
-  const controller = new AbortController();
-  if (signal.aborted) controller.abort();
-  else signal.addEventListener('abort', () => controller.abort(), { once: true });
-  return controller;
+  return { etag: await uploadInParts(client, file, common, () => changed(file), signal) };
 }
