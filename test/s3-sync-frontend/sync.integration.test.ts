@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -671,6 +671,28 @@ describe('s3-sync-frontend against moto', () => {
     expect((error as Error).message).toMatch(/assets\/index-Dk3j2ab1\.css changed after it was hashed/);
     expect((await listKeys(s3)).has('index.html')).toBe(false);
   });
+
+  it.each([
+    ['a small file', 'assets/index-Dk3j2ab1.css', 'body { color: red }'],
+    ['a file above the multipart threshold', 'media/video.mp4', Buffer.alloc(MULTIPART_THRESHOLD + 1024, 3)],
+  ])(
+    '%s deleted between planning and upload is refused as changed, not blamed on S3, and nothing is published',
+    async (_, file, content) => {
+      await createBucket(moto);
+      const root = makeSite({ ...SITE_V1, [file]: content });
+      const { s3, requests } = recordingClient(moto);
+      const deps = { s3, logger: memoryLogger(), root };
+      const plan = await planSync(options(), deps);
+      rmSync(path.join(root, 'dist', file));
+      const error = await uploadAssets(plan, deps).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ActionError);
+      // before: "S3 PutObject on s3://site/... failed: ENOENT ... Check the endpoint, the network and the AWS region"
+      expect((error as Error).message).toContain(`${file} changed after it was hashed (it no longer exists)`);
+      expect((error as Error).message).not.toMatch(/Check the endpoint/);
+      expect(requests.filter((r) => r.key === file).map((r) => r.op)).toEqual([]);
+      expect((await listKeys(s3)).has('index.html')).toBe(false);
+    },
+  );
 
   it("every PutObject carries the body's SHA-256 for S3 to verify, as x-amz-checksum-sha256 and as the signed x-amz-content-sha256", async () => {
     await createBucket(moto);

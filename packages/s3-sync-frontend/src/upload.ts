@@ -37,10 +37,19 @@ export interface UploadTarget {
   cacheControl: string;
 }
 
-function changed(file: UploadTarget): ActionError {
-  return new ActionError(
-    `${file.path} changed after it was hashed (is a build still writing to the source directory?); it was not uploaded.`,
-  );
+function changed(file: UploadTarget, how = 'is a build still writing to the source directory?'): ActionError {
+  return new ActionError(`${file.path} changed after it was hashed (${how}); it was not uploaded.`);
+}
+
+/**
+ * A failure to read the file itself (Node's fs errors name the path), which is no S3 failure: the
+ * caller would otherwise report it as one and send the user to check the endpoint and the network.
+ */
+function readFailure(file: UploadTarget, error: unknown): unknown {
+  const fsError = error as NodeJS.ErrnoException | undefined;
+  if (fsError?.path !== file.absPath) return error;
+  if (fsError.code === 'ENOENT') return changed(file, 'it no longer exists');
+  return new ActionError(`Could not read ${file.path} in the source directory to upload it: ${fsError.message}. It was not uploaded.`);
 }
 
 /**
@@ -65,7 +74,12 @@ export async function uploadObject(
     Metadata: { [SHA256_METADATA]: file.sha256 },
   };
   if (file.size <= MULTIPART_THRESHOLD) {
-    const body = readWhole(file.absPath);
+    let body: Buffer | undefined;
+    try {
+      body = readWhole(file.absPath);
+    } catch (error) {
+      throw readFailure(file, error);
+    }
     if (!body || body.length !== file.size || hash('sha256', body) !== file.sha256) throw changed(file);
     const fields = { ...common, ChecksumSHA256: Buffer.from(file.sha256, 'hex').toString('base64') };
     if (direct) {
@@ -92,5 +106,9 @@ export async function uploadObject(
     return { etag: response.ETag, md5: response.ETag ? undefined : createHash('md5').update(body).digest('hex') };
   }
 
-  return { etag: await uploadInParts(client, file, common, () => changed(file), signal) };
+  try {
+    return { etag: await uploadInParts(client, file, common, () => changed(file), signal) };
+  } catch (error) {
+    throw readFailure(file, error);
+  }
 }
