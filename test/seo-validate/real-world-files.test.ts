@@ -99,6 +99,34 @@ describe("Google's crawlers that obey the Googlebot group when no group names th
     ]);
   });
 
+  it('AdsBot-Google, AdsBot-Google-Mobile, Mediapartners-Google and APIs-Google ignore the * group: only a group naming them applies', () => {
+    const star = parseRobots(Buffer.from('User-agent: *\nDisallow: /\n'));
+    const named = parseRobots(Buffer.from('User-agent: *\nDisallow: /\n\nUser-agent: AdsBot-Google\nDisallow: /checkout/\n'));
+    for (const agent of ['AdsBot-Google', 'AdsBot-Google-Mobile', 'Mediapartners-Google', 'APIs-Google', 'adsbot-google']) {
+      // before: the * group's Disallow: / was applied to them, so every landing page looked blocked
+      expect([agent, isAllowed(star, agent, 'https://allthrive.ai/landing')]).toEqual([agent, true]);
+      expect([agent, isAllowed(star, agent, 'https://allthrive.ai/landing', 'rfc')]).toEqual([agent, false]); // RFC 9309 has no such exception
+    }
+    expect(isAllowed(named, 'AdsBot-Google', 'https://allthrive.ai/checkout/pay')).toBe(false);
+    expect(isAllowed(named, 'AdsBot-Google', 'https://allthrive.ai/landing')).toBe(true);
+    expect(isAllowed(named, 'AdsBot-Google-Mobile', 'https://allthrive.ai/checkout/pay')).toBe(true); // its own token, no group
+    expect(isAllowed(star, 'Googlebot', 'https://allthrive.ai/landing')).toBe(false);
+  });
+
+  it('a * group that blocks the site is no finding for AdsBot-Google, and a group naming it is', async () => {
+    site((dir) => writeFileSync(path.join(dir, 'robots.txt'), 'User-agent: *\nDisallow: /\n'));
+    const run = () =>
+      runValidation(options({ checks: ['robots'], userAgents: ['AdsBot-Google'] }), {
+        root,
+        logger: memoryLogger(),
+        clock: virtualClock(NOW),
+      });
+    expect((await run()).findings.map((f) => f.rule)).toEqual([]);
+    rmSync(root!, { recursive: true, force: true });
+    site((dir) => writeFileSync(path.join(dir, 'robots.txt'), 'User-agent: *\nDisallow:\n\nUser-agent: AdsBot-Google\nDisallow: /\n'));
+    expect((await run()).findings.map((f) => [f.rule, f.line])).toEqual([['robots-blocks-site', 5]]);
+  });
+
   it('other tokens keep exact-group semantics, and profile rfc never falls back', () => {
     for (const agent of ['Storebot-Google', 'Google-Extended', 'GoogleOther', 'AdsBot-Google', 'Googlebot-Mobile'])
       expect([agent, isAllowed(robots, agent, 'https://allthrive.ai/drafts/a')]).toEqual([agent, true]);

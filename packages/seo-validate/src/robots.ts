@@ -327,6 +327,16 @@ export const GOOGLEBOT_FALLBACK = new Map([
 ]);
 
 /**
+ * Google's special-case crawlers that ignore the global `*` group: only a group that names their
+ * token applies to them ("ignores the global user agent (*) rules"), so `User-agent: *` with
+ * `Disallow: /` does not keep AdsBot from an ads landing page. Google-Safety, which ignores
+ * robots.txt altogether, is left out: no rule of the file applies to it.
+ * https://developers.google.com/crawling/docs/crawlers-fetchers/google-special-case-crawlers
+ * RFC 9309 has no such exception, so profile `rfc` applies `*` to them as to any crawler.
+ */
+export const IGNORES_GLOBAL_GROUP = new Set(['adsbot-google', 'adsbot-google-mobile', 'mediapartners-google', 'apis-google']);
+
+/**
  * Collects the rules for `agent`. `*` stands for a crawler without a group of its own (only the
  * global groups apply). With the google profile, Googlebot-Image/-Video/-News without a group of
  * their own use the Googlebot group (`fallbackFrom` then names the group used).
@@ -353,13 +363,14 @@ function exactRulesFor(robots: ParsedRobots, agent: string, profile: Profile): A
   let seenSpecific = false;
   let seenSeparator = false;
   const wanted = agent.toLowerCase();
+  const obeysGlobal = rfc || !IGNORES_GLOBAL_GROUP.has(wanted);
   for (const line of robots.lines) {
     if (rfc && (line.missingColon || line.typo)) continue;
     if (line.key === 'user-agent') {
       if (seenSeparator) seenGlobal = seenSpecific = seenSeparator = false;
       const value = line.value ?? '';
       if (rfc ? value === '*' : isGlobalAgent(value)) {
-        seenGlobal = true;
+        seenGlobal = obeysGlobal;
         if (agent === '*') result.groupLines.push(line.number);
       } else if (agent !== '*' && wanted !== '' && (rfc ? value.toLowerCase() : extractUserAgent(value).toLowerCase()) === wanted) {
         seenSpecific = result.hasSpecificGroup = true;
