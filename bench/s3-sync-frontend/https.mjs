@@ -12,11 +12,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BACKENDS, cpuSeconds, startBackend } from './lib/backends.mjs';
+import { BACKENDS, startBackend } from './lib/backends.mjs';
 import { args, option, repo, workDir } from './lib/cli.mjs';
 import { startProxy } from './lib/proxy.mjs';
-import { siteLayout, touchAll, writeLargeFile, writeSite } from './lib/site.mjs';
-import { createBenchBucket, runTool, toolSet } from './lib/tools.mjs';
+import { rebuildSite, siteLayout, touchAll, writeLargeFile, writeSite } from './lib/site.mjs';
+import { createBenchBucket, measureRun, runTool, toolSet } from './lib/tools.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const list = (name, fallback) => option(name, fallback).split(',').filter(Boolean);
@@ -45,12 +45,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 
 const backend = await startBackend('gofakes3');
 const proxy = await startProxy(backend, { tls: { key: readFileSync(keyFile), cert: readFileSync(caFile) } });
-async function measure(name, ctx) {
-  proxy.reset();
-  const serverBefore = cpuSeconds(backend.pid);
-  const result = await runTool(tools[name], ctx, { work });
-  return { ...result, serverCpu: cpuSeconds(backend.pid) - serverBefore, requests: proxy.snapshot() };
-}
+const measure = (name, ctx) => measureRun(tools[name], ctx, { backend, proxy, work });
 function record(entry) {
   results.push(entry);
   const { delay, scenario, tool, seconds, cpu, requests, rssMb } = entry;
@@ -76,11 +71,7 @@ try {
       if (tool === 'action' && Number(first.outputs.uploaded) !== layout.length) throw new Error('the action did not upload the site');
       record({ delay, scenario: 'first', tool, ...first });
       for (let rebuild = 0; rebuild < config.rebuilds; rebuild++) {
-        // every file written anew a whole second after the last upload, 1% of them with new content
-        writeSite(site, layout, rebuild % 2 === 0 ? changed : new Set());
-        const second = Math.ceil((Date.now() + 1) / 1000) * 1000;
-        await new Promise((r) => setTimeout(r, second - Date.now() + 20));
-        touchAll(site, new Date(second));
+        await rebuildSite(site, layout, rebuild % 2 === 0 ? changed : new Set());
         const rebuilt = await measure(tool, ctx);
         if (tool === 'action' && Number(rebuilt.outputs.uploaded) !== changed.size) throw new Error('the action uploaded the wrong files');
         record({ delay, scenario: 'rebuild', tool, ...rebuilt });

@@ -14,11 +14,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BACKENDS, cpuSeconds, startBackend } from './lib/backends.mjs';
+import { BACKENDS, startBackend } from './lib/backends.mjs';
 import { startProxy } from './lib/proxy.mjs';
 import { report } from './lib/report.mjs';
-import { siteLayout, touchAll, writeLargeFile, writeSite } from './lib/site.mjs';
-import { createBenchBucket, runTool, toolSet } from './lib/tools.mjs';
+import { rebuildSite, siteLayout, touchAll, writeLargeFile, writeSite } from './lib/site.mjs';
+import { createBenchBucket, measureRun, runTool, toolSet } from './lib/tools.mjs';
 import { args, option, repo, workDir } from './lib/cli.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -42,20 +42,7 @@ const config = {
 };
 const CHANGED_SHARE = 100; // 1 file in 100 gets new content in the rebuild
 
-/** One tool run with everything the report needs: wall, CPU of tool, server and proxy, requests. */
-async function measure(tool, ctx, backend, proxy) {
-  proxy.reset();
-  const serverBefore = cpuSeconds(backend.pid);
-  const proxyBefore = process.cpuUsage();
-  const result = await runTool(tool, ctx, { work, verbose: config.verbose });
-  const proxyCpu = process.cpuUsage(proxyBefore);
-  return {
-    ...result,
-    serverCpu: cpuSeconds(backend.pid) - serverBefore,
-    proxyCpu: (proxyCpu.user + proxyCpu.system) / 1e6,
-    requests: proxy.snapshot(),
-  };
-}
+const measure = (tool, ctx, backend, proxy) => measureRun(tool, ctx, { backend, proxy, work, verbose: config.verbose });
 
 function check(condition, message) {
   if (!condition) throw new Error(`benchmark sanity check failed: ${message}`);
@@ -124,13 +111,7 @@ async function main() {
               check(Number(first.outputs.uploaded) === layout.length, `the action uploaded ${first.outputs.uploaded} on the first deploy`);
             record('first', first);
             for (let rebuild = 0; rebuild < config.rebuilds; rebuild++) {
-              // The rebuild: every file written anew, stamped with a whole second later than every upload
-              // of the deploy before. S3 keeps LastModified in whole seconds: a build stamped within the
-              // second of an upload would make the mtime-based tools upload again on the no-op.
-              writeSite(site, layout, rebuild % 2 === 0 ? changed : new Set());
-              const second = Math.ceil((Date.now() + 1) / 1000) * 1000;
-              await new Promise((r) => setTimeout(r, second - Date.now() + 20));
-              touchAll(site, new Date(second));
+              await rebuildSite(site, layout, rebuild % 2 === 0 ? changed : new Set());
               const rebuilt = await measure(tool, ctx, backend, proxy);
               if (m(rebuilt))
                 check(

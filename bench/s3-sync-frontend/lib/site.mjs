@@ -69,3 +69,16 @@ export function touchAll(dir, when) {
     else utimesSync(full, when, when);
   }
 }
+
+/**
+ * The rebuild of the redeploy scenarios: every file written anew (`changed` with its other
+ * content), stamped with a whole second later than every upload before it. S3 keeps LastModified
+ * in whole seconds: a build stamped within the second of an upload would make the mtime-based
+ * tools upload again on the no-op.
+ */
+export async function rebuildSite(dir, layout, changed) {
+  writeSite(dir, layout, changed);
+  const second = Math.ceil((Date.now() + 1) / 1000) * 1000;
+  await new Promise((resolve) => setTimeout(resolve, second - Date.now() + 20));
+  touchAll(dir, new Date(second));
+}

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { cpuSeconds } from './backends.mjs';
 
 export const CREDENTIALS = {
   AWS_ACCESS_KEY_ID: 'bench',
@@ -162,4 +163,22 @@ export function runTool(tool, ctx, { work, verbose }) {
       resolve(result);
     });
   });
+}
+
+/**
+ * One tool run with everything the reports need: runTool's wall time, CPU and peak memory, the
+ * server's and the proxy's CPU during the run, and the requests the proxy counted.
+ */
+export async function measureRun(tool, ctx, { backend, proxy, work, verbose }) {
+  proxy.reset();
+  const serverBefore = cpuSeconds(backend.pid);
+  const proxyBefore = process.cpuUsage();
+  const result = await runTool(tool, ctx, { work, verbose });
+  const proxyCpu = process.cpuUsage(proxyBefore);
+  return {
+    ...result,
+    serverCpu: cpuSeconds(backend.pid) - serverBefore,
+    proxyCpu: (proxyCpu.user + proxyCpu.system) / 1e6,
+    requests: proxy.snapshot(),
+  };
 }
