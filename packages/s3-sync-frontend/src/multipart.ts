@@ -71,10 +71,9 @@ export async function uploadInParts(
   const partSize = multipartPartSize(file.size);
   const count = Math.ceil(file.size / partSize);
   const handle = await open(file.absPath, 'r');
-  // one controller for the parts in flight: the run's cancellation, or this file's first failure
-  const stop = new AbortController();
-  const onAbort = () => stop.abort(signal?.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
+  // the parts in flight stop on the run's cancellation or on this file's first failure
+  const failed = new AbortController();
+  const stop = signal ? AbortSignal.any([signal, failed.signal]) : failed.signal;
   let uploadId: string | undefined;
   const inFlight = new Set<Promise<void>>();
   try {
@@ -85,7 +84,7 @@ export async function uploadInParts(
     const digest = createHash('sha256');
     let failure: { error: unknown } | undefined;
     const probe = Buffer.alloc(1);
-    for (let number = 1; number <= count && !failure && !stop.signal.aborted; number++) {
+    for (let number = 1; number <= count && !failure && !stop.aborted; number++) {
       // the next part is read while PART_QUEUE parts are in flight: PART_QUEUE + 1 buffers in all
       const position = (number - 1) * partSize;
       const length = Math.min(partSize, file.size - position);
@@ -97,7 +96,7 @@ export async function uploadInParts(
         throw changed(); // grew, or other bytes: the last part is never sent
       }
       while (inFlight.size >= PART_QUEUE) await Promise.race(inFlight);
-      if (failure || stop.signal.aborted) break;
+      if (failure || stop.aborted) break;
       const command = new sdk.UploadPartCommand({
         Bucket: fields.Bucket,
         Key: fields.Key,
@@ -107,14 +106,14 @@ export async function uploadInParts(
         ContentLength: length,
         ChecksumAlgorithm: 'CRC32',
       });
-      const sending: Promise<void> = s3.send(command, { abortSignal: stop.signal }).then(
+      const sending: Promise<void> = s3.send(command, { abortSignal: stop }).then(
         (part) => {
           parts[number - 1] = { PartNumber: number, ETag: part.ETag, ChecksumCRC32: part.ChecksumCRC32 };
           free.push(buffer); // S3 has answered: the SDK no longer reads this buffer
         },
         (error: unknown) => {
           failure ??= { error };
-          stop.abort(error);
+          failed.abort(error);
         },
       );
       const tracked = sending.finally(() => inFlight.delete(tracked));
@@ -135,7 +134,7 @@ export async function uploadInParts(
     uploadId = undefined; // completed: nothing to abort
     return completed.ETag;
   } catch (error) {
-    stop.abort(error);
+    failed.abort(error);
     await Promise.allSettled(inFlight);
     if (uploadId) {
       // not under the run's signal: the parts must not be left stored (and billed) after a cancel
@@ -145,7 +144,6 @@ export async function uploadInParts(
     }
     throw error;
   } finally {
-    signal?.removeEventListener('abort', onAbort);
     await handle.close();
   }
 }
