@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { BACKENDS, startBackend } from './lib/backends.mjs';
 import { args, option, repo, workDir } from './lib/cli.mjs';
 import { startProxy } from './lib/proxy.mjs';
+import { median } from './lib/report.mjs';
 import { rebuildSite, siteLayout, touchAll, writeLargeFile, writeSite } from './lib/site.mjs';
 import { createBenchBucket, measureRun, runTool, toolSet } from './lib/tools.mjs';
 
@@ -41,7 +42,6 @@ const tools = toolSet({ repo, work, caFile });
 const started = Date.now();
 const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo, encoding: 'utf8' }).trim();
 const results = [];
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const backend = await startBackend('gofakes3');
 const proxy = await startProxy(backend, { tls: { key: readFileSync(keyFile), cert: readFileSync(caFile) } });
