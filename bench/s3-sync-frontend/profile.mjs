@@ -31,14 +31,16 @@ const CATEGORIES = [
   ['file system calls', /^(openFileHandle|read|close|stat|fstat|lstat|realpath|readdir|open|readFileHandle)$/, /^$/],
   ['file system calls', /./, /^fs\//],
   ['hashing and signing (SHA-256, MD5, HMAC)', /./, /^crypto\//],
+  ['hashing (XXH3-128, WebAssembly)', /^wasm-function/],
   ['sockets and HTTP (Node)', /^(writev|writeUtf8String|writeLatin1String|writeBuffer)$/, /^$/],
   ['sockets and HTTP (Node)', /./, /node:_http|node:net|^internal\/(net|http)/],
   ['waiting (idle)', /^\(idle\)$/],
 ];
 
 /**
- * The sampled time of the main thread by category, plus the hashing worker's (node --cpu-prof
- * writes one profile per thread; the main thread's is the one that ran the bundle's main module).
+ * The sampled time of the main thread by category, plus any other thread's in a row of its own
+ * (node --cpu-prof writes one profile per thread; the main thread's is the one that ran the
+ * bundle's main module). Since the build is hashed on the main thread, a deploy has no other.
  */
 function split(profileDir) {
   const totals = new Map();
@@ -51,7 +53,7 @@ function split(profileDir) {
       const frame = nodes.get(id);
       const url = frame.url.split('/').slice(-2).join('/');
       const category = !main
-        ? 'worker thread: reading and hashing the source (in parallel)'
+        ? 'another thread (in parallel)'
         : (CATEGORIES.find(([, name, where]) => name.test(frame.functionName) && (!where || where.test(url)))?.[0] ??
           (url.endsWith('index.js') ? 'JavaScript of the bundle (SDK, engine, toolkit)' : 'other (Node internals, program)'));
       totals.set(category, (totals.get(category) ?? 0) + prof.timeDeltas[i]);

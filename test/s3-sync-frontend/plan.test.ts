@@ -204,7 +204,7 @@ describe('grace period (decideStale)', () => {
       updatedAt: '2026-01-01T00:00:00.000Z',
       objects: new Map([
         ['index.html', { etag: 'e1', sha256: 's1', cacheControl: 'no-cache', contentType: 'text/html; charset=utf-8' }],
-        ['a.html', { etag: 'e2', sha256: 's2', cacheControl: 'no-cache', contentType: 'text/html; charset=utf-8' }],
+        ['a.html', { etag: 'e2', sha256: 's2', cacheControl: 'no-cache', contentType: 'text/html; charset=utf-8', xxh128: 'x2' }],
       ]),
       staleSince: new Map([['assets/old-BxY3k9_a.js', Date.parse('2026-01-01T00:00:00.000Z')]]),
       runs: new Map([
@@ -230,7 +230,11 @@ describe('grace period (decideStale)', () => {
       sha256: 's2',
       cacheControl: 'no-cache',
       contentType: 'text/html; charset=utf-8',
+      xxh128: 'x2',
     });
+    // a record of an earlier version has no XXH3-128 (the next deploy computes the SHA-256 to compare)
+    expect(parsed.objects.get('index.html')).not.toHaveProperty('xxh128');
+    expect(JSON.parse(text).objects['index.html']).toHaveLength(3);
     expect(JSON.parse(text).headers).toHaveLength(1);
     expect(parsed.staleSince.get('assets/old-BxY3k9_a.js')).toBe(Date.parse('2026-01-01T00:00:00.000Z'));
     expect(() => parseManifest('{"format":"other"}')).toThrow(/unknown format/);

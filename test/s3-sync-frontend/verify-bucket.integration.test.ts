@@ -313,6 +313,47 @@ describe('manifest (the default) lists the bucket whenever the manifest is not a
     expect(ops(next.requests)).toEqual(['GetObject']);
   });
 
+  it('records each object with the XXH3-128 it compares by; a manifest of an earlier version (no XXH3-128) still gives a no-op, by SHA-256', async () => {
+    const root = await deployedSite();
+    const seed = recordingClient(moto).s3;
+    const written = JSON.parse(await text(seed, MANIFEST_NAME)) as { objects: Record<string, unknown[]> };
+    expect(Object.values(written.objects).every((entry) => entry.length === 4 && /^[0-9a-f]{32}$/.test(String(entry[3])))).toBe(true);
+    for (const entry of Object.values(written.objects)) entry.length = 3; // as the version before wrote it
+    await put(seed, MANIFEST_NAME, JSON.stringify(written));
+
+    const { s3, requests } = recordingClient(moto);
+    const { result, logger } = await deploy(root, s3);
+    expect(result).toMatchObject({ uploaded: 0, reheadered: 0, unchanged: 9, changedPaths: [] });
+    expect(logger.text()).toContain(
+      'Bucket matches the manifest of the last deploy, written by an earlier version: nothing to upload; the manifest is written again once',
+    );
+    // nothing was uploaded, and the manifest is rewritten once with the digests the next deploy compares by
+    expect(requests).toEqual([
+      { op: 'GetObject', key: MANIFEST_NAME },
+      { op: 'PutObject', key: MANIFEST_NAME },
+    ]);
+    const rewritten = JSON.parse(await text(seed, MANIFEST_NAME)) as { objects: Record<string, unknown[]> };
+    expect(Object.values(rewritten.objects).every((entry) => entry.length === 4)).toBe(true);
+    const next = recordingClient(moto);
+    const again = await deploy(root, next.s3);
+    expect(again.result).toMatchObject({ uploaded: 0, unchanged: 9 });
+    expect(again.logger.text()).toContain(TRUSTED);
+    expect(next.requests).toEqual([{ op: 'GetObject', key: MANIFEST_NAME }]);
+  });
+
+  it('a record whose XXH3-128 is not the file’s (another content) never vouches for it: the file is uploaded', async () => {
+    const root = await deployedSite();
+    const seed = recordingClient(moto).s3;
+    const written = JSON.parse(await text(seed, MANIFEST_NAME)) as { objects: Record<string, unknown[]> };
+    written.objects['robots.txt'][3] = '0'.repeat(32);
+    await put(seed, MANIFEST_NAME, JSON.stringify(written));
+    writeFileSync(path.join(root, 'dist', 'robots.txt'), SITE_V1['robots.txt'].replace('Allow', 'Allaw'));
+    const { s3 } = recordingClient(moto);
+    const { result } = await deploy(root, s3);
+    expect(result).toMatchObject({ uploaded: 1, changedPaths: ['/robots.txt'] });
+    expect(await text(s3, 'robots.txt')).toContain('Allaw');
+  });
+
   it('a rollback to a build whose files the manifest records only as stale: lists, and finds them unchanged', async () => {
     await createBucket(moto);
     const root = makeSite(SITE_V1);

@@ -1,8 +1,8 @@
 export { builtInContentType, FALLBACK_CONTENT_TYPE } from './content-type.js';
 export { formatBytes } from './format.js';
 export { readOptions } from './inputs.js';
-export { hashFiles, type FileDigest } from './hash-worker.js';
-export { digestFile, hashFile, scanSource, type Digest, type LocalFile, type LocalScan } from './local.js';
+export { digestInTurns } from './in-turns.js';
+export { digestFile, hashFile, scanSource, withSha256, type Digest, type LocalFile, type LocalScan, type ScannedFile } from './local.js';
 export {
   decideStale,
   parseManifest,

@@ -1,16 +1,27 @@
-import { createHash, hash, type Hash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, readSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ActionError, CancelledError } from '@allthrive/toolkit';
-import { hashFiles } from './hash-worker.js';
+import { ActionError } from '@allthrive/toolkit';
+import { digestInTurns } from './in-turns.js';
 import type { Matcher } from './globs.js';
+import type { ObjectRecord } from './manifest.js';
+import { newXxh128, sharedXxh128, type IHasher } from './xxh128.js';
 
-export interface LocalFile {
+/** A file of the build as the scan finds it: where it is, its size and its XXH3-128. */
+export interface ScannedFile {
   /** Path relative to the source directory, always with `/` separators (the key suffix). */
   path: string;
   absPath: string;
   size: number;
-  /** Hex SHA-256 of the content (always computed). */
+  /** Hex XXH3-128 of the content (always computed: what a deploy compares the build by). */
+  xxh128: string;
+}
+
+export interface LocalFile extends ScannedFile {
+  /**
+   * Hex SHA-256 of the content: the manifest record's when the record has this XXH3-128 (it was
+   * computed from the same content when that file was uploaded), computed otherwise (withSha256).
+   */
   sha256: string;
   /**
    * Hex MD5, computed only when an object's plain ETag must be compared with it (an object this
@@ -20,7 +31,7 @@ export interface LocalFile {
 }
 
 export interface LocalScan {
-  files: LocalFile[];
+  files: ScannedFile[];
   /** Relative paths skipped by `exclude`. */
   excluded: string[];
 }
@@ -47,6 +58,7 @@ export async function scanSource(
     signal?: AbortSignal;
   },
 ): Promise<LocalScan> {
+  const hasher = sharedXxh128(); // its WebAssembly compiles while the walk runs
   const realRoot = realpathSync.native(sourceDir);
   const found: { path: string; absPath: string }[] = [];
   const excluded: string[] = [];
@@ -95,32 +107,48 @@ export async function scanSource(
   }
   walk(path.resolve(sourceDir), '', new Set([realRoot]));
 
-  // Hashed on a worker thread (hash-worker.ts), so that the bucket requests planning started
-  // meanwhile are answered and parsed at the same time. A handful of files is hashed here: the
-  // worker's own start and memory (about 10 MB of RSS, which a 1 GiB file's upload would add to
-  // its peak) would buy nothing.
-  const files: LocalFile[] = new Array<LocalFile>(found.length);
-  if (found.length >= WORKER_FROM_FILES) {
-    const digests = await hashFiles(
-      found.map((f) => f.absPath),
-      {
-        signal: options.signal,
-        describe: (at) => `'${found[at].path}'`,
-        hashHere: async (file) => {
-          const { size, digests } = await digestFile(file, ['sha256']);
-          return { size, sha256: digests.sha256 };
-        },
-      },
-    );
-    digests.forEach((digest, at) => (files[at] = { ...found[at], ...digest }));
-  } else {
-    for (const [at, file] of found.entries()) {
-      if (options.signal?.aborted) throw new CancelledError('the run was cancelled while hashing local files; nothing was changed');
-      const { size, digests } = await digestFile(file.absPath, ['sha256']);
-      files[at] = { ...file, size, sha256: digests.sha256 };
-    }
-  }
+  // In turns (in-turns.ts), so that the bucket requests planning started meanwhile are answered
+  // and parsed at the same time.
+  const xxh = await hasher;
+  const digests = await digestInTurns(
+    found.map((f) => f.absPath),
+    (file) => digestFileNow(file, ['xxh128'], xxh),
+    { signal: options.signal, describe: (at) => `'${found[at].path}'` },
+  );
+  const files = found.map((file, at): ScannedFile => ({ ...file, size: digests[at].size, xxh128: digests[at].digests.xxh128 }));
   return { files, excluded };
+}
+
+/**
+ * The files with their SHA-256. A file whose XXH3-128 is the one its manifest record was written
+ * with takes the record's SHA-256, computed from the same content when the file was uploaded (the
+ * record is written only for what this action uploaded or found unchanged; manifest.ts); every
+ * other file is read again for it, with its size and XXH3-128, so that the three always describe
+ * one content even if the file changed since the scan. A redeploy reads only the files that changed.
+ */
+export async function withSha256<T extends ScannedFile>(
+  files: T[],
+  records: ReadonlyMap<string, ObjectRecord> | undefined,
+  signal?: AbortSignal,
+): Promise<(T & { sha256: string })[]> {
+  const known = files.map((file) => {
+    const record = records?.get(file.path);
+    return record?.xxh128 !== undefined && record.xxh128 === file.xxh128 ? record.sha256 : undefined;
+  });
+  const unknown = files.filter((_, at) => known[at] === undefined);
+  const xxh = await sharedXxh128();
+  const digests = await digestInTurns(
+    unknown.map((f) => f.absPath),
+    (file) => digestFileNow(file, ['sha256', 'xxh128'], xxh),
+    { signal, describe: (at) => `'${unknown[at].path}'` },
+  );
+  let next = 0;
+  return files.map((file, at) => {
+    const sha256 = known[at];
+    if (sha256 !== undefined) return { ...file, sha256 };
+    const { size, digests: computed } = digests[next++];
+    return { ...file, size, xxh128: computed.xxh128, sha256: computed.sha256 };
+  });
 }
 
 /**
@@ -135,26 +163,54 @@ export function prestartScan(sourceDir: string, options: Parameters<typeof scanS
   return (dir, later) => (path.resolve(dir) === path.resolve(sourceDir) ? started : scanSource(dir, later));
 }
 
-/** From this many files on, the source is hashed on a worker thread. */
-const WORKER_FROM_FILES = 64;
-
 /** Files up to this size are read in one call (much faster than a stream for many small files). */
 const READ_WHOLE = 16 * 1024 * 1024;
 
-export type Digest = 'md5' | 'sha256';
+export type Digest = 'md5' | 'sha256' | 'xxh128';
+
+/** The one-call and incremental interface Node's Hash and hash-wasm's hasher share. */
+interface Incremental {
+  update(data: Buffer): unknown;
+  digest(encoding: 'hex'): string;
+}
+
+/** A fresh incremental digest; `xxh` is the XXH3-128 hasher to use (initialised here). */
+function incremental(algorithm: Digest, xxh: IHasher | undefined): Incremental {
+  if (algorithm !== 'xxh128') return createHash(algorithm);
+  xxh!.init();
+  return xxh!;
+}
 
 /**
  * Hex digests of a file. A file smaller than the scratch buffer (1 MiB: nearly every file of a
- * web build) is read with one read call and hashed with the one-shot crypto.hash; a larger one
- * up to READ_WHOLE goes through the same buffer into createHash, and above that it is streamed.
+ * web build) is read with one read call and hashed in one call (crypto.hash, or the shared
+ * XXH3-128 hasher); a larger one up to READ_WHOLE goes through the same buffer, and above that it
+ * is streamed (with a hasher of its own: other files are hashed while it waits for its reads).
  * Synchronous reads through one reused buffer: no thread-pool hop, and no buffer per file for
  * the garbage collector. The one-shot path saves a Hash object and a read per file: about 6% of
  * the CPU of reading and hashing the benchmark's build (bench/s3-sync-frontend/hash-read.mjs).
  */
-export async function digestFile(file: string, algorithms: Digest[]): Promise<{ size: number; digests: Record<Digest, string> }> {
-  const small = hashSmall(file, algorithms);
-  if (small) return small;
-  const hashes = algorithms.map((algorithm) => [algorithm, createHash(algorithm)] as const);
+export async function digestFile(file: string, algorithms: Digest[]): Promise<FileDigests> {
+  return digestFileNow(file, algorithms, algorithms.includes('xxh128') ? await sharedXxh128() : undefined);
+}
+
+export interface FileDigests {
+  size: number;
+  digests: Record<Digest, string>;
+}
+
+/**
+ * digestFile with the shared XXH3-128 hasher at hand (when xxh128 is asked for), and without a
+ * promise for a file read in one go: what the scan calls for each of thousands of files, where a
+ * promise and an await per file were a fifth of the scan's time (bench/s3-sync-frontend/notes.md).
+ */
+export function digestFileNow(file: string, algorithms: Digest[], xxh: IHasher | undefined): FileDigests | Promise<FileDigests> {
+  return hashSmall(file, algorithms, xxh) ?? digestStreamed(file, algorithms);
+}
+
+async function digestStreamed(file: string, algorithms: Digest[]): Promise<FileDigests> {
+  const own = algorithms.includes('xxh128') ? await newXxh128() : undefined;
+  const hashes = algorithms.map((algorithm) => [algorithm, incremental(algorithm, own)] as const);
   let size = 0;
   for await (const chunk of createReadStream(file, { highWaterMark: SCRATCH_BYTES })) {
     for (const [, hash] of hashes) hash.update(chunk as Buffer);
@@ -166,7 +222,7 @@ export async function digestFile(file: string, algorithms: Digest[]): Promise<{ 
 const SCRATCH_BYTES = 1024 * 1024;
 let scratch: Buffer | undefined;
 
-function digestsOf(hashes: readonly (readonly [Digest, Hash])[]): Record<Digest, string> {
+function digestsOf(hashes: readonly (readonly [Digest, Incremental])[]): Record<Digest, string> {
   const digests = {} as Record<Digest, string>;
   for (const [algorithm, hash] of hashes) digests[algorithm] = hash.digest('hex');
   return digests;
@@ -175,9 +231,10 @@ function digestsOf(hashes: readonly (readonly [Digest, Hash])[]): Record<Digest,
 /**
  * Digests of a file of up to READ_WHOLE bytes; undefined (nothing hashed) for a larger one.
  * A read shorter than the buffer is the end of a regular file, so a small file takes one read.
- * Synchronous from open to close, so the one scratch buffer is never shared by two reads.
+ * Synchronous from open to close, so neither the one scratch buffer nor the shared XXH3-128
+ * hasher is ever used by two files at once.
  */
-function hashSmall(file: string, algorithms: Digest[]): { size: number; digests: Record<Digest, string> } | undefined {
+function hashSmall(file: string, algorithms: Digest[], xxh: IHasher | undefined): FileDigests | undefined {
   const fd = openSync(file, 'r');
   try {
     scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
@@ -185,11 +242,15 @@ function hashSmall(file: string, algorithms: Digest[]): { size: number; digests:
     if (first < SCRATCH_BYTES) {
       const content = scratch.subarray(0, first);
       const digests = {} as Record<Digest, string>;
-      for (const algorithm of algorithms) digests[algorithm] = hash(algorithm, content);
+      for (const algorithm of algorithms) {
+        if (algorithm !== 'xxh128') digests[algorithm] = hash(algorithm, content);
+        else digests.xxh128 = xxh!.init().update(content).digest('hex');
+      }
       return { size: first, digests };
     }
     if (fstatSync(fd).size > READ_WHOLE) return undefined;
-    const hashes = algorithms.map((algorithm) => [algorithm, createHash(algorithm).update(scratch!)] as const);
+    const hashes = algorithms.map((algorithm) => [algorithm, incremental(algorithm, xxh)] as const);
+    for (const [, hash] of hashes) hash.update(scratch);
     let size = first;
     for (;;) {
       const read = readSync(fd, scratch, 0, SCRATCH_BYTES, size);

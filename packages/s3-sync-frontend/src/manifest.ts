@@ -2,7 +2,8 @@
  * The deploy manifest: one small JSON object under the prefix (`.s3-sync-frontend.json`) that
  * records, for the next deploy,
  * - per object: the ETag it had and the SHA-256 and headers this action gave it, so an object
- *   untouched since the manifest was written needs no HeadObject to know its headers;
+ *   untouched since the manifest was written needs no HeadObject to know its headers, and the
+ *   XXH3-128 of the content, so the next deploy knows an unchanged file without its SHA-256;
  * - per stale content-hashed object: since when no deploy ships it, so the grace period counts
  *   from the deploy that stopped shipping it (an S3 lifecycle rule would count from the upload).
  */
@@ -12,6 +13,8 @@ export interface ObjectRecord {
   sha256: string;
   cacheControl: string;
   contentType: string;
+  /** XXH3-128 of the same content as `sha256` (xxh128.ts); undefined in records of earlier versions. */
+  xxh128?: string;
 }
 
 /** Whether an object recorded with these headers already has the headers the rules now give. */
@@ -53,8 +56,8 @@ interface ManifestFileV1 {
   updatedAt: string;
   /** Distinct [Cache-Control, Content-Type] pairs, referenced by index to keep the file small. */
   headers: [string, string][];
-  /** path → [etag, sha256, header index] */
-  objects: Record<string, [string, string, number]>;
+  /** path → [etag, sha256, header index, xxh128 (absent in manifests of earlier versions)] */
+  objects: Record<string, [string, string, number, string?]>;
   /** path → ISO time it became stale */
   stale: Record<string, string>;
   /** run id → attempt → URL paths; oldest run first. Optional: older manifests have none. */
@@ -85,7 +88,7 @@ export function serializeManifest(manifest: Manifest): string {
       at = headers.push([record.cacheControl, record.contentType]) - 1;
       byType.set(record.contentType, at);
     }
-    objects[path] = [record.etag, record.sha256, at];
+    objects[path] = record.xxh128 === undefined ? [record.etag, record.sha256, at] : [record.etag, record.sha256, at, record.xxh128];
   }
   const stale: Record<string, string> = {};
   for (const path of [...manifest.staleSince.keys()].sort()) stale[path] = new Date(manifest.staleSince.get(path)!).toISOString();
@@ -112,7 +115,9 @@ export function parseManifest(text: string): Manifest {
   for (const [path, entry] of Object.entries(file.objects ?? {})) {
     const header = file.headers?.[entry[2]];
     if (!Array.isArray(entry) || !header) throw new Error(`malformed entry for ${path}`);
-    objects.set(path, { etag: entry[0], sha256: entry[1], cacheControl: header[0], contentType: header[1] });
+    const record: ObjectRecord = { etag: entry[0], sha256: entry[1], cacheControl: header[0], contentType: header[1] };
+    if (typeof entry[3] === 'string') record.xxh128 = entry[3];
+    objects.set(path, record);
   }
   const staleSince = new Map<string, number>();
   for (const [path, since] of Object.entries(file.stale ?? {})) {

@@ -337,7 +337,13 @@ async function writeManifest(
   for (const file of plan.files) {
     const etag = plan.progress.etags.get(file.key) ?? (file.action === 'unchanged' ? file.remoteEtag : undefined);
     if (!etag) continue;
-    objects.set(file.path, { etag, sha256: file.sha256, cacheControl: file.cacheControl, contentType: file.contentType });
+    objects.set(file.path, {
+      etag,
+      sha256: file.sha256,
+      cacheControl: file.cacheControl,
+      contentType: file.contentType,
+      xxh128: file.xxh128,
+    });
   }
   const staleSince = new Map<string, number>();
   for (const s of plan.stale) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { InputError, systemClock, type Clock, type Logger } from '@allthrive/toolkit';
 import { FALLBACK_CONTENT_TYPE } from './content-type.js';
-import { digestFile, scanSource, type LocalFile } from './local.js';
+import { digestFile, scanSource, withSha256, type LocalFile } from './local.js';
 import { decideStale, parseManifest, pathsOfRun, sameHeaders, type GraceDecision, type Manifest, type ObjectRecord } from './manifest.js';
 import { MANIFEST_NAME, type SyncOptions } from './options.js';
 import { directoryPathsOfIndex, urlPathOfKey } from './paths.js';
@@ -327,7 +327,7 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
   }
 
   const unknownTypes: string[] = [];
-  const described: DescribedFile[] = scan.files.map((file) => {
+  const headed = scan.files.map((file) => {
     const { hashed, html, cacheControl, contentType } = rules.describe(file.path);
     if (!contentType) unknownTypes.push(file.path);
     return { ...file, key: prefix + file.path, hashed, html, cacheControl, contentType: contentType ?? FALLBACK_CONTENT_TYPE };
@@ -337,12 +337,13 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
       `No Content-Type is known for ${unknownTypes.length} file(s), uploaded as ${FALLBACK_CONTENT_TYPE}: ${unknownTypes.slice(0, 10).join(', ')}${unknownTypes.length > 10 ? ', ...' : ''}. Add a 'content-type' rule such as '${unknownTypes[0].includes('.') ? `*${unknownTypes[0].slice(unknownTypes[0].lastIndexOf('.'))}` : unknownTypes[0]}: text/plain; charset=utf-8'.`,
     );
   }
-  const totalBytes = described.reduce((sum, f) => sum + f.size, 0);
+  const totalBytes = headed.reduce((sum, f) => sum + f.size, 0);
   logger.info(
-    `Source ${path.relative(deps.root ?? process.cwd(), sourceDir) || '.'}: ${described.length} files, ${formatBytes(totalBytes)}${scan.excluded.length ? ` (${scan.excluded.length} excluded)` : ''}.`,
+    `Source ${path.relative(deps.root ?? process.cwd(), sourceDir) || '.'}: ${headed.length} files, ${formatBytes(totalBytes)}${scan.excluded.length ? ` (${scan.excluded.length} excluded)` : ''}.`,
   );
 
   const { manifest: previousManifest, lastModified, warning } = await previous;
+  const described: DescribedFile[] = await withSha256(headed, previousManifest?.objects, signal);
   const manifestEtag = (await manifestRead)?.etag;
   if (warning) logger.warning(warning);
   const manifestTime = previousManifest ? lastModified : undefined;
@@ -401,10 +402,14 @@ export async function planSync(options: SyncOptions, deps: SyncDeps): Promise<Sy
       });
       await keepLocalFiles(trusted.stale, sourceDir, logger);
       const writes = trusted.files.some((f) => f.action !== 'unchanged') || trusted.stale.some((s) => s.action === 'delete');
+      // records of an earlier version have no XXH3-128: the manifest is written again, once, with them
+      const upgrade = trusted.files.some((f) => previousManifest.objects.get(f.path)?.xxh128 === undefined);
       logger.info(
         writes
           ? `Planned from the manifest of the last deploy, without listing the bucket (verify-bucket: always lists it): ${previousManifest.objects.size} objects recorded.`
-          : 'Bucket matches the manifest of the last deploy: nothing to do (1 request; verify-bucket: always lists the bucket).',
+          : upgrade
+            ? 'Bucket matches the manifest of the last deploy, written by an earlier version: nothing to upload; the manifest is written again once, with the XXH3-128 digests this version compares files by.'
+            : 'Bucket matches the manifest of the last deploy: nothing to do (1 request; verify-bucket: always lists the bucket).',
       );
       return planned(trusted.files, trusted.stale, { excludedRemote: 0, heads: 0 });
     }

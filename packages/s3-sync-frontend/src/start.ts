@@ -1,6 +1,6 @@
 /**
  * What the action reads and starts before it loads the engine: the inputs, the scan of the source
- * (reading and hashing the build on a worker thread) and the manifest's direct GET, which run while
+ * (reading and hashing the build, a few milliseconds at a time) and the manifest's direct GET, which run while
  * the engine loads. The AWS SDK is loaded only by a request that needs it (lazy-client.ts,
  * direct-s3.ts): about 0.15 s of the main thread's CPU, the largest part of a redeploy's start.
  * Nothing here may import the SDK: the action imports this module statically, the deploy itself
