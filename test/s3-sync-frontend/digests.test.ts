@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { createXXHash128 } from 'hash-wasm';
 import { ActionError, CancelledError } from '@allthrive/toolkit';
-import { digestFile, digestInTurns, withSha256, type ObjectRecord } from '@allthrive/s3-sync-frontend';
+import { digestFile, digestInTurns, scanSource, withSha256, type ObjectRecord } from '@allthrive/s3-sync-frontend';
 
 const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex');
 const md5 = (content: Buffer) => createHash('md5').update(content).digest('hex');
@@ -143,6 +143,22 @@ describe('file digests (XXH3-128 to compare, SHA-256 to upload)', () => {
         const [result] = await withSha256([await scanned()], records);
         expect(result.sha256).toBe(sha256(content));
       }
+    });
+
+    it('a file above 16 MiB gets its SHA-256 from the scan’s one read, and is not read again for it', async () => {
+      const tree = mkdtempSync(path.join(tmpdir(), 'digests-scan-'));
+      const big = Buffer.alloc(16 * MIB + 1, 5);
+      writeFileSync(path.join(tree, 'film.mp4'), big);
+      writeFileSync(path.join(tree, 'index.html'), '<p>hi</p>');
+      const { files } = await scanSource(tree, { exclude: () => false });
+      expect(files.map((f) => [f.path, f.sha256])).toEqual([
+        ['film.mp4', sha256(big)],
+        ['index.html', undefined], // a small file: XXH3-128 only
+      ]);
+      writeFileSync(path.join(tree, 'film.mp4'), 'changed after the scan'); // a second read would see this
+      const [film, index] = await withSha256(files, undefined);
+      expect(film).toMatchObject({ size: big.length, sha256: sha256(big), xxh128: await xxh128(big) });
+      expect(index.sha256).toBe(sha256(Buffer.from('<p>hi</p>')));
     });
 
     it('a file that changed since the scan gets the size, XXH3-128 and SHA-256 of one content, read together', async () => {

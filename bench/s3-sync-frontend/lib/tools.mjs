@@ -77,7 +77,7 @@ export function toolSet({ repo, work, caFile }) {
         ? `s3-sync-frontend (concurrency ${concurrency})`
         : 's3-sync-frontend (concurrency 50, the default)',
     short: verifyBucket ? `s3-sync-frontend (${verifyBucket})` : concurrency ? `s3-sync-frontend (${concurrency})` : 's3-sync-frontend',
-    sync: 'content (SHA-256, manifest)',
+    sync: 'content (XXH3-128 and SHA-256, manifest)',
     argv: (ctx) => {
       const runner = path.join(work, 'runner');
       rmSync(runner, { recursive: true, force: true });

@@ -15,6 +15,11 @@ export interface ScannedFile {
   size: number;
   /** Hex XXH3-128 of the content (always computed: what a deploy compares the build by). */
   xxh128: string;
+  /**
+   * Hex SHA-256 of the same read, for a file above READ_WHOLE: reading it a second time for its
+   * SHA-256 would cost more than hashing it twice the first time (a 1 GiB file: about 1 s of CPU).
+   */
+  sha256?: string;
 }
 
 export interface LocalFile extends ScannedFile {
@@ -112,16 +117,22 @@ export async function scanSource(
   const xxh = await hasher;
   const digests = await digestInTurns(
     found.map((f) => f.absPath),
-    (file) => digestFileNow(file, ['xxh128'], xxh),
+    (file) => hashSmall(file, ['xxh128'], xxh) ?? digestStreamed(file, ['xxh128', 'sha256']),
     { signal: options.signal, describe: (at) => `'${found[at].path}'` },
   );
-  const files = found.map((file, at): ScannedFile => ({ ...file, size: digests[at].size, xxh128: digests[at].digests.xxh128 }));
+  const files = found.map((file, at): ScannedFile => {
+    const {
+      size,
+      digests: { xxh128, sha256 },
+    } = digests[at];
+    return sha256 === undefined ? { ...file, size, xxh128 } : { ...file, size, xxh128, sha256 };
+  });
   return { files, excluded };
 }
 
 /**
- * The files with their SHA-256. A file whose XXH3-128 is the one its manifest record was written
- * with takes the record's SHA-256, computed from the same content when the file was uploaded (the
+ * The files with their SHA-256. A file the scan read in parts keeps the SHA-256 of that read. A
+ * file whose XXH3-128 is the one its manifest record was written with takes the record's SHA-256, computed from the same content when the file was uploaded (the
  * record is written only for what this action uploaded or found unchanged; manifest.ts); every
  * other file is read again for it, with its size and XXH3-128, so that the three always describe
  * one content even if the file changed since the scan. A redeploy reads only the files that changed.
@@ -132,6 +143,7 @@ export async function withSha256<T extends ScannedFile>(
   signal?: AbortSignal,
 ): Promise<(T & { sha256: string })[]> {
   const known = files.map((file) => {
+    if (file.sha256 !== undefined) return file.sha256;
     const record = records?.get(file.path);
     return record?.xxh128 !== undefined && record.xxh128 === file.xxh128 ? record.sha256 : undefined;
   });
