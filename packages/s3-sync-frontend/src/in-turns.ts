@@ -20,7 +20,8 @@ export interface TurnOptions {
 
 /**
  * `digest(paths[at])` for every path, in order. Rejects with an ActionError naming the file that
- * could not be read, or a CancelledError on `signal`; a digest started before is not awaited.
+ * could not be read, or a CancelledError once `signal` is aborted (checked before each file: a
+ * streamed file being read is finished first).
  */
 export function digestInTurns<T>(
   paths: readonly string[],

@@ -216,7 +216,7 @@ export interface FileDigests {
  * promise for a file read in one go: what the scan calls for each of thousands of files, where a
  * promise and an await per file were a fifth of the scan's time (bench/s3-sync-frontend/notes.md).
  */
-export function digestFileNow(file: string, algorithms: Digest[], xxh: IHasher | undefined): FileDigests | Promise<FileDigests> {
+function digestFileNow(file: string, algorithms: Digest[], xxh: IHasher | undefined): FileDigests | Promise<FileDigests> {
   return hashSmall(file, algorithms, xxh) ?? digestStreamed(file, algorithms);
 }
 

@@ -4,10 +4,10 @@
  * Why not SHA-256 for that: a redeploy reads and hashes the whole build to find the 1% that
  * changed, and SHA-256 was the largest piece of its CPU (66 MB: 38 ms with the CPU's SHA
  * extensions, against 16 ms for XXH3-128 here; bench/s3-sync-frontend/notes.md). A 128-bit digest
- * is as wide as the MD5 that S3's ETags and `rclone --checksum` compare, and rsync compares the
- * same XXH3-128 for `--checksum` since 3.2. SHA-256 is still what goes to S3: computed for every file
- * that is uploaded (its x-amz-checksum-sha256 and its metadata), and taken from the manifest for a
- * file whose XXH3-128 matches the record written when that file was uploaded (local.ts).
+ * is as wide as the MD5 that S3's ETags and `rclone --checksum` compare, and rsync 3.2 prefers the
+ * same digest for `--checksum`. SHA-256 is still what goes to S3: computed for every file that is
+ * uploaded (its x-amz-checksum-sha256 and its metadata), and taken from the manifest for a file
+ * whose XXH3-128 matches its record, written when the file was uploaded or found unchanged (local.ts).
  */
 import type { IHasher } from 'hash-wasm';
 import { createXXHash128 } from 'hash-wasm/dist/xxhash128.umd.min.js';
