@@ -113,7 +113,8 @@ export async function scanSource(
   walk(path.resolve(sourceDir), '', new Set([realRoot]));
 
   // In turns (in-turns.ts), so that the bucket requests planning started meanwhile are answered
-  // and parsed at the same time.
+  // and parsed at the same time. A file above READ_WHOLE is streamed once for both of its digests
+  // (see ScannedFile.sha256); every other file gets its XXH3-128 only.
   const xxh = await hasher;
   const digests = await digestInTurns(
     found.map((f) => f.absPath),
